@@ -1,0 +1,5 @@
+"""`python -m mqcheck` runs the command line."""
+
+from mqcheck.cli import main
+
+main()

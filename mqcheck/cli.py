@@ -1,0 +1,258 @@
+"""The `mqcheck` command line (SPEC_FORMAT.md section 3).
+
+Thin by design: each command parses its options, calls one library function, renders, and
+picks the exit code (0 holds, 1 violated or differs from expect:, 2 invalid spec or command
+line, 3 inconclusive, 4 internal error). No Python traceback reaches the user unless
+`--debug` asks for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from mqcheck.spec.errors import format_errors
+from mqcheck.spec.explain import render_json, render_text
+from mqcheck.spec.load import load_spec
+from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
+from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
+from mqcheck.spec.schema import GUARANTEES, Spec
+from mqcheck.spec.versions import parse_version_text, supported_lines_text
+
+EXIT_INVALID = 2
+EXIT_INTERNAL = 4
+
+
+class _Main(click.Group):
+    """The group that turns an unexpected exception into `internal error: ...` and exit 4."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        argv = kwargs.get("args")
+        if argv is None:
+            argv = args[0] if args else sys.argv[1:]
+        try:
+            return super().main(*args, **kwargs)
+        except Exception as error:  # a bug in mqcheck, never the user's input
+            if "--debug" in list(argv or ()):
+                raise
+            click.echo(
+                f"internal error: {type(error).__name__}: {error} "
+                "(run `mqcheck --debug ...` for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+def main(debug: bool) -> None:
+    """Model-check message loss, duplication and ordering in a Kafka pipeline spec."""
+
+
+def fail(message: str) -> NoReturn:
+    """Print `message` to stderr and exit 2 (invalid spec or command line)."""
+    click.echo(message, err=True)
+    sys.exit(EXIT_INVALID)
+
+
+def load_or_exit(path: str) -> Spec:
+    """The loaded spec, or every problem on stderr and exit 2. For the commands that check."""
+    result = load_spec(path)
+    if result.spec is None:
+        fail(format_errors(result.errors))
+    return result.spec
+
+
+def _messages_option(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_MESSAGES:
+        raise click.BadParameter(
+            f"{value} is outside 1..{MAX_MESSAGES}: {MAX_MESSAGES} messages per producer is the "
+            "explicit engine's bound (the state space grows exponentially with it)"
+        )
+    return value
+
+
+def _not_implemented(command: str, spec: str | None = None) -> NoReturn:
+    if spec is not None:
+        load_or_exit(spec)
+    fail(f"mqcheck {command}: not implemented yet")
+
+
+_GUARANTEE = click.Choice(GUARANTEES)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
+@click.option("--guarantee", "guarantees", multiple=True, type=_GUARANTEE, help="Check only these.")
+@click.option("--engine", type=click.Choice(ENGINES), help="Override check.engine.")
+@click.option("--messages", type=int, callback=_messages_option, help="Override check.messages.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "mermaid", "itf"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--trace-out", type=click.Path(dir_okay=False), help="Write the counterexample here.")
+@click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+def check(
+    specs: Sequence[str],
+    guarantees: Sequence[str],
+    engine: str | None,
+    messages: int | None,
+    output_format: str,
+    trace_out: str | None,
+    max_states: int | None,
+) -> None:
+    """Check the guarantees of each SPEC."""
+    invalid = False
+    for path in specs:
+        result = load_spec(path)
+        if result.spec is None:
+            click.echo(format_errors(result.errors), err=True)
+            invalid = True
+            continue
+        click.echo(f"{path}: spec is valid (model checking not available yet)")
+    if invalid:
+        sys.exit(EXIT_INVALID)
+
+
+@main.command("explain-defaults")
+@click.argument("spec")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def explain_defaults(spec: str, output_format: str) -> None:
+    """Every effective setting of SPEC and where it came from."""
+    loaded = load_or_exit(spec)
+    click.echo(render_json(loaded) if output_format == "json" else render_text(loaded), nl=False)
+
+
+def _kafka_version_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if parse_version_text(value) is None:
+        raise click.BadParameter(
+            f"unknown Kafka version '{value}'; expected {supported_lines_text()}"
+        )
+    return value
+
+
+@main.command("import")
+@click.option(
+    "--producer", type=click.Path(exists=True, dir_okay=False), help="producer.properties"
+)
+@click.option("--broker", type=click.Path(exists=True, dir_okay=False), help="server.properties")
+@click.option(
+    "--consumer", type=click.Path(exists=True, dir_okay=False), help="consumer.properties"
+)
+@click.option("--topic", "topics", multiple=True, help="A topic the clients use (repeatable).")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Spec to write."
+)
+@click.option(
+    "--kafka-version",
+    default=DEFAULT_KAFKA_VERSION,
+    show_default=True,
+    callback=_kafka_version_option,
+)
+@click.option("--brokers", type=click.IntRange(min=1), help="Broker count (not in .properties).")
+@click.option("--force", is_flag=True, help="Overwrite an existing spec file.")
+def import_command(
+    producer: str | None,
+    broker: str | None,
+    consumer: str | None,
+    topics: Sequence[str],
+    output: str,
+    kafka_version: str,
+    brokers: int | None,
+    force: bool,
+) -> None:
+    """Write a spec from Kafka .properties files."""
+    if os.path.exists(output) and not force:
+        fail(f"{output}: already exists (use --force to overwrite)")
+    result = import_spec(
+        producer=producer,
+        broker=broker,
+        consumer=consumer,
+        topics=topics,
+        output=output,
+        kafka_version=kafka_version,
+        brokers=brokers,
+    )
+    if result.file_errors:
+        fail("\n".join(result.file_errors))
+    Path(output).write_text(result.text, encoding="utf-8")
+    not_placed = result.text.count("# not placed:")
+    click.echo(f"wrote {output} ({not_placed} value(s) not placed; see its comments)")
+    if result.errors:
+        fail("Kafka would refuse this configuration:\n" + format_errors(result.errors))
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
+@click.option("-o", "--output", type=click.Path(dir_okay=False))
+def checklist(spec: str, output_format: str, output: str | None) -> None:
+    """Design-review checklist for SPEC."""
+    _not_implemented("checklist", spec)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--guarantee", required=True, type=_GUARANTEE)
+def repair(spec: str, guarantee: str) -> None:
+    """Smallest configuration change that makes GUARANTEE hold."""
+    _not_implemented("repair", spec)
+
+
+def _vary_option(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    parsed = []
+    for value in values:
+        name, sep, choices = value.partition("=")
+        options = tuple(choice.strip() for choice in choices.split(","))
+        if not sep or not name.strip() or not all(options):
+            raise click.BadParameter(f"'{value}': expected NAME=V1,V2,... (e.g. acks=0,1,all)")
+        parsed.append((name.strip(), options))
+    return tuple(parsed)
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--vary", multiple=True, required=True, callback=_vary_option, help="NAME=V1,V2,...")
+def sweep(spec: str, vary: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+    """Check SPEC for every combination of the varied settings."""
+    _not_implemented("sweep", spec)
+
+
+@main.command()
+@click.argument("spec")
+@click.argument("trace", type=click.Path(exists=True, dir_okay=False), metavar="TRACE.json")
+def replay(spec: str, trace: str) -> None:
+    """Re-validate a counterexample step by step."""
+    _not_implemented("replay", spec)
+
+
+def _graph_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not value.endswith((".graphml", ".dot")):
+        raise click.BadParameter(f"'{value}': the file name must end in .graphml or .dot")
+    return value
+
+
+@main.command()
+@click.argument("spec")
+@click.option(
+    "-o", "--output", required=True, callback=_graph_output, metavar="FILE.graphml|FILE.dot"
+)
+def graph(spec: str, output: str) -> None:
+    """Export the explored state graph of a small SPEC."""
+    _not_implemented("graph", spec)

@@ -1,0 +1,369 @@
+"""Explicit-state model checking: breadth-first search over canonical states.
+
+States are tuples of ints; the visited set holds 64-bit fingerprints (Python's tuple
+hash, deterministic for ints) with the parent's index and the action taken, as TLC and
+Stateright do; a counterexample is rebuilt afterwards by re-executing from the initial
+state along the fingerprints. States are expanded in order of (faults used, depth): the
+violation reported is one with the fewest faults and, among those, a shortest one (a
+reviewer believes a one-fault story; DESIGN.md).
+
+Safety guarantees (at-most-once, ordering) are state predicates checked as states are
+found. at-least-once needs the whole graph: a reachable state from which no fault-free path
+reaches the goal is a violation (computed backwards over the fault-free edges with numpy).
+Limits end in `unknown`, never in `holds`.
+"""
+
+from __future__ import annotations
+
+import time
+import resource
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mqcheck.engines.result import Counterexample, GuaranteeResult, Stats
+from mqcheck.engines.symmetry import canonicalizer
+from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+from mqcheck.trace.steps import make_steps
+
+State = tuple[int, ...]
+Progress = Callable[[int, int, float], None]
+
+
+@dataclass
+class Limits:
+    max_states: int = 5_000_000
+    timeout_s: float = 600.0
+    max_memory_mb: float = 16_000.0
+
+
+@dataclass
+class _Search:
+    """Everything the BFS keeps: one entry per canonical state."""
+
+    fps: dict[int, int] = field(default_factory=dict)
+    parent: array[int] = field(default_factory=lambda: array("i"))
+    via: array[int] = field(default_factory=lambda: array("i"))
+    depth: array[int] = field(default_factory=lambda: array("H"))
+    faults: array[int] = field(default_factory=lambda: array("H"))
+    expanded: bytearray = field(default_factory=bytearray)
+    goal: bytearray = field(default_factory=bytearray)
+    src: array[int] = field(default_factory=lambda: array("i"))
+    dst: array[int] = field(default_factory=lambda: array("i"))
+    transitions: int = 0
+    limit_hit: str = ""
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class ExplicitChecker:
+    """Built from a transition system; `check` answers for the requested guarantees."""
+
+    def __init__(self, system: TransitionSystem, limits: Limits | None = None) -> None:
+        self.system = system
+        self.limits = limits or Limits()
+        self.compiled: CompiledSystem = compile_system(system)
+        self.canon = canonicalizer(system) or (lambda s: s)
+        index = system.index()
+        self.budget_slots = [
+            (index[v.name], v.init) for v in system.variables if v.name.startswith("budget_")
+        ]
+        self.fault_of = [a.fault for a in system.actions]
+        self.limit_pred: Predicate | None = (
+            compile_predicate(system, system.limit) if system.limit is not None else None
+        )
+
+    # ---- search ----------------------------------------------------------------------
+    def faults_used(self, state: State) -> int:
+        return sum(init - state[i] for i, init in self.budget_slots)
+
+    def check(self, guarantees: Sequence[str], progress: Progress | None = None) -> list[GuaranteeResult]:
+        started = time.perf_counter()
+        results = self._check(guarantees, started, progress)
+        peak_mb = peak_rss_mb()
+        return [
+            GuaranteeResult(
+                r.guarantee, r.verdict, r.engine, r.bounds,
+                Stats(r.stats.states, r.stats.transitions, r.stats.depth, r.stats.seconds, round(peak_mb, 1)),
+                r.counterexample, r.reason,
+            )
+            for r in results
+        ]
+
+    def _check(self, guarantees: Sequence[str], started: float, progress: Progress | None) -> list[GuaranteeResult]:
+        system = self.system
+        wanted = set(guarantees)
+        if "exactly-once" in wanted:
+            wanted |= {"at-least-once", "at-most-once"}
+        invariants = [g for g in system.guarantees if isinstance(g, Invariant) and g.guarantee in wanted]
+        liveness = [g for g in system.guarantees if isinstance(g, Eventually) and g.guarantee in wanted]
+        bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
+        goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
+        need_graph = bool(liveness)
+
+        sr = _Search()
+        # (faults used, depth, index) of the best violation found so far, per guarantee
+        found: dict[str, tuple[int, int, int]] = {}
+        init = self.canon(system.initial_state())
+        self._add(sr, init, -1, -1, 0, goal_pred)
+        for name, pred in bad:
+            if pred(init):
+                found[name] = (sr.faults[0], 0, 0)
+        # Buckets by (faults used, depth), processed in that order: the first violation
+        # settled is one with the fewest faults, and among those the shortest.
+        buckets: dict[int, dict[int, list[tuple[State, int]]]] = {sr.faults[0]: {0: [(init, 0)]}}
+        successors = self.compiled.successors
+        canon = self.canon
+        limits = self.limits
+        fault_of = self.fault_of
+        limit_pred = self.limit_pred
+        last_report = started
+        stop = False
+        while buckets and not stop:
+            level = min(buckets)
+            layers = buckets[level]
+            while layers and not stop:
+                depth = min(layers)
+                if bad and not need_graph and len(found) == len(bad):
+                    if all(key <= (level, depth + 1, -1) for key in found.values()):
+                        stop = True
+                        break
+                layer = layers.pop(depth)
+                for s, si in layer:
+                    if limit_pred is not None and limit_pred(s):
+                        sr.limit_hit = sr.limit_hit or system.limit_reason
+                        continue
+                    sr.expanded[si] = 1
+                    for a, t in successors(s):
+                        c = canon(t)
+                        h = hash(c)
+                        j = sr.fps.get(h)
+                        sr.transitions += 1
+                        if j is None:
+                            j = self._add(sr, c, si, a, depth + 1, goal_pred)
+                            f = sr.faults[j]
+                            if f == level:
+                                layers.setdefault(depth + 1, []).append((c, j))
+                            else:
+                                buckets.setdefault(f, {}).setdefault(depth + 1, []).append((c, j))
+                            for name, pred in bad:
+                                if pred(c):
+                                    key = (f, depth + 1, j)
+                                    if name not in found or key < found[name]:
+                                        found[name] = key
+                        if need_graph and fault_of[a] is None:
+                            sr.src.append(si)
+                            sr.dst.append(j)
+                    if len(sr.fps) >= limits.max_states:
+                        sr.limit_hit = f"the state limit ({limits.max_states} states) was reached"
+                        stop = True
+                        break
+                    now = time.perf_counter()
+                    if now - started > limits.timeout_s:
+                        sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
+                        stop = True
+                        break
+                    if progress is not None and now - last_report > 1.0:
+                        progress(len(sr.fps), depth, now - started)
+                        last_report = now
+                if len(sr.fps) > 200_000 and peak_rss_mb() > limits.max_memory_mb:
+                    sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"
+                    stop = True
+            if not layers:
+                del buckets[level]
+        seconds = time.perf_counter() - started
+        max_depth = max(sr.depth) if len(sr.depth) else 0
+        stats = Stats(len(sr.fps), sr.transitions, max_depth, round(seconds, 3))
+        results: list[GuaranteeResult] = []
+        doomed: int | None = None
+        if liveness:
+            doomed = self._doomed(sr)
+        by_name: dict[str, GuaranteeResult] = {}
+        for g in system.guarantees:
+            if g.guarantee not in wanted:
+                continue
+            if isinstance(g, Invariant):
+                key = found.get(g.guarantee)
+                hit = key[2] if key is not None else None
+            else:
+                hit = doomed
+            by_name[g.guarantee] = self._result(g.guarantee, hit, sr, stats)
+        for name in guarantees:
+            if name == "exactly-once":
+                results.append(self._combine(by_name["at-least-once"], by_name["at-most-once"]))
+            elif name in by_name:
+                results.append(by_name[name])
+        return results
+
+    def _add(self, sr: _Search, state: State, parent: int, via: int, depth: int, goal: Predicate | None) -> int:
+        j = len(sr.parent)
+        sr.fps[hash(state)] = j
+        sr.parent.append(parent)
+        sr.via.append(via)
+        sr.depth.append(min(depth, 65535))
+        sr.faults.append(self.faults_used(state))
+        sr.expanded.append(0)
+        if goal is not None:
+            sr.goal.append(1 if goal(state) else 0)
+        return j
+
+    # ---- at-least-once ---------------------------------------------------------------
+    def _doomed(self, sr: _Search) -> int | None:
+        """The shallowest (then fewest-fault) reachable state from which the goal is out of
+        reach along fault-free edges. Unexpanded states (limits) count as able to reach it,
+        so a state reported here is a real violation."""
+        n = len(sr.parent)
+        ok = np.frombuffer(bytes(sr.goal), dtype=np.uint8).astype(bool)
+        ok |= ~np.frombuffer(bytes(sr.expanded), dtype=np.uint8).astype(bool)
+        src = np.frombuffer(sr.src, dtype=np.int32)
+        dst = np.frombuffer(sr.dst, dtype=np.int32)
+        if len(src):
+            order = np.argsort(dst, kind="stable")
+            src_by_dst = src[order]
+            starts = np.searchsorted(dst[order], np.arange(n + 1))
+            frontier = np.nonzero(ok)[0]
+            while len(frontier):
+                # predecessors of the frontier along fault-free edges
+                lo, hi = starts[frontier], starts[frontier + 1]
+                counts = hi - lo
+                total = int(counts.sum())
+                if total == 0:
+                    break
+                idx = np.repeat(lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts) + np.arange(total)
+                preds = np.unique(src_by_dst[idx])
+                preds = preds[~ok[preds]]
+                ok[preds] = True
+                frontier = preds
+        bad = np.nonzero(~ok)[0]
+        if not len(bad):
+            return None
+        depth = np.frombuffer(sr.depth, dtype=np.uint16)[bad]
+        faults = np.frombuffer(sr.faults, dtype=np.uint16)[bad]
+        best = np.lexsort((bad, depth, faults))[0]
+        return int(bad[best])
+
+    # ---- results and traces ----------------------------------------------------------
+    def _result(self, guarantee: str, hit: int | None, sr: _Search, stats: Stats) -> GuaranteeResult:
+        bounds = dict(self.system.bounds)
+        if hit is not None:
+            cex = self.counterexample(sr, hit, guarantee)
+            return GuaranteeResult(guarantee, "violated", "explicit", bounds, stats, cex)
+        if sr.limit_hit:
+            return GuaranteeResult(guarantee, "unknown", "explicit", bounds, stats, None, sr.limit_hit)
+        return GuaranteeResult(guarantee, "holds", "explicit", bounds, stats)
+
+    @staticmethod
+    def _combine(alo: GuaranteeResult, amo: GuaranteeResult) -> GuaranteeResult:
+        """exactly-once = at-least-once and at-most-once; the shorter violation is shown."""
+        violated = [r for r in (alo, amo) if r.verdict == "violated"]
+        if violated:
+            best = min(violated, key=lambda r: len(r.counterexample.steps) if r.counterexample else 0)
+            return GuaranteeResult("exactly-once", "violated", best.engine, best.bounds, best.stats, best.counterexample)
+        unknown = [r for r in (alo, amo) if r.verdict == "unknown"]
+        if unknown:
+            return GuaranteeResult("exactly-once", "unknown", alo.engine, alo.bounds, alo.stats, None, unknown[0].reason)
+        return GuaranteeResult("exactly-once", "holds", alo.engine, alo.bounds, alo.stats)
+
+    def path_to(self, sr: _Search, target: int) -> list[tuple[int, State]]:
+        """Re-execute from the initial state along the stored fingerprints: at each step
+        pick an action whose canonical successor has the recorded fingerprint."""
+        chain = []
+        j = target
+        while j > 0:
+            chain.append(j)
+            j = sr.parent[j]
+        chain.reverse()
+        fp_of = {idx: fp for fp, idx in sr.fps.items()} if chain else {}
+        state = self.system.initial_state()
+        path: list[tuple[int, State]] = []
+        for j in chain:
+            want = fp_of[j]
+            preferred = sr.via[j]
+            options = sorted(self.compiled.successors(state), key=lambda at: at[0] != preferred)
+            for a, t in options:
+                if hash(self.canon(t)) == want:
+                    path.append((a, t))
+                    state = t
+                    break
+            else:  # pragma: no cover - would mean the search and the model disagree
+                raise RuntimeError("counterexample could not be re-executed")
+        return path
+
+    def counterexample(self, sr: _Search, target: int, guarantee: str) -> Counterexample:
+        path = self.path_to(sr, target)
+        init = self.system.initial_state()
+        steps = make_steps(self.system, path, init)
+        final = path[-1][1] if path else init
+        return describe(self.system, self.compiled, self.canon, steps, final, guarantee, init)
+
+
+def describe(
+    system: TransitionSystem,
+    compiled: CompiledSystem,
+    canon: Callable[[State], State],
+    steps: Sequence[object],
+    final: State,
+    guarantee: str,
+    init: State,
+) -> Counterexample:
+    """Label what went wrong at the end of a trace: the lost, duplicated and reordered
+    messages, and the faults used."""
+    from mqcheck.engines.result import Step
+    from mqcheck.trace.steps import state_dict
+
+    typed: list[Step] = [s for s in steps if isinstance(s, Step)]
+    lost: list[str] = []
+    live = next((g for g in system.guarantees if isinstance(g, Eventually)), None)
+    if live is not None and guarantee in ("at-least-once", "exactly-once"):
+        lost = unreachable_parts(system, compiled, canon, live, final)
+    duplicated, reordered = [], []
+    for obs in system.observations:
+        if compile_predicate(system, obs.holds)(final):
+            (duplicated if obs.category == "duplicated" else reordered).append(obs.label)
+    faults = [s.fault for s in typed if s.fault]
+    return Counterexample(
+        steps=tuple(typed),
+        lost=tuple(lost),
+        duplicated=tuple(duplicated) if guarantee != "at-least-once" else (),
+        reordered=tuple(reordered),
+        faults_used=tuple(faults),
+        initial_state=state_dict(system, init),
+    )
+
+
+def unreachable_parts(
+    system: TransitionSystem,
+    compiled: CompiledSystem,
+    canon: Callable[[State], State],
+    live: Eventually,
+    start: State,
+    budget: int = 200_000,
+) -> list[str]:
+    """The parts of the goal that no fault-free path from `start` reaches (the lost
+    messages). If the local search is cut short, parts not yet seen are reported."""
+    preds = {label: compile_predicate(system, e) for label, e in live.parts.items()}
+    missing = {label for label, p in preds.items() if not p(start)}
+    seen = {hash(canon(start))}
+    frontier = [start]
+    while frontier and missing and len(seen) < budget:
+        nxt = []
+        for s in frontier:
+            for a, t in compiled.successors(s):
+                if system.actions[a].fault is not None:
+                    continue
+                h = hash(canon(t))
+                if h in seen:
+                    continue
+                seen.add(h)
+                nxt.append(t)
+                for label in list(missing):
+                    if preds[label](t):
+                        missing.discard(label)
+        frontier = nxt
+    return sorted(missing, key=lambda x: (len(x), x))

@@ -1,0 +1,86 @@
+"""What every engine returns: one result per guarantee, with its trace and statistics.
+
+Plain frozen values, so renderers (text, JSON, ITF, Mermaid) and the CLI read them without
+knowing which engine produced them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a counterexample: the action taken and the state after it."""
+
+    i: int
+    kind: str
+    actor: str
+    text: str
+    action: str  # the grounded action's name, which `replay` looks up
+    message: str | None = None
+    fault: str | None = None
+    hazard: str = ""
+    fix: str = ""
+    state: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    steps: tuple[Step, ...]
+    lost: tuple[str, ...] = ()
+    duplicated: tuple[str, ...] = ()
+    reordered: tuple[str, ...] = ()
+    faults_used: tuple[str, ...] = ()
+    initial_state: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stats:
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    peak_memory_mb: float = 0.0
+
+
+@dataclass(frozen=True)
+class GuaranteeResult:
+    guarantee: str
+    verdict: str  # holds | violated | unknown
+    engine: str
+    bounds: Mapping[str, object]
+    stats: Stats
+    counterexample: Counterexample | None = None
+    reason: str = ""  # why `unknown`, or notes on the bounds
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    spec: str
+    path: str
+    results: tuple[GuaranteeResult, ...]
+    not_modelled: tuple[str, ...] = ()
+    expect: Mapping[str, str] = field(default_factory=dict)
+
+    def mismatches(self) -> list[tuple[str, str, str]]:
+        """(guarantee, expected, actual) for every verdict that differs from `expect:`."""
+        out = []
+        for r in self.results:
+            want = self.expect.get(r.guarantee)
+            if want is not None and want != r.verdict:
+                out.append((r.guarantee, want, r.verdict))
+        return out
+
+    def exit_code(self) -> int:
+        """The contract's exit code: with an expect block, agreement (0) or not (1);
+        otherwise 1 if anything is violated, 3 if anything is unknown, else 0."""
+        if self.expect:
+            return 1 if self.mismatches() else 0
+        verdicts = {r.verdict for r in self.results}
+        if "violated" in verdicts:
+            return 1
+        if "unknown" in verdicts:
+            return 3
+        return 0

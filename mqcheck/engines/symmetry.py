@@ -1,0 +1,60 @@
+"""Canonical states under interchangeable members (a partition's replicas).
+
+Two states that differ only by which broker plays which part are the same for every
+guarantee; mapping both to one canonical representative shrinks the search. The function
+is generated Python source, like the successor function, because it runs once per state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mqcheck.ir.system import TransitionSystem
+
+State = tuple[int, ...]
+
+
+def canonicalizer(system: TransitionSystem) -> Callable[[State], State] | None:
+    """A function mapping each state to its representative, or None when nothing is
+    symmetric."""
+    index = system.index()
+    sym = next((s for s in system.symmetries if len(s.members) > 1), None)
+    if sym is None:
+        return None
+    n = len(sym.members)
+    width = len(sym.members[0])
+    if any(len(m) != width for m in sym.members):
+        raise ValueError("symmetric members must have the same variables")
+    slots = [[index[v] for v in member] for member in sym.members]
+    idx_vars = [index[v] for v in sym.index_vars]
+    mask_vars = [index[v] for v in sym.mask_vars]
+    lines = ["def canon(s):"]
+    for i, member in enumerate(slots):
+        key_parts = [f"s[{iv}] == {i}" for iv in idx_vars]
+        key_parts += [f"(s[{mv}] >> {i}) & 1" for mv in mask_vars]
+        key_parts += [f"s[{j}]" for j in member]
+        lines.append(f"    k{i} = ({', '.join(key_parts)},)")
+    keys = ", ".join(f"k{i}" for i in range(n))
+    lines.append(f"    keys = ({keys},)")
+    lines.append(f"    order = sorted(range({n}), key=keys.__getitem__)")
+    lines.append(f"    if order == list(range({n})):")
+    lines.append("        return s")
+    lines.append("    t = list(s)")
+    lines.append(f"    slots = {slots!r}")
+    lines.append("    for new, old in enumerate(order):")
+    lines.append("        src, dst = slots[old], slots[new]")
+    lines.append(f"        for j in range({width}):")
+    lines.append("            t[dst[j]] = s[src[j]]")
+    if idx_vars or mask_vars:
+        lines.append(f"    rename = [0] * {n}")
+        lines.append("    for new, old in enumerate(order):")
+        lines.append("        rename[old] = new")
+    for iv in idx_vars:
+        lines.append(f"    if s[{iv}] < {n}:")
+        lines.append(f"        t[{iv}] = rename[s[{iv}]]")
+    for mv in mask_vars:
+        lines.append(f"    t[{mv}] = sum(((s[{mv}] >> old) & 1) << rename[old] for old in range({n}))")
+    lines.append("    return tuple(t)")
+    namespace: dict[str, object] = {}
+    exec(compile("\n".join(lines) + "\n", "<mqcheck symmetry>", "exec"), namespace)
+    return namespace["canon"]  # type: ignore[return-value]

@@ -1,0 +1,173 @@
+"""Compile IR terms and actions to Python functions over state tuples.
+
+A state is a tuple of ints in the order of `TransitionSystem.variables`. Compiling to Python
+source (then `exec`) instead of interpreting the AST makes one successor call a single
+function that unpacks the tuple into locals, tests guards and builds new tuples. Guards are
+factored into a decision tree on their shared conjuncts, so a state tests each common
+condition (e.g. "broker 1 is the leader") once instead of once per action.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.system import Action, TransitionSystem
+
+State = tuple[int, ...]
+SuccessorFn = Callable[[State], list[tuple[int, State]]]
+Predicate = Callable[[State], bool]
+Evaluator = Callable[[State], int]
+
+
+def to_source(expr: Expr, names: dict[str, str]) -> str:
+    """Python source for a term; `names` maps variable names to local names."""
+    if isinstance(expr, Const):
+        return repr(expr.value)
+    if isinstance(expr, Var):
+        try:
+            return names[expr.name]
+        except KeyError:
+            raise KeyError(f"unknown variable {expr.name!r}") from None
+    if isinstance(expr, BinOp):
+        a, b = to_source(expr.left, names), to_source(expr.right, names)
+        if expr.op in ("min", "max"):
+            return f"{expr.op}({a}, {b})"
+        return f"({a} {expr.op} {b})"
+    if isinstance(expr, Not):
+        return f"(not {to_source(expr.arg, names)})"
+    if isinstance(expr, And):
+        return "(" + " and ".join(to_source(a, names) for a in expr.args) + ")"
+    if isinstance(expr, Or):
+        return "(" + " or ".join(to_source(a, names) for a in expr.args) + ")"
+    if isinstance(expr, Ite):
+        c = to_source(expr.cond, names)
+        return f"({to_source(expr.then, names)} if {c} else {to_source(expr.other, names)})"
+    raise TypeError(f"not an expression: {expr!r}")
+
+
+def _int_source(expr: Expr, names: dict[str, str]) -> str:
+    src = to_source(expr, names)
+    return f"(1 if {src} else 0)" if expr.sort == BOOL else src
+
+
+def _conjuncts(guard: Expr) -> list[Expr]:
+    if isinstance(guard, And):
+        return list(guard.args)
+    if isinstance(guard, Const) and guard.value:
+        return []
+    return [guard]
+
+
+@dataclass(frozen=True)
+class CompiledSystem:
+    """The Python form of a transition system."""
+
+    system: TransitionSystem
+    successors: SuccessorFn
+    guards: tuple[Predicate, ...]
+    updates: tuple[Callable[[State], State], ...]
+    source: str
+
+    def enabled(self, state: State) -> list[int]:
+        return [i for i, g in enumerate(self.guards) if g(state)]
+
+    def apply(self, action: int, state: State) -> State | None:
+        """The successor under one action, or None when its guard is false."""
+        if not self.guards[action](state):
+            return None
+        return self.updates[action](state)
+
+
+class _Emitter:
+    def __init__(self, system: TransitionSystem) -> None:
+        self.system = system
+        self.names = {v.name: f"v{i}" for i, v in enumerate(system.variables)}
+        self.lines: list[str] = []
+
+    def unpack(self, indent: str) -> None:
+        if self.system.variables:
+            self.lines.append(indent + ", ".join(self.names.values()) + ", = s")
+
+    def tuple_for(self, action: Action) -> str:
+        parts = []
+        for v in self.system.variables:
+            e = action.updates.get(v.name)
+            parts.append(self.names[v.name] if e is None else _int_source(e, self.names))
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+    def tree(self, items: Sequence[tuple[int, list[tuple[str, Expr]]]], indent: str) -> None:
+        """Emit nested ifs: the conjunct shared by the most remaining actions first."""
+        rest = list(items)
+        while rest:
+            counts: Counter[str] = Counter()
+            for _, conj in rest:
+                counts.update({key for key, _ in conj})
+            done = [item for item in rest if not item[1]]
+            for index, _ in done:
+                self.lines.append(f"{indent}out.append(({index}, {self.tuple_for(self.system.actions[index])}))")
+            rest = [item for item in rest if item[1]]
+            if not rest:
+                return
+            key, _ = counts.most_common(1)[0]
+            inside = [(i, [c for c in conj if c[0] != key]) for i, conj in rest if any(c[0] == key for c in conj)]
+            rest = [(i, conj) for i, conj in rest if all(c[0] != key for c in conj)]
+            expr = next(e for _, conj in items for k, e in conj if k == key)
+            self.lines.append(f"{indent}if {to_source(expr, self.names)}:")
+            self.tree(inside, indent + "    ")
+
+
+def compile_system(system: TransitionSystem) -> CompiledSystem:
+    """Compile every action once; the result is reused for every state."""
+    em = _Emitter(system)
+    em.lines.append("def successors(s):")
+    em.unpack("    ")
+    em.lines.append("    out = []")
+    items: list[tuple[int, list[tuple[str, Expr]]]] = []
+    for index, action in enumerate(system.actions):
+        conj = _conjuncts(action.guard)
+        items.append((index, [(to_source(c, em.names), c) for c in conj]))
+    em.tree(items, "    ")
+    em.lines.append("    return out")
+    for index, action in enumerate(system.actions):
+        em.lines.append(f"def guard_{index}(s):")
+        em.unpack("    ")
+        em.lines.append(f"    return bool({to_source(action.guard, em.names)})")
+        em.lines.append(f"def update_{index}(s):")
+        em.unpack("    ")
+        em.lines.append(f"    return {em.tuple_for(action)}")
+    source = "\n".join(em.lines) + "\n"
+    namespace: dict[str, object] = {}
+    exec(compile(source, f"<mqcheck model {system.name}>", "exec"), namespace)
+    guards = tuple(namespace[f"guard_{i}"] for i in range(len(system.actions)))
+    updates = tuple(namespace[f"update_{i}"] for i in range(len(system.actions)))
+    return CompiledSystem(
+        system=system,
+        successors=namespace["successors"],  # type: ignore[arg-type]
+        guards=guards,  # type: ignore[arg-type]
+        updates=updates,  # type: ignore[arg-type]
+        source=source,
+    )
+
+
+def compile_predicate(system: TransitionSystem, expr: Expr) -> Predicate:
+    """A state predicate as a Python function."""
+    return _compile_fn(system, expr, boolean=True)  # type: ignore[return-value]
+
+
+def compile_term(system: TransitionSystem, expr: Expr) -> Evaluator:
+    """An integer term as a Python function."""
+    return _compile_fn(system, expr, boolean=False)  # type: ignore[return-value]
+
+
+def _compile_fn(system: TransitionSystem, expr: Expr, boolean: bool) -> Callable[[State], object]:
+    names = {v.name: f"v{i}" for i, v in enumerate(system.variables)}
+    body = to_source(expr, names)
+    unpack = (", ".join(names.values()) + ", = s") if names else "pass"
+    ret = f"bool({body})" if boolean else f"int({body})"
+    source = f"def fn(s):\n    {unpack}\n    return {ret}\n"
+    namespace: dict[str, object] = {}
+    exec(compile(source, "<mqcheck term>", "exec"), namespace)
+    return namespace["fn"]  # type: ignore[return-value]

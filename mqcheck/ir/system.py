@@ -1,0 +1,153 @@
+"""The transition system: variables with finite domains, guarded actions, guarantees.
+
+This is the one artefact every engine reads. The model layer builds it from a Spec; the
+explicit engine compiles it to Python, the Z3 engine to terms, the trace printer reads its
+action texts. An action is *grounded*: its parameters (which broker, which message) are
+already constants, kept in `params` so traces and exporters can name them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mqcheck.ir.expr import Expr, variables_of
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A state variable with the integer domain lo..hi (booleans are 0..1)."""
+
+    name: str
+    lo: int
+    hi: int
+    init: int
+    doc: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.lo <= self.init <= self.hi:
+            raise ValueError(f"{self.name}: initial value {self.init} outside {self.lo}..{self.hi}")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One grounded action: when `guard` holds, all `updates` happen at once (each right
+    side is read in the state before the action).
+
+    `kind` is the trace step kind of the contract (send, append, broker_crash, ...);
+    `text` is a template whose `{name}` fields are filled from `text_args`, terms evaluated
+    in the state before the step. `fault` names the fault budget the action draws on (None
+    for ordinary progress); at-least-once is judged over runs in which faults stop.
+    `hazard` says which setting can make this step fatal and `fix` what prevents it; the
+    narrative quotes them when the step is part of a counterexample.
+    """
+
+    name: str
+    kind: str
+    actor: str
+    guard: Expr
+    updates: Mapping[str, Expr]
+    text: str
+    text_args: Mapping[str, Expr] = field(default_factory=dict)
+    params: Mapping[str, int | str] = field(default_factory=dict)
+    fault: str | None = None
+    message: str | None = None
+    hazard: str = ""
+    fix: str = ""
+
+    def reads(self) -> set[str]:
+        names = variables_of(self.guard)
+        for e in self.updates.values():
+            names |= variables_of(e)
+        return names
+
+    def writes(self) -> set[str]:
+        return set(self.updates)
+
+
+@dataclass(frozen=True)
+class Invariant:
+    """A safety guarantee: `bad` must never hold in a reachable state."""
+
+    guarantee: str
+    bad: Expr
+    description: str
+
+
+@dataclass(frozen=True)
+class Eventually:
+    """A liveness guarantee judged as "the goal stays reachable without further faults":
+    a reachable state from which no fault-free path reaches `goal` violates it.
+
+    `goal` is the conjunction of `parts`; each part is monotone (once true, it stays true),
+    which makes the per-part check and the whole-goal check agree. `parts` name what is
+    missing when the guarantee fails (e.g. "m1" -> "m1 processed by billing").
+    """
+
+    guarantee: str
+    goal: Expr
+    parts: Mapping[str, Expr]
+    description: str
+
+
+Guarantee = Invariant | Eventually
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A labelled state predicate reported with a counterexample: `category` is lost,
+    duplicated or reordered, `label` the message (m1)."""
+
+    category: str
+    label: str
+    holds: Expr
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """Interchangeable members (e.g. a partition's replicas): `members[i]` lists member
+    i's variables, role by role, in the same order for every member. Permuting members
+    permutes those variables, renames the member indices held in `index_vars` (a value
+    equal to len(members) means "none") and permutes the bits of `mask_vars`."""
+
+    members: tuple[tuple[str, ...], ...]
+    index_vars: tuple[str, ...] = ()
+    mask_vars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class TransitionSystem:
+    name: str
+    variables: tuple[Variable, ...]
+    actions: tuple[Action, ...]
+    guarantees: tuple[Guarantee, ...]
+    observations: tuple[Observation, ...] = ()
+    symmetries: tuple[Symmetry, ...] = ()
+    # Facts about the bounds, reported with every result (messages, fault budgets, ...).
+    bounds: Mapping[str, object] = field(default_factory=dict)
+    # States where a modelling bound was exceeded (e.g. a replica log ran out of slots):
+    # they are not explored further, and a guarantee that was not violated elsewhere is
+    # then `unknown`, never `holds`.
+    limit: Expr | None = None
+    limit_reason: str = ""
+    # How to print a value held by a variable that stores a log entry: code -> "m1".
+    # Text arguments whose name starts with "msg" are printed through it.
+    value_labels: tuple[str, ...] = ()
+
+    def index(self) -> dict[str, int]:
+        return {v.name: i for i, v in enumerate(self.variables)}
+
+    def initial_state(self) -> tuple[int, ...]:
+        return tuple(v.init for v in self.variables)
+
+    def action_named(self, name: str) -> Action | None:
+        for action in self.actions:
+            if action.name == name:
+                return action
+        return None
+
+    def guarantee(self, name: str) -> Guarantee | None:
+        for g in self.guarantees:
+            if g.guarantee == name:
+                return g
+        return None

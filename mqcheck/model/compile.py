@@ -1,0 +1,116 @@
+"""Spec → TransitionSystem: size the state, declare each part's variables, add each part's
+actions, and state the guarantees. The only place that knows the parts of the model."""
+
+from __future__ import annotations
+
+from mqcheck.ir.expr import Var
+from mqcheck.ir.system import Symmetry, TransitionSystem
+from mqcheck.model import consumer, election, guarantees, producer, replication, storage
+from mqcheck.model.layout import ModelBuilder, ProducerInfo, log_capacity, retries_tracked
+from mqcheck.spec.schema import Spec
+
+
+class UnsupportedSpec(Exception):
+    """The spec uses a feature the model does not cover yet; the verdict is `unknown`."""
+
+
+def _check_supported(spec: Spec) -> None:
+    if spec.processors:
+        raise UnsupportedSpec("consume-transform-produce processors are not modelled yet")
+    for p in spec.producers.values():
+        if p.transactional_id is not None:
+            raise UnsupportedSpec("transactional producers are not modelled yet")
+    topics = {p.topic for p in spec.producers.values()} | {c.topic for c in spec.consumers.values()}
+    if len(topics) != 1:
+        raise UnsupportedSpec("producers and consumers on several topics are not modelled yet")
+    topic = spec.topics[next(iter(topics))]
+    if topic.partitions != 1:
+        raise UnsupportedSpec("topics with more than one partition are not modelled yet")
+    if not spec.kafka_version.at_least(0, 11):
+        raise UnsupportedSpec("Kafka before 0.11 (truncation to the high watermark) is not modelled yet")
+
+
+def needs_ordering(spec: Spec, guarantees_wanted: tuple[str, ...]) -> bool:
+    return "ordering" in guarantees_wanted
+
+
+def build(spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages: int | None = None) -> TransitionSystem:
+    """Compile the spec. `guarantees_wanted` only decides whether ordering bookkeeping is
+    needed; every guarantee is always defined."""
+    _check_supported(spec)
+    wanted = guarantees_wanted if guarantees_wanted is not None else spec.checked_guarantees()
+    per_producer = messages if messages is not None else spec.check.messages
+    track_order = needs_ordering(spec, wanted)
+    topic_name = next(iter(spec.producers.values())).topic
+    topic = spec.topics[topic_name]
+
+    infos: list[ProducerInfo] = []
+    next_id = 1
+    for index, p in enumerate(spec.producers.values()):
+        ids = tuple(range(next_id, next_id + per_producer))
+        next_id += per_producer
+        tries = retries_tracked(p) and p.acks != 0
+        resends = p.app.waits_for_result and p.app.on_send_error == "resend"
+        gen = p.enable_idempotence and resends and (
+            spec.faults.delivery_timeout > 0 or spec.faults.producer_crash > 0 or tries
+        )
+        infos.append(ProducerInfo(p, index, ids, tries, gen))
+    n = next_id - 1
+    f = spec.faults
+    gens = 1
+    if any(i.track_gen for i in infos):
+        gens = 1 + f.delivery_timeout + f.producer_crash + (2 if any(i.track_tries for i in infos) else 0)
+    idempotent_all = all(i.spec.enable_idempotence for i in infos)
+    capacity = max(1, log_capacity(spec, n, gens, idempotent_all))
+    b = ModelBuilder(
+        spec=spec,
+        topic=topic,
+        replicas=topic.replication_factor,
+        n_messages=n,
+        capacity=capacity,
+        gens=gens,
+        producers=infos,
+        consumers=list(spec.consumers.values()),
+        # Without a power-loss fault the flushed prefix can never matter, so it is not tracked.
+        track_flush=topic.flush_messages != 1
+        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
+    )
+    replication.declare(b)
+    producer.declare(b)
+    consumer.declare(b, track_order)
+    storage.declare_budgets(b)
+    b.var("overflow", 0, 1, 0, "a modelling bound was exceeded")
+
+    producer.add_actions(b)
+    replication.add_actions(b)
+    election.add_actions(b)
+    storage.add_actions(b)
+    consumer.add_actions(b, track_order)
+
+    defined = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
+    if track_order:
+        defined.append(guarantees.ordering(b))
+    members = []
+    for r in range(b.replicas):
+        names = [f"alive_{r}", *(f"log_{r}_{i}" for i in range(capacity)), f"leo_{r}"]
+        if b.track_flush:
+            names.append(f"flushed_{r}")
+        names += [f"known_{r}", f"isr_{r}"]
+        members.append(tuple(names))
+    labels = ("-",) + tuple(
+        b.label(b.message_of(code)) + ("" if code <= n else f" (send {(code - 1) // n + 1})")
+        for code in range(1, b.max_code() + 1)
+    )
+    faults = {k: v for k, v in f.as_dict().items() if v}
+    return TransitionSystem(
+        name=spec.name,
+        variables=tuple(b.variables),
+        actions=tuple(b.actions),
+        guarantees=tuple(defined),
+        observations=tuple(guarantees.observations(b, track_order)),
+        symmetries=(Symmetry(members=tuple(members), index_vars=("leader",)),),
+        bounds={"messages": per_producer, "faults": faults, "log_slots": capacity},
+        limit=Var("overflow").eq(1),
+        limit_reason=f"a replica log needed more than {capacity} slots (the model's log bound)",
+        value_labels=labels,
+    )

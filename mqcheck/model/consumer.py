@@ -1,0 +1,342 @@
+"""Broker-to-consumer hop: poll below the high watermark, processing, offset commits
+(manual before/after processing, auto-commit with sync or async processing), consumer
+crashes, auto.offset.reset, expired group offsets and truncated logs.
+
+Sources (docs/semantics.md): KafkaConsumer javadoc ("Offsets and Consumer Position",
+"Automatic Offset Committing", at-least-once vs at-most-once by commit placement);
+ConsumerConfig auto.offset.reset / enable.auto.commit; KIP-211 (offset expiration of
+empty groups); KIP-320 (consumers detect log truncation after a leader change; consumer side in 2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
+from mqcheck.ir.system import Action
+from mqcheck.model.layout import ModelBuilder
+from mqcheck.model.outcomes import Updates, merge
+from mqcheck.spec.schema import Consumer
+
+
+@dataclass(frozen=True)
+class ConsumerVars:
+    index: int
+    spec: Consumer
+    slots: int  # records handed out but not yet processed
+    cap: int  # processed-count saturation: 1 for an idempotent app, else 2
+
+    @property
+    def pre(self) -> str:
+        return f"c{self.index}"
+
+
+def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
+    out = []
+    for i, c in enumerate(b.consumers):
+        slots = 1 if c.app.processing == "sync" else b.capacity
+        out.append(ConsumerVars(i, c, slots, 1 if c.app.idempotent else 2))
+    return out
+
+
+def declare(b: ModelBuilder, track_order: bool) -> None:
+    for cv in consumer_vars(b):
+        c, pre = cv.spec, cv.pre
+        b.var(f"{pre}_pos", 0, b.capacity, 0, f"{c.name}: fetch position")
+        # auto.offset.reset=none: we take the group's offset as set to 0 before the run
+        # (otherwise a new group could never start); later resets fail.
+        init_commit = 0 if c.auto_offset_reset == "none" else -1
+        b.var(f"{pre}_committed", -1, b.capacity, init_commit, f"{c.name}: committed offset")
+        for s in range(cv.slots):
+            b.var(f"{pre}_buf_{s}", 0, b.max_code(), 0, f"{c.name}: record handed to the app")
+        for m in range(1, b.n_messages + 1):
+            b.var(f"{pre}_done_m{m}", 0, cv.cap, 0, f"{c.name}: times m{m} was processed")
+        if c.app.joins == "any_time":
+            b.var(f"{pre}_joined", 0, 1, 0, f"{c.name}: group has joined")
+        if c.auto_offset_reset == "none":
+            b.var(f"{pre}_failed", 0, 1, 0, f"{c.name}: stopped by NoOffsetForPartition")
+        if track_order:
+            b.var(f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order")
+
+
+def processed(b: ModelBuilder, cv: ConsumerVars, m: int) -> Expr:
+    return b.v(f"{cv.pre}_done_m{m}") >= 1
+
+
+def add_actions(b: ModelBuilder, track_order: bool) -> None:
+    for cv in consumer_vars(b):
+        _join(b, cv)
+        for leader in range(b.replicas):
+            for k in range(b.capacity):
+                for s in range(cv.slots):
+                    _fetch(b, cv, leader, k, s)
+            _out_of_range(b, cv, leader)
+        _commit(b, cv)
+        for code in range(1, b.max_code() + 1):
+            _process(b, cv, code, track_order)
+        _crash(b, cv)
+        _offsets_expire(b, cv)
+
+
+def _name(cv: ConsumerVars) -> str:
+    return cv.spec.name
+
+
+def _running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
+    out: list[Expr] = []
+    if b.has(f"{cv.pre}_joined"):
+        out.append(b.v(f"{cv.pre}_joined").is_true())
+    if b.has(f"{cv.pre}_failed"):
+        out.append(b.v(f"{cv.pre}_failed").eq(0))
+    return out
+
+
+def _buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
+    return b.v(f"{cv.pre}_buf_0").eq(0)
+
+
+def _reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, str]:
+    """Where auto.offset.reset puts a consumer without a usable committed offset.
+    'latest' is the high watermark (read_uncommitted); 'none' stops the consumer."""
+    policy = cv.spec.auto_offset_reset
+    if policy == "earliest":
+        return ite(TRUE, 0, 0), {}, "auto.offset.reset=earliest: it starts again from offset 0"
+    if policy == "latest":
+        return b.hw, {}, "auto.offset.reset=latest: it starts at the log end, skipping what it had not processed"
+    return (
+        ite(TRUE, 0, 0),
+        {f"{cv.pre}_failed": ite(TRUE, 1, 1)},
+        "auto.offset.reset=none: NoOffsetForPartitionException stops the consumer",
+    )
+
+
+def _join(b: ModelBuilder, cv: ConsumerVars) -> None:
+    if not b.has(f"{cv.pre}_joined"):
+        return
+    pos, extra, how = _reset_position(b, cv)
+    committed = b.v(f"{cv.pre}_committed")
+    b.add(
+        Action(
+            name=f"join({cv.pre})",
+            kind="join",
+            actor=f"consumer:{_name(cv)}",
+            guard=b.v(f"{cv.pre}_joined").eq(0),
+            updates=merge(
+                {f"{cv.pre}_joined": ite(TRUE, 1, 1), f"{cv.pre}_pos": ite(committed >= 0, committed, pos)},
+                extra,
+            ),
+            text=f"consumer group {cv.spec.group_id} joins for the first time; {how}",
+            params={"consumer": _name(cv)},
+            hazard=(
+                "auto.offset.reset=latest with a group that joins after production started"
+                if cv.spec.auto_offset_reset == "latest"
+                else ""
+            ),
+            fix="auto.offset.reset=earliest, or create the group before producing",
+        )
+    )
+
+
+def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> None:
+    pre = cv.pre
+    pos = b.v(f"{pre}_pos")
+    guard = [
+        *_running(b, cv),
+        b.leader.eq(leader),
+        pos.eq(k),
+        b.hw > k,
+        b.v(f"{pre}_buf_{s}").eq(0),
+        *([b.v(f"{pre}_buf_{s - 1}").ne(0)] if s else []),
+    ]
+    commit = cv.spec.app.commit
+    if commit in ("after_processing", "before_processing"):
+        # commitSync of everything handed out before the next poll
+        committed = b.v(f"{pre}_committed")
+        guard.append(committed.eq(pos) | committed.eq(-1))
+    b.add(
+        Action(
+            name=f"poll({pre},{leader},{k},{s})",
+            kind="fetch",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of(guard),
+            updates={f"{pre}_buf_{s}": b.log(leader, k), f"{pre}_pos": ite(TRUE, k + 1, 0)},
+            text=(
+                f"{_name(cv)} polls offset {k} from leader {b.broker_name(leader)} (below the high "
+                "watermark {hw}) and gets {msg}"
+                + (" and hands it to a worker thread" if cv.spec.app.processing == "async" else "")
+            ),
+            text_args={"hw": b.hw, "msg": b.log(leader, k)},
+            params={"consumer": _name(cv), "leader": leader, "offset": k},
+        )
+    )
+
+
+def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:
+    """The log was truncated below the consumer's position (unclean election, power loss).
+    From 2.3 the consumer detects the truncation (KIP-320) and moves back to the new log
+    end; before, OFFSET_OUT_OF_RANGE applies auto.offset.reset."""
+    pre = cv.pre
+    pos = b.v(f"{pre}_pos")
+    kip320 = b.spec.kafka_version.at_least(2, 3)
+    if kip320:
+        new_pos: Expr = b.leo(leader)
+        extra: Updates = {}
+        how = "it detects the truncation (KIP-320) and continues from the new log end {leo}"
+    else:
+        new_pos, extra, how = _reset_position(b, cv)
+        how = "OFFSET_OUT_OF_RANGE; " + how
+    b.add(
+        Action(
+            name=f"out_of_range({pre},{leader})",
+            kind="fetch",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of([*_running(b, cv), b.leader.eq(leader), pos > b.leo(leader)]),
+            updates=merge({f"{pre}_pos": new_pos}, extra),
+            text=f"{_name(cv)}'s position {{pos}} is past leader {b.broker_name(leader)}'s log end: {how}",
+            text_args={"pos": pos, "leo": b.leo(leader)},
+            params={"consumer": _name(cv), "leader": leader},
+        )
+    )
+
+
+def _commit(b: ModelBuilder, cv: ConsumerVars) -> None:
+    pre = cv.pre
+    pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
+    commit = cv.spec.app.commit
+    guard = [*_running(b, cv), committed.ne(pos)]
+    if commit == "after_processing":
+        guard.append(_buffer_empty(b, cv))
+        how = "after processing (commitSync)"
+    elif commit == "before_processing":
+        guard.append(~_buffer_empty(b, cv))
+        how = "before processing the records it holds"
+    elif cv.spec.app.processing == "sync":
+        guard.append(_buffer_empty(b, cv))
+        how = f"by auto-commit inside poll() (every auto.commit.interval.ms={cv.spec.auto_commit_interval_ms})"
+    else:
+        how = (
+            "by auto-commit inside poll(), including records the worker thread has not "
+            "processed yet"
+        )
+    b.add(
+        Action(
+            name=f"commit({pre})",
+            kind="commit",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of(guard),
+            updates={committed.name: pos},
+            text=f"{_name(cv)} commits offset {{pos}} {how}",
+            text_args={"pos": pos},
+            params={"consumer": _name(cv)},
+            hazard=(
+                "the offset is committed before the record is processed"
+                if commit == "before_processing" or cv.spec.app.processing == "async"
+                else ""
+            ),
+            fix=(
+                "commit after processing (enable.auto.commit=false and commitSync after the work "
+                "is done)"
+                if commit == "before_processing" or cv.spec.app.processing == "async"
+                else ""
+            ),
+        )
+    )
+
+
+def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) -> None:
+    pre = cv.pre
+    m = b.message_of(code)
+    done = b.v(f"{pre}_done_m{m}")
+    guard = [*_running(b, cv), b.v(f"{pre}_buf_0").eq(code)]
+    if cv.spec.app.commit == "before_processing":
+        guard.append(b.v(f"{pre}_committed").eq(b.v(f"{pre}_pos")))
+    ups: Updates = {done.name: minimum([done + 1, cv.cap])}
+    for s in range(cv.slots):
+        ups[f"{pre}_buf_{s}"] = b.v(f"{pre}_buf_{s + 1}") if s + 1 < cv.slots else ite(TRUE, 0, 0)
+    if track_order:
+        p = b.producer_of(m)
+        later = [b.v(f"{pre}_done_m{x}") >= 1 for x in p.messages if x > m]
+        rv = b.v(f"{pre}_reordered")
+        out_of_order = done.eq(0) & any_of(later)
+        ups[rv.name] = ite(rv.eq(0) & out_of_order, m, rv)
+    idem = " (idempotent processing: no second effect)" if cv.spec.app.idempotent else ""
+    b.add(
+        Action(
+            name=f"process({pre},{code})",
+            kind="process",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of(guard),
+            updates=ups,
+            text=f"{_name(cv)} processes {b.label(m)}{idem}",
+            params={"consumer": _name(cv), "message": m},
+            message=b.label(m),
+        )
+    )
+
+
+def _clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
+    return {f"{cv.pre}_buf_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
+
+
+def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
+    pre = cv.pre
+    pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
+    reset, extra, how = _reset_position(b, cv)
+    has_commit = committed >= 0
+    if extra:
+        extra = {k: ite(has_commit, b.v(k), v) for k, v in extra.items()}
+    b.add(
+        Action(
+            name=f"consumer_crash({pre})",
+            kind="consumer_crash",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of(
+                [
+                    *_running(b, cv),
+                    b.budget("consumer_crash") > 0,
+                    any_of([~_buffer_empty(b, cv), committed.ne(pos)]),
+                ]
+            ),
+            updates=merge(
+                _clear_buffer(b, cv),
+                {pos.name: ite(has_commit, committed, reset)},
+                extra,
+                {"budget_consumer_crash": b.budget("consumer_crash") - 1},
+            ),
+            text=(
+                f"consumer {_name(cv)} crashes and restarts from its committed offset {{committed}}"
+                f" (with no committed offset, {how})"
+            ),
+            text_args={"committed": committed},
+            params={"consumer": _name(cv)},
+            fault="consumer_crash",
+        )
+    )
+
+
+def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
+    pre = cv.pre
+    reset, extra, how = _reset_position(b, cv)
+    minutes = b.spec.offsets_retention_minutes
+    b.add(
+        Action(
+            name=f"offsets_expire({pre})",
+            kind="offsets_expire",
+            actor=f"consumer:{_name(cv)}",
+            guard=all_of([*_running(b, cv), b.budget("offsets_expire") > 0]),
+            updates=merge(
+                _clear_buffer(b, cv),
+                {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
+                extra,
+                {"budget_offsets_expire": b.budget("offsets_expire") - 1},
+            ),
+            text=(
+                f"group {cv.spec.group_id} sits empty past offsets.retention.minutes={minutes}; "
+                f"its committed offset is deleted and when it rejoins {how}"
+            ),
+            params={"consumer": _name(cv)},
+            fault="offsets_expire",
+            hazard=f"auto.offset.reset={cv.spec.auto_offset_reset} after expired offsets",
+            fix="raise offsets.retention.minutes above the longest consumer outage",
+        )
+    )

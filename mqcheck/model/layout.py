@@ -1,0 +1,162 @@
+"""The state layout of one pipeline: which variables exist, their domains, and how a
+message or a log entry is encoded.
+
+The layout is sized from the spec (replicas, messages, fault budgets) so that the state is
+as small as the configuration allows: a variable that cannot change under this spec (e.g.
+the flushed prefix when flush.messages=1) is not created at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mqcheck.ir.expr import Const, Expr, Var
+from mqcheck.ir.system import Action, Variable
+from mqcheck.spec.schema import INT_MAX, Consumer, Producer, Spec, Topic
+
+# Producer-side status of one message (what the producer and its application know).
+UNSENT = 0  # the application has not called send() yet
+QUEUED = 1  # accepted by send(), waiting in the RecordAccumulator
+RETRY = 2  # failed attempt, re-enqueued for a retry
+INFLIGHT = 3  # produce request on its way to the partition leader
+WAIT = 4  # appended by the leader, the response (acks) is pending
+ACKED = 5  # the application saw success (acks=0: the request was written to the socket)
+GAVE_UP = 6  # the application was told it failed and dropped it, or never learned
+EXCUSED = 7  # the application was told it failed and halted (on_send_error: halt)
+STATUS_NAMES = ("unsent", "queued", "retry", "in-flight", "awaiting-ack", "acked", "gave-up", "excused")
+
+#: Finite `retries` above this are modelled as unlimited (documented in docs/semantics.md).
+MAX_TRACKED_RETRIES = 10
+
+
+@dataclass
+class ProducerInfo:
+    spec: Producer
+    index: int
+    messages: tuple[int, ...]  # global message ids, in send order
+    track_tries: bool
+    track_gen: bool
+
+
+@dataclass
+class ModelBuilder:
+    """Collects variables and actions; knows the encoding. One per compiled spec."""
+
+    spec: Spec
+    topic: Topic
+    replicas: int
+    n_messages: int
+    capacity: int  # slots per replica log
+    gens: int  # distinct application-level sends of one message
+    producers: list[ProducerInfo]
+    consumers: list[Consumer]
+    track_flush: bool
+    variables: list[Variable] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+    _names: set[str] = field(default_factory=set)
+
+    # ---- variables -------------------------------------------------------------------
+    def var(self, name: str, lo: int, hi: int, init: int, doc: str = "") -> Var:
+        if name in self._names:
+            raise ValueError(f"duplicate variable {name}")
+        self._names.add(name)
+        self.variables.append(Variable(name, lo, hi, init, doc))
+        return Var(name)
+
+    def has(self, name: str) -> bool:
+        return name in self._names
+
+    def v(self, name: str) -> Var:
+        if name not in self._names:
+            raise KeyError(name)
+        return Var(name)
+
+    def add(self, action: Action) -> None:
+        self.actions.append(action)
+
+    # ---- encoding --------------------------------------------------------------------
+    @property
+    def none_replica(self) -> int:
+        """The value of `leader` when the partition has no leader (offline)."""
+        return self.replicas
+
+    def code(self, message: int, gen: int = 0) -> int:
+        """A log entry: the message id plus which application-level send wrote it (an
+        idempotent producer dedupes only a retry of the *same* send)."""
+        return message + self.n_messages * gen
+
+    def message_of(self, code: int) -> int:
+        return (code - 1) % self.n_messages + 1
+
+    def max_code(self) -> int:
+        return self.n_messages * self.gens
+
+    def label(self, message: int) -> str:
+        return f"m{message}"
+
+    def broker_name(self, replica: int) -> str:
+        return f"broker {replica + 1}"
+
+    def producer_of(self, message: int) -> ProducerInfo:
+        for p in self.producers:
+            if message in p.messages:
+                return p
+        raise KeyError(message)
+
+    # ---- named state -----------------------------------------------------------------
+    def alive(self, r: int) -> Var:
+        return self.v(f"alive_{r}")
+
+    def log(self, r: int, i: int) -> Var:
+        return self.v(f"log_{r}_{i}")
+
+    def leo(self, r: int) -> Var:
+        return self.v(f"leo_{r}")
+
+    def flushed(self, r: int) -> Expr:
+        return self.v(f"flushed_{r}") if self.track_flush else self.leo(r)
+
+    def known(self, r: int) -> Var:
+        """The leader's view of follower r's log end offset, from r's last fetch (-1: no
+        fetch since this leader took over)."""
+        return self.v(f"known_{r}")
+
+    @property
+    def leader(self) -> Var:
+        return self.v("leader")
+
+    def in_isr(self, r: int) -> Var:
+        """ISR membership as one 0/1 variable per replica (the partition state's ISR)."""
+        return self.v(f"isr_{r}")
+
+    @property
+    def hw(self) -> Var:
+        return self.v("hw")
+
+    def status(self, m: int) -> Var:
+        return self.v(f"status_m{m}")
+
+    def budget(self, fault: str) -> Expr:
+        return self.v(f"budget_{fault}") if self.has(f"budget_{fault}") else Const(0)
+
+
+def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -> int:
+    """Slots per replica log: every message once per application-level send, plus one
+    duplicate per fault that can make a non-idempotent producer retry an appended batch."""
+    f = spec.faults
+    dup_sources = (
+        f.produce_response_lost
+        + f.broker_crash
+        + f.broker_power_loss
+        + f.simultaneous_power_loss
+        + f.follower_lag
+        + f.delivery_timeout
+        + f.producer_crash
+    )
+    if idempotent_all:
+        return n_messages * gens
+    return n_messages * gens + dup_sources
+
+
+def retries_tracked(p: Producer) -> bool:
+    return p.retries < INT_MAX and p.retries <= MAX_TRACKED_RETRIES

@@ -1,0 +1,227 @@
+"""Broker-to-replica hop: follower fetch, the high watermark, ISR shrink and expansion, and
+truncation of a diverging follower.
+
+Sources (docs/semantics.md): Kafka docs "Replication"; Partition.scala
+(updateFollowerFetchState, maybeIncrementLeaderHW, maybeExpandIsr, maybeShrinkIsr);
+KIP-101 / KIP-279 (truncation by leader epoch: the follower keeps only the prefix it shares
+with the leader).
+"""
+
+from __future__ import annotations
+
+from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, count_true, ite, maximum, minimum
+from mqcheck.ir.system import Action
+from mqcheck.model.layout import ModelBuilder
+from mqcheck.model.outcomes import Updates
+from mqcheck.model.producer import flush_on_append, isr_size
+
+
+def declare(b: ModelBuilder) -> None:
+    for r in range(b.replicas):
+        b.var(f"alive_{r}", 0, 1, 1, "broker process running")
+        for i in range(b.capacity):
+            b.var(f"log_{r}_{i}", 0, b.max_code(), 0, "log entry (message id, 0 = empty)")
+        b.var(f"leo_{r}", 0, b.capacity, 0, "log end offset")
+        if b.track_flush:
+            b.var(f"flushed_{r}", 0, b.capacity, 0, "flushed prefix (survives power loss)")
+        b.var(f"known_{r}", -1, b.capacity, 0, "leader's view of this replica's LEO")
+        b.var(f"isr_{r}", 0, 1, 1, "member of the ISR")
+    b.var("leader", 0, b.none_replica, 0, "partition leader (replicas = none)")
+    b.var("hw", 0, b.capacity, 0, "high watermark held by the leader")
+
+
+def high_watermark_after(b: ModelBuilder, leader: int, values: dict[int, Expr], isr: dict[int, Expr]) -> Expr:
+    """The leader's HW: the smallest LEO among ISR members as the leader knows them; it
+    never moves backwards on the leader (Partition.maybeIncrementLeaderHW)."""
+    terms = []
+    members = []
+    for r in range(b.replicas):
+        value = b.leo(leader) if r == leader else values.get(r, b.known(r))
+        member = isr.get(r, b.in_isr(r).is_true())
+        members.append(member)
+        terms.append(ite(member, value, b.capacity))
+    advanced = maximum([b.hw, minimum(terms)])
+    if b.spec.kafka_version.at_least(3, 7):
+        # KAFKA-15583 (3.7): the HW does not advance while the ISR is below
+        # min.insync.replicas.
+        return ite(count_true(members) >= b.topic.min_insync_replicas, advanced, b.hw)
+    return advanced
+
+
+def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> list[Expr]:
+    return [b.log(f, i).eq(b.log(leader, i)) for i in range(length)]
+
+
+def add_actions(b: ModelBuilder) -> None:
+    for leader in range(b.replicas):
+        for f in range(b.replicas):
+            if f == leader:
+                continue
+            for k in range(b.capacity + 1):
+                _fetch(b, leader, f, k)
+            for c in range(b.capacity):
+                _truncate(b, leader, f, c)
+            _shrink(b, leader, f)
+            _expand(b, leader, f)
+
+
+def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
+    """One fetch: the request tells the leader f's LEO (k); the response carries the next
+    record, if any. A follower only fetches once its log is a prefix of the leader's."""
+    base = [
+        b.alive(f).is_true(),
+        b.leader.eq(leader),
+        b.leo(f).eq(k),
+        b.leo(leader) >= k,
+        *is_prefix_of_leader(b, f, leader, k),
+    ]
+    hw = high_watermark_after(b, leader, {f: b.leo(f)}, {})
+    fname, lname = b.broker_name(f), b.broker_name(leader)
+    if k < b.capacity:
+        ups: Updates = {
+            b.known(f).name: ite(TRUE, k, 0),
+            "hw": hw,
+            b.log(f, k).name: b.log(leader, k),
+            b.leo(f).name: ite(TRUE, k + 1, 0),
+        }
+        ups.update(flush_on_append(b, f, k + 1))
+        b.add(
+            Action(
+                name=f"fetch({f},{leader},{k})",
+                kind="replicate",
+                actor=f"broker:{f + 1}",
+                guard=all_of([*base, b.leo(leader) > k]),
+                updates=ups,
+                text=(
+                    f"follower {fname} fetches offset {k} from leader {lname} and appends it "
+                    f"(page cache); the leader now knows it had {k} and sets the high "
+                    "watermark to {hw}"
+                ),
+                text_args={"hw": hw},
+                params={"follower": f, "leader": leader, "offset": k},
+            )
+        )
+    b.add(
+        Action(
+            name=f"fetch_caught_up({f},{leader},{k})",
+            kind="replicate",
+            actor=f"broker:{f + 1}",
+            guard=all_of([*base, b.leo(leader).eq(k), b.known(f).ne(k)]),
+            updates={b.known(f).name: ite(TRUE, k, 0), "hw": hw},
+            text=(
+                f"follower {fname} fetches at offset {k}, the leader's log end: leader {lname} "
+                "learns it is caught up and sets the high watermark to {hw}"
+            ),
+            text_args={"hw": hw},
+            params={"follower": f, "leader": leader, "offset": k},
+        )
+    )
+
+
+def _truncate(b: ModelBuilder, leader: int, f: int, c: int) -> None:
+    """KIP-101/KIP-279: after a leader change the follower asks for the end offset of its
+    last epoch and drops every entry past the point where its log and the leader's agree."""
+    guard = all_of(
+        [
+            b.alive(f).is_true(),
+            b.leader.eq(leader),
+            b.leo(f) > c,
+            *is_prefix_of_leader(b, f, leader, c),
+            b.log(f, c).ne(b.log(leader, c)),
+        ]
+    )
+    ups: Updates = {b.leo(f).name: ite(TRUE, c, 0)}
+    for i in range(c, b.capacity):
+        ups[b.log(f, i).name] = ite(TRUE, 0, 0)
+    if b.track_flush:
+        fl = b.v(f"flushed_{f}")
+        ups[fl.name] = minimum([fl, c])
+    b.add(
+        Action(
+            name=f"truncate({f},{leader},{c})",
+            kind="truncate",
+            actor=f"broker:{f + 1}",
+            guard=guard,
+            updates=ups,
+            text=(
+                f"follower {b.broker_name(f)} truncates its log to offset {c} to match leader "
+                f"{b.broker_name(leader)} (leader-epoch truncation, KIP-101): "
+                "entries from offset {c} on are discarded"
+            ),
+            text_args={"c": ite(TRUE, c, 0)},
+            params={"follower": f, "leader": leader, "offset": c},
+        )
+    )
+
+
+def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
+    """A follower that has not caught up to the leader's LEO within replica.lag.time.max.ms
+    leaves the ISR (follower_lag). The HW may then advance over fewer replicas."""
+    new_isr = {f: ite(TRUE, False, False)}
+    hw = high_watermark_after(b, leader, {}, new_isr)
+    minisr = b.topic.min_insync_replicas
+    guard = all_of(
+        [
+            b.in_isr(f).is_true(),
+            b.leader.eq(leader),
+            b.known(f) < b.leo(leader),
+            b.budget("follower_lag") > 0,
+        ]
+    )
+    if b.topic.eligible_leader_replicas:
+        # KIP-966: the ISR does not shrink below min.insync.replicas.
+        guard = all_of([guard, isr_size(b) > minisr])
+    b.add(
+        Action(
+            name=f"isr_shrink({f},{leader})",
+            kind="isr_shrink",
+            actor=f"broker:{leader + 1}",
+            guard=guard,
+            updates={
+                b.in_isr(f).name: ite(TRUE, 0, 0),
+                "hw": hw,
+                "budget_follower_lag": b.budget("follower_lag") - 1,
+            },
+            text=(
+                f"follower {b.broker_name(f)} falls behind (replica.lag.time.max.ms) and leader "
+                f"{b.broker_name(leader)} removes it from the ISR; the high watermark is now "
+                "{hw}"
+            ),
+            text_args={"hw": hw},
+            params={"follower": f, "leader": leader},
+            fault="follower_lag",
+            hazard=f"min.insync.replicas={minisr} lets the ISR shrink to {minisr} replica(s) "
+            "and writes still succeed",
+            fix="min.insync.replicas >= 2 with replication.factor >= 3",
+        )
+    )
+
+
+def _expand(b: ModelBuilder, leader: int, f: int) -> None:
+    guard = all_of(
+        [
+            b.in_isr(f).eq(0),
+            b.alive(f).is_true(),
+            b.leader.eq(leader),
+            b.known(f) >= 0,
+            b.known(f) >= b.hw,
+        ]
+    )
+    b.add(
+        Action(
+            name=f"isr_expand({f},{leader})",
+            kind="isr_expand",
+            actor=f"broker:{leader + 1}",
+            guard=guard,
+            updates={b.in_isr(f).name: ite(TRUE, 1, 1)},
+            text=(
+                f"follower {b.broker_name(f)} has caught up to the high watermark and rejoins "
+                "the ISR"
+            ),
+            params={"follower": f, "leader": leader},
+        )
+    )
+
+
+def live_isr_member_exists(b: ModelBuilder) -> Expr:
+    return any_of(b.alive(r).is_true() & b.in_isr(r).is_true() for r in range(b.replicas))

@@ -1,0 +1,167 @@
+"""Storage and broker faults: page cache vs the flushed prefix, OS write-back, broker
+crashes (page cache survives), power loss (the unflushed suffix is gone), restarts.
+
+Sources (docs/semantics.md): Kafka docs "Persistence" / log.flush.interval.messages and
+flush.messages (Kafka leaves flushing to the OS by default and relies on replication);
+UnifiedLog flush on unflushed-message count; LogLoader recovery after an unclean shutdown;
+controller handling of a failed broker (leader = none when no live ISR member, the ISR
+never becomes empty).
+"""
+
+from __future__ import annotations
+
+from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, count_true, ite
+from mqcheck.ir.system import Action
+from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder
+from mqcheck.model.outcomes import Updates, merge, on_retriable
+
+
+def declare_budgets(b: ModelBuilder) -> None:
+    for fault, budget in b.spec.faults.as_dict().items():
+        if budget > 0:
+            b.var(f"budget_{fault}", 0, budget, budget, f"{fault} faults left")
+
+
+def add_actions(b: ModelBuilder) -> None:
+    for r in range(b.replicas):
+        _crash(b, r, power=False)
+        if b.track_flush:
+            _crash(b, r, power=True)
+            _flush(b, r)
+        _restart(b, r)
+    _simultaneous_power_loss(b)
+
+
+def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
+    """Requests to a leader that died fail: the producer retries them; an acks=0 request
+    that was on the wire is simply gone."""
+    parts: list[Updates] = []
+    for p in b.producers:
+        for m in p.messages:
+            st = b.status(m)
+            if p.spec.acks == 0:
+                parts.append({st.name: ite(cond_leader & st.eq(INFLIGHT), ACKED, st)})
+            else:
+                parts.append(on_retriable(b, m, cond_leader & (st.eq(INFLIGHT) | st.eq(WAIT))))
+    return parts
+
+
+def _lose_unflushed(b: ModelBuilder, r: int) -> Updates:
+    flushed = b.flushed(r)
+    ups: Updates = {b.leo(r).name: flushed}
+    for i in range(b.capacity):
+        ups[b.log(r, i).name] = ite(flushed > i, b.log(r, i), 0)
+    return ups
+
+
+def _crash(b: ModelBuilder, r: int, power: bool) -> None:
+    fault = "broker_power_loss" if power else "broker_crash"
+    isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
+    ups: Updates = {
+        b.alive(r).name: ite(TRUE, 0, 0),
+        # The controller drops a dead broker from the ISR, but never empties the ISR.
+        b.in_isr(r).name: ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r)),
+        "leader": ite(b.leader.eq(r), b.none_replica, b.leader),
+        f"budget_{fault}": b.budget(fault) - 1,
+    }
+    if power:
+        ups.update(_lose_unflushed(b, r))
+    parts = [ups, *_requests_fail(b, b.leader.eq(r))]
+    name = b.broker_name(r)
+    if power:
+        text = (
+            f"{name} loses power: the process dies and its log past the flushed offset "
+            "{flushed} is gone (it was only in page cache)"
+        )
+        args: dict[str, Expr] = {"flushed": b.flushed(r)}
+    else:
+        text = f"{name} crashes (its page cache survives)"
+        args = {}
+    b.add(
+        Action(
+            name=f"{fault}({r})",
+            kind="power_loss" if power else "broker_crash",
+            actor=f"broker:{r + 1}",
+            guard=all_of([b.alive(r).is_true(), b.budget(fault) > 0]),
+            updates=merge(*parts),
+            text=text + "; if it led the partition, the partition has no leader until an election",
+            text_args=args,
+            params={"broker": r},
+            fault=fault,
+            hazard=(
+                f"flush.messages={b.topic.flush_messages}: acknowledged data lived in page cache only"
+                if power
+                else ""
+            ),
+            fix="flush.messages=1 on the topic, or replicas in separate failure domains" if power else "",
+        )
+    )
+
+
+def _simultaneous_power_loss(b: ModelBuilder) -> None:
+    if b.spec.faults.simultaneous_power_loss <= 0:
+        return
+    ups: Updates = {"leader": ite(TRUE, b.none_replica, 0)}
+    for r in range(b.replicas):
+        ups[b.alive(r).name] = ite(TRUE, 0, 0)
+        if b.track_flush:
+            ups.update(_lose_unflushed(b, r))
+    ups["budget_simultaneous_power_loss"] = b.budget("simultaneous_power_loss") - 1
+    parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
+    lost = ", ".join(f"{b.broker_name(r)} keeps {{f{r}}}" for r in range(b.replicas))
+    b.add(
+        Action(
+            name="simultaneous_power_loss",
+            kind="power_loss",
+            actor="datacenter",
+            guard=all_of(
+                [b.budget("simultaneous_power_loss") > 0, any_of(b.alive(r).is_true() for r in range(b.replicas))]
+            ),
+            updates=merge(*parts),
+            text=(
+                "every broker loses power at the same instant; each keeps only its flushed "
+                f"prefix ({lost} entries)"
+            ),
+            text_args={f"f{r}": b.flushed(r) for r in range(b.replicas)},
+            fault="simultaneous_power_loss",
+            hazard=(
+                f"flush.messages={b.topic.flush_messages}: acks=all only means every ISR member "
+                "has the message in page cache"
+            ),
+            fix="flush.messages=1 on the topic (or replicas in separate power domains)",
+        )
+    )
+
+
+def _restart(b: ModelBuilder, r: int) -> None:
+    b.add(
+        Action(
+            name=f"restart({r})",
+            kind="restart",
+            actor=f"broker:{r + 1}",
+            guard=b.alive(r).eq(0),
+            updates={b.alive(r).name: ite(TRUE, 1, 1), b.known(r).name: ite(TRUE, -1, 0)},
+            text=(
+                f"{b.broker_name(r)} restarts with {{leo}} entries in its log and rejoins as a "
+                "follower (out of the ISR until it catches up)"
+            ),
+            text_args={"leo": b.leo(r)},
+            params={"broker": r},
+        )
+    )
+
+
+def _flush(b: ModelBuilder, r: int) -> None:
+    fl = b.v(f"flushed_{r}")
+    b.add(
+        Action(
+            name=f"flush({r})",
+            kind="flush",
+            actor=f"broker:{r + 1}",
+            guard=fl < b.leo(r),
+            updates={fl.name: fl + 1},
+            text=f"the OS writes offset {{off}} of {b.broker_name(r)}'s log to disk",
+            text_args={"off": fl},
+            params={"broker": r},
+        )
+    )

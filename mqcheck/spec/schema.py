@@ -1,0 +1,208 @@
+"""The typed spec: what the loader produces and the model compiler consumes.
+
+Every value here is *effective*: defaults for `kafka_version` are already applied and
+topic overrides resolved, so the model layer never looks at YAML or at Kafka's defaults.
+Where each value came from is kept separately in `Spec.settings` (for explain-defaults and
+the checklist) and `Spec.positions` (for error locations and SARIF).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: Kafka's "never" for flush.messages / log.flush.interval.messages (Long.MAX_VALUE).
+LONG_MAX = 9223372036854775807
+INT_MAX = 2147483647
+
+Acks = Literal[0, 1, -1]  # -1 is Kafka's spelling of "all"
+OnSendError = Literal["drop", "resend", "halt"]
+CommitMode = Literal["after_processing", "before_processing", "auto"]
+Processing = Literal["sync", "async"]
+OffsetReset = Literal["earliest", "latest", "none"]
+IsolationLevel = Literal["read_uncommitted", "read_committed"]
+Joins = Literal["before_production", "any_time"]
+ProcessingGuarantee = Literal["at_least_once", "exactly_once_v2", "exactly_once"]
+Guarantee = Literal["at-most-once", "at-least-once", "exactly-once", "ordering"]
+EngineName = Literal["explicit", "z3", "both"]
+Verdict = Literal["holds", "violated", "unknown"]
+
+GUARANTEES: tuple[str, ...] = ("at-least-once", "at-most-once", "exactly-once", "ordering")
+FAULT_NAMES: tuple[str, ...] = (
+    "broker_crash",
+    "broker_power_loss",
+    "simultaneous_power_loss",
+    "produce_request_lost",
+    "produce_response_lost",
+    "consumer_crash",
+    "producer_crash",
+    "processor_crash",
+    "follower_lag",
+    "offsets_expire",
+    "delivery_timeout",
+)
+
+
+@dataclass(frozen=True)
+class KafkaVersion:
+    """A Kafka release line, compared as (major, minor); "0.10" is (0, 10), "3.7" is (3, 7)."""
+
+    major: int
+    minor: int
+
+    def at_least(self, major: int, minor: int) -> bool:
+        return (self.major, self.minor) >= (major, minor)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an effective value came from: 'spec', 'topic override', 'broker setting',
+    'version default', 'app default' or 'derived' (e.g. auto commit implied by
+    enable.auto.commit)."""
+
+    source: str
+    path: str  # key path in the spec, e.g. "topics.orders.min.insync.replicas"
+    line: int | None = None
+    column: int | None = None
+    note: str = ""  # e.g. "Kafka 3.0 default (KIP-679)"
+
+
+@dataclass(frozen=True)
+class EffectiveSetting:
+    """One row of `mqcheck explain-defaults`: scope/owner, property, value, origin."""
+
+    scope: str  # "broker", "topic:orders", "producer:checkout", "consumer:billing", ...
+    name: str  # Kafka property name or app key ("app.commit")
+    value: object
+    origin: Origin
+    modelled: bool = True
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    partitions: int
+    replication_factor: int
+    min_insync_replicas: int
+    unclean_leader_election_enable: bool
+    flush_messages: int  # LONG_MAX: never forced by count
+    flush_ms: int | None  # None: never forced by time (log.flush.interval.ms null)
+    max_message_bytes: int  # topic max.message.bytes / broker message.max.bytes
+    # KIP-966 Eligible Leader Replicas; only true where the version allows it.
+    eligible_leader_replicas: bool = False
+
+
+@dataclass(frozen=True)
+class ProducerApp:
+    waits_for_result: bool = True
+    on_send_error: OnSendError = "drop"
+    message_bytes: int = 1000
+
+
+@dataclass(frozen=True)
+class Producer:
+    name: str
+    topic: str
+    acks: Acks
+    enable_idempotence: bool
+    retries: int
+    max_in_flight: int  # max.in.flight.requests.per.connection
+    delivery_timeout_ms: int
+    max_request_size: int
+    transactional_id: str | None
+    app: ProducerApp
+
+
+@dataclass(frozen=True)
+class Processor:
+    name: str
+    from_topic: str
+    to_topic: str
+    group_id: str
+    processing_guarantee: ProcessingGuarantee
+
+
+@dataclass(frozen=True)
+class ConsumerApp:
+    commit: CommitMode = "after_processing"
+    processing: Processing = "sync"
+    idempotent: bool = False
+    joins: Joins = "before_production"
+
+
+@dataclass(frozen=True)
+class Consumer:
+    name: str
+    topic: str
+    group_id: str
+    enable_auto_commit: bool
+    auto_commit_interval_ms: int
+    auto_offset_reset: OffsetReset
+    isolation_level: IsolationLevel
+    app: ConsumerApp
+
+
+@dataclass(frozen=True)
+class Faults:
+    """How many of each fault one run may contain. `follower_lag` is the number of ISR
+    shrinks caused by a lagging follower (True in the YAML means the default bound)."""
+
+    broker_crash: int = 0
+    broker_power_loss: int = 0
+    simultaneous_power_loss: int = 0
+    produce_request_lost: int = 0
+    produce_response_lost: int = 0
+    consumer_crash: int = 0
+    producer_crash: int = 0
+    processor_crash: int = 0
+    follower_lag: int = 0
+    offsets_expire: int = 0
+    delivery_timeout: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: int(getattr(self, name)) for name in FAULT_NAMES}
+
+
+@dataclass(frozen=True)
+class Check:
+    guarantees: tuple[str, ...] = ("at-least-once",)
+    ordering: bool = False
+    messages: int = 2
+    engine: EngineName = "explicit"
+    max_states: int = 5_000_000
+    timeout_s: float = 600.0
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A loaded, validated, fully resolved spec."""
+
+    path: str  # file it came from ("<string>" when loaded from text)
+    format_version: int
+    name: str
+    description: str
+    kafka_version: KafkaVersion
+    brokers: int
+    topics: dict[str, Topic]
+    producers: dict[str, Producer]
+    processors: dict[str, Processor]
+    consumers: dict[str, Consumer]
+    faults: Faults
+    check: Check
+    expect: dict[str, str] = field(default_factory=dict)  # guarantee -> expected verdict
+    # Broker-scope settings the model reads directly (offsets.retention.minutes, ...).
+    offsets_retention_minutes: int = 10080
+    not_modelled: tuple[str, ...] = ()
+    settings: tuple[EffectiveSetting, ...] = ()
+    # key path ("topics.orders.min.insync.replicas") -> (line, column), 1-based
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def checked_guarantees(self) -> tuple[str, ...]:
+        """The guarantees to report, with ordering last when `check.ordering` is set."""
+        names = list(self.check.guarantees)
+        if self.check.ordering and "ordering" not in names:
+            names.append("ordering")
+        return tuple(names)

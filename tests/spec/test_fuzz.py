@@ -1,0 +1,135 @@
+"""Loaders never crash: mutated examples (dropped keys, swapped types, misspelled names,
+random YAML text) give a Spec or SpecErrors, and the CLI answers 0 or 2, never a traceback."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mqcheck.cli import main
+from mqcheck.spec.load import LoadResult, load_spec_data, load_spec_text
+
+EXAMPLES = sorted(Path(__file__).resolve().parents[3].joinpath("shared", "examples").glob("*.yaml"))
+TEXTS = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["all", "-1", "3.7", "0.10", "true", "earliest", "exactly_once_v2", ""]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+def _parent(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path[:-1]:
+        data = data[key]
+    return data
+
+
+@st.composite
+def mutated_specs(draw: st.DrawFn) -> Any:
+    data = copy.deepcopy(yaml.safe_load(draw(st.sampled_from(TEXTS))))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        paths = _paths(data)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = _parent(data, path)
+        key = path[-1]
+        action = draw(st.sampled_from(["drop", "swap", "misspell"]))
+        if action == "drop":
+            del parent[key]
+        elif action == "swap":
+            parent[key] = draw(_values)
+        elif isinstance(parent, dict) and isinstance(key, str) and key:
+            position = draw(st.integers(min_value=0, max_value=len(key) - 1))
+            parent[key[:position] + key[position + 1 :]] = parent.pop(key)
+    return data
+
+
+def _assert_sound(result: LoadResult) -> None:
+    assert (result.spec is None) == bool(result.errors)
+    for error in result.errors:
+        assert error.format()
+        assert error.line is None or error.line >= 1
+
+
+@st.composite
+def mutated_texts(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from(TEXTS))
+    kind = draw(st.sampled_from(["insert", "delete", "truncate", "random"]))
+    if kind == "random":
+        return draw(st.text(max_size=80))
+    position = draw(st.integers(min_value=0, max_value=len(text)))
+    if kind == "insert":
+        return (
+            text[:position]
+            + draw(st.text(alphabet=":-[]{}&*!|>'\"#%@` \n\t\\ab1.", max_size=5))
+            + text[position:]
+        )
+    if kind == "delete":
+        return text[:position] + text[position + draw(st.integers(min_value=1, max_value=20)) :]
+    return text[:position]
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated_specs())
+def test_mutated_data_never_crashes_the_loader(data: Any) -> None:
+    _assert_sound(load_spec_data(data))
+    dumped = yaml.safe_dump(data, sort_keys=False)
+    _assert_sound(load_spec_text(dumped))
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated_texts())
+def test_mutated_yaml_text_never_crashes_the_loader(text: str) -> None:
+    _assert_sound(load_spec_text(text))
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(mutated_specs().map(lambda d: yaml.safe_dump(d, sort_keys=False)), mutated_texts())
+)
+def test_cli_answers_0_or_2_with_a_message(workdir: Path, text: str) -> None:
+    spec = workdir / "spec.yaml"
+    spec.write_text(text, encoding="utf-8")
+    runner = CliRunner()
+    for command in (["check", str(spec)], ["explain-defaults", str(spec)]):
+        result = runner.invoke(main, command)
+        assert result.exit_code in (0, 2), result.output
+        assert "Traceback" not in result.output and "internal error" not in result.output
+        assert result.output.strip()

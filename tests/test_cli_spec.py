@@ -1,0 +1,186 @@
+"""The command line around the spec layer: option validation, exit codes, explain-defaults,
+import, and that no traceback escapes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mqcheck import cli
+from mqcheck.cli import main
+
+EXAMPLES = sorted(Path(__file__).resolve().parents[2].joinpath("shared", "examples").glob("*.yaml"))
+DURABLE = next(path for path in EXAMPLES if path.name == "durable-baseline.yaml")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_check_accepts_every_shared_example() -> None:
+    code, output = run("check", *map(str, EXAMPLES))
+    assert code == 0
+    assert output.count("spec is valid (model checking not available yet)") == len(EXAMPLES)
+
+
+def test_check_accepts_all_contract_options(tmp_path: Path) -> None:
+    code, _ = run(
+        "check",
+        str(DURABLE),
+        "--guarantee",
+        "at-least-once",
+        "--guarantee",
+        "ordering",
+        "--engine",
+        "both",
+        "--messages",
+        "3",
+        "--format",
+        "json",
+        "--trace-out",
+        str(tmp_path / "t.json"),
+        "--max-states",
+        "1000",
+    )
+    assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        (["--guarantee", "at-least-twice"], "'at-least-twice' is not one of"),
+        (["--engine", "spin"], "'spin' is not one of"),
+        (["--messages", "7"], "explicit engine's bound"),
+        (["--messages", "0"], "outside 1..6"),
+        (["--format", "xml"], "'xml' is not one of"),
+        (["--max-states", "0"], "0 is not in the range"),
+    ],
+)
+def test_check_rejects_bad_options_with_exit_2(option: list[str], fragment: str) -> None:
+    code, output = run("check", str(DURABLE), *option)
+    assert code == 2 and fragment in output
+
+
+def test_check_of_an_invalid_spec_exits_2_with_positions(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(DURABLE.read_text().replace("    acks: all", "    ackz: all"))
+    code, output = run("check", str(DURABLE), str(bad))
+    assert code == 2
+    assert f"{bad}:16:5: producers.checkout.ackz: unknown key" in output
+    assert "durable-baseline.yaml: spec is valid" in output
+
+
+def test_check_of_a_missing_file_exits_2() -> None:
+    code, output = run("check", "no-such-spec.yaml")
+    assert (code, output.strip()) == (2, "no-such-spec.yaml: no such file")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["checklist", "SPEC", "--format", "sarif"],
+        ["repair", "SPEC", "--guarantee", "at-least-once"],
+        ["sweep", "SPEC", "--vary", "acks=0,1,all", "--vary", "replication.factor=1,3"],
+        ["graph", "SPEC", "-o", "g.dot"],
+    ],
+)
+def test_commands_not_wired_yet_exit_2(args: list[str]) -> None:
+    code, output = run(*[str(DURABLE) if a == "SPEC" else a for a in args])
+    assert code == 2 and "not implemented yet" in output
+
+
+def test_replay_parses_its_arguments(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.json"
+    trace.write_text("{}")
+    assert run("replay", str(DURABLE), str(trace))[0] == 2
+    code, output = run("replay", str(DURABLE), str(tmp_path / "missing.json"))
+    assert code == 2 and "does not exist" in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", "SPEC", "--vary", "acks"],
+        ["graph", "SPEC", "-o", "graph.png"],
+        ["repair", "SPEC"],
+        ["checklist", "SPEC", "--format", "pdf"],
+    ],
+)
+def test_bad_options_of_other_commands_exit_2(args: list[str]) -> None:
+    code, output = run(*[str(DURABLE) if a == "SPEC" else a for a in args])
+    assert code == 2 and "Error" in output
+
+
+def test_explain_defaults_text_names_origins() -> None:
+    code, output = run("explain-defaults", str(DURABLE))
+    assert code == 0
+    lines = output.splitlines()
+    assert lines[0] == "durable-baseline: effective settings for Kafka 3.7"
+    row = next(line for line in lines if "producer:checkout" in line and " retries " in line)
+    assert "2147483647" in row and "version default (3.7; KIP-91)" in row
+    assert any("spec line 16" in line and " acks " in line for line in lines)
+    assert lines[-1] == "not modelled: none"
+
+
+def test_explain_defaults_json_is_deterministic() -> None:
+    first = run("explain-defaults", str(DURABLE), "--format", "json")[1]
+    second = run("explain-defaults", str(DURABLE), "--format", "json")[1]
+    assert first == second
+    document = json.loads(first)
+    assert document["spec"] == "durable-baseline" and document["not_modelled"] == []
+    acks = next(s for s in document["settings"] if s["property"] == "acks")
+    assert acks["value"] == "all" and acks["origin"]["line"] == 16
+
+
+def test_import_writes_a_spec_that_checks(tmp_path: Path) -> None:
+    producer = tmp_path / "producer.properties"
+    producer.write_text("acks=all\nlinger.ms=10\n")
+    output = tmp_path / "orders.yaml"
+    code, message = run(
+        "import", "--producer", str(producer), "--topic", "orders", "-o", str(output)
+    )
+    assert code == 0 and "wrote" in message
+    assert run("check", str(output))[0] == 0
+    assert run("import", "--producer", str(producer), "-o", str(output))[0] == 2  # exists
+    assert run("import", "--producer", str(producer), "-o", str(output), "--force")[0] == 0
+
+
+def test_import_rejects_an_unknown_kafka_version(tmp_path: Path) -> None:
+    code, output = run("import", "-o", str(tmp_path / "x.yaml"), "--kafka-version", "9.9")
+    assert code == 2 and "unknown Kafka version '9.9'" in output
+
+
+def test_import_of_a_refused_configuration_exits_2(tmp_path: Path) -> None:
+    producer = tmp_path / "p.properties"
+    producer.write_text("enable.idempotence=true\nmax.in.flight.requests.per.connection=6\n")
+    code, output = run("import", "--producer", str(producer), "-o", str(tmp_path / "p.yaml"))
+    assert code == 2 and "Must set max.in.flight.requests.per.connection to at most 5" in output
+
+
+def test_an_internal_error_is_reported_without_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(path: str) -> object:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "load_spec", broken)
+    code, output = run("check", str(DURABLE))
+    assert code == 4
+    assert output.startswith("internal error: RuntimeError: boom") and "Traceback" not in output
+    result = CliRunner().invoke(main, ["--debug", "check", str(DURABLE)])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_python_dash_m_mqcheck_runs() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "mqcheck", "check", str(DURABLE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert completed.returncode == 0 and "spec is valid" in completed.stdout
