@@ -8,6 +8,7 @@ line, 3 inconclusive, 4 internal error). No Python traceback reaches the user un
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,13 @@ from typing import Any, NoReturn
 
 import click
 
+from mqcheck.model.compile import UnsupportedSpec
+from mqcheck.run import check_spec, compile_spec
 from mqcheck.spec.errors import format_errors
+from mqcheck.trace import render_json as json_report
+from mqcheck.trace import render_text as text_report
+from mqcheck.trace.replay import extract_trace
+from mqcheck.trace.replay import replay as replay_trace
 from mqcheck.spec.explain import render_json, render_text
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
@@ -110,16 +117,43 @@ def check(
     max_states: int | None,
 ) -> None:
     """Check the guarantees of each SPEC."""
-    invalid = False
-    for path in specs:
-        result = load_spec(path)
-        if result.spec is None:
-            click.echo(format_errors(result.errors), err=True)
-            invalid = True
-            continue
-        click.echo(f"{path}: spec is valid (model checking not available yet)")
-    if invalid:
-        sys.exit(EXIT_INVALID)
+    loaded = [load_spec(path) for path in specs]
+    errors = [e for r in loaded for e in r.errors]
+    if errors:
+        fail(format_errors(errors))
+    codes = []
+    first_trace: dict[str, Any] | None = None
+    for result in loaded:
+        assert result.spec is not None
+        spec = result.spec
+        checked = check_spec(
+            spec, guarantees, engine, messages, max_states, progress=_progress_printer()
+        )
+        codes.append(checked.exit_code())
+        if output_format == "json":
+            click.echo(json_report.dumps(json_report.check_json(checked)), nl=False)
+        else:
+            click.echo(text_report.render(checked), nl=False)
+        if first_trace is None:
+            for r in checked.results:
+                if r.counterexample is not None:
+                    first_trace = {"mqcheck": 1, "spec": checked.spec, "results": [json_report.result_json(r)]}
+                    break
+    if trace_out and first_trace is not None:
+        Path(trace_out).write_text(json_report.dumps(first_trace), encoding="utf-8")
+    sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3)) if codes else 0)
+
+
+def _progress_printer() -> Any:
+    """Progress on stderr when stderr is a terminal (states, depth, rate)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def report(states: int, depth: int, seconds: float) -> None:
+        rate = states / seconds if seconds else 0.0
+        click.echo(f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s", err=True, nl=False)
+
+    return report
 
 
 @main.command("explain-defaults")
@@ -239,7 +273,21 @@ def sweep(spec: str, vary: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
 @click.argument("trace", type=click.Path(exists=True, dir_okay=False), metavar="TRACE.json")
 def replay(spec: str, trace: str) -> None:
     """Re-validate a counterexample step by step."""
-    _not_implemented("replay", spec)
+    loaded = load_or_exit(spec)
+    try:
+        data = json.loads(Path(trace).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("the file does not hold a JSON object")
+        guarantee, messages, steps = extract_trace(data)
+    except (ValueError, KeyError, TypeError) as why:
+        fail(f"{trace}: not a readable mqcheck trace: {why}")
+    try:
+        system = compile_spec(loaded, (guarantee,) if guarantee else (), messages if isinstance(messages, int) else None)
+    except UnsupportedSpec as why:
+        fail(f"{spec}: cannot replay: not modelled: {why}")
+    outcome = replay_trace(system, guarantee, steps)
+    click.echo(f"{trace}: {outcome.message}")
+    sys.exit(0 if outcome.ok else 1)
 
 
 def _graph_output(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -198,6 +198,7 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
 
 
 def _expand(b: ModelBuilder, leader: int, f: int) -> None:
+    hw = high_watermark_after(b, leader, {}, {f: ite(TRUE, True, True)})
     guard = all_of(
         [
             b.in_isr(f).eq(0),
@@ -213,11 +214,13 @@ def _expand(b: ModelBuilder, leader: int, f: int) -> None:
             kind="isr_expand",
             actor=f"broker:{leader + 1}",
             guard=guard,
-            updates={b.in_isr(f).name: ite(TRUE, 1, 1)},
+            # Partition.maybeExpandIsr is followed by maybeIncrementLeaderHW.
+            updates={b.in_isr(f).name: ite(TRUE, 1, 1), "hw": hw},
             text=(
                 f"follower {b.broker_name(f)} has caught up to the high watermark and rejoins "
-                "the ISR"
+                "the ISR; the high watermark is now {hw}"
             ),
+            text_args={"hw": hw},
             params={"follower": f, "leader": leader},
         )
     )

@@ -1,0 +1,94 @@
+"""The text report: verdicts, then each counterexample told like an incident post-mortem:
+numbered steps (who did what, faults marked), what was lost or duplicated, which settings
+made it fatal and what prevents it."""
+
+from __future__ import annotations
+
+from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult
+
+FAULT_MARK = "FAULT"
+
+
+def _stats(r: GuaranteeResult) -> str:
+    s = r.stats
+    if not s.states:
+        return ""
+    return f"{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}, {s.seconds:.2f} s"
+
+
+def render(result: CheckResult) -> str:
+    lines = [f"{result.spec} ({result.path})"]
+    width = max((len(r.guarantee) for r in result.results), default=10)
+    for r in result.results:
+        verdict = r.verdict.upper() if r.verdict == "violated" else r.verdict
+        extra = _stats(r)
+        reason = f" — {r.reason}" if r.reason else ""
+        lines.append(f"  {r.guarantee + ':':<{width + 1}} {verdict:<8} [{r.engine}] {extra}{reason}")
+    for r in result.results:
+        if r.counterexample is not None:
+            lines.append("")
+            lines.extend(render_counterexample(r.guarantee, r.counterexample))
+    if result.results:
+        lines.append("")
+        lines.append("Bounds: " + _bounds(result.results[0]))
+    if result.not_modelled:
+        lines.append("Not modelled (accepted, no effect on the verdict): " + ", ".join(result.not_modelled))
+    if result.expect:
+        mismatches = result.mismatches()
+        if mismatches:
+            for g, want, got in mismatches:
+                lines.append(f"EXPECTATION MISMATCH: {g} expected {want}, got {got}")
+        else:
+            lines.append("Every verdict matches the spec's expect: block.")
+    return "\n".join(lines) + "\n"
+
+
+def _bounds(r: GuaranteeResult) -> str:
+    b = r.bounds
+    faults = b.get("faults") or {}
+    fault_text = ", ".join(f"{k}={v}" for k, v in faults.items()) if isinstance(faults, dict) and faults else "none"
+    text = f"{b.get('messages')} message(s) per producer; faults: {fault_text}"
+    if "log_slots" in b:
+        text += f"; {b['log_slots']} log slot(s) per replica"
+    return text
+
+
+def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
+    what = []
+    if cex.lost:
+        what.append("lost " + ", ".join(cex.lost))
+    if cex.duplicated:
+        what.append("processed twice: " + ", ".join(cex.duplicated))
+    if cex.reordered:
+        what.append("processed out of order: " + ", ".join(cex.reordered))
+    faults = ", ".join(cex.faults_used) if cex.faults_used else "no faults"
+    head = f"{guarantee} is violated ({'; '.join(what) or 'see the last step'}). Faults used: {faults}."
+    lines = [head, "What happened:"]
+    for s in cex.steps:
+        mark = f"{FAULT_MARK} " if s.fault else ""
+        lines.append(f"  {s.i:>2}. {mark}{s.text}")
+    hazards = _hazards(guarantee, cex)
+    if hazards:
+        lines.append("Why it was fatal:")
+        for i, hazard, _ in hazards:
+            lines.append(f"  - step {i}: {hazard}")
+        fixes = list(dict.fromkeys(fix for _, _, fix in hazards if fix))
+        if fixes:
+            lines.append("What prevents it:")
+            lines.extend(f"  - {fix}" for fix in fixes)
+    return lines
+
+
+def _hazards(guarantee: str, cex: Counterexample) -> list[tuple[int, str, str]]:
+    """The settings that made steps fatal. Duplicates and reorderings come from faults;
+    a loss can also come from an ordinary step (an acks=1 ack, an unclean election)."""
+    seen: set[str] = set()
+    out = []
+    for s in cex.steps:
+        if not s.hazard or s.hazard in seen:
+            continue
+        if guarantee != "at-least-once" and not s.fault:
+            continue
+        seen.add(s.hazard)
+        out.append((s.i, s.hazard, s.fix))
+    return out
