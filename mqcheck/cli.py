@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.run import check_spec, compile_spec
 from mqcheck.spec.errors import format_errors
@@ -301,6 +302,26 @@ def _graph_output(ctx: click.Context, param: click.Parameter, value: str) -> str
 @click.option(
     "-o", "--output", required=True, callback=_graph_output, metavar="FILE.graphml|FILE.dot"
 )
-def graph(spec: str, output: str) -> None:
+@click.option("--max-states", type=click.IntRange(min=1), default=20_000, show_default=True)
+def graph(spec: str, output: str, max_states: int) -> None:
     """Export the explored state graph of a small SPEC."""
-    _not_implemented("graph", spec)
+    loaded = load_or_exit(spec)
+    try:
+        system = compile_spec(loaded, loaded.checked_guarantees())
+    except UnsupportedSpec as why:
+        fail(f"{spec}: cannot build the graph: not modelled: {why}")
+    sg = explore_graph(system, max_states)
+    if not sg.complete:
+        click.echo(
+            f"{spec}: the state graph has more than {max_states:,} states; too large to export "
+            "(raise --max-states or lower check.messages)",
+            err=True,
+        )
+        sys.exit(3)
+    write_graph(sg, output)
+    g = sg.graph
+    faults = sum(1 for _, _, d in g.edges(data=True) if d["fault"])
+    click.echo(
+        f"{output}: {g.number_of_nodes():,} states, {g.number_of_edges():,} transitions "
+        f"({faults:,} fault edges), {len(sg.stuck):,} stuck states"
+    )

@@ -121,7 +121,7 @@ class ExplicitChecker:
         successors = self.compiled.successors
         canon = self.canon
         limits = self.limits
-        fault_of = self.fault_of
+        is_fault = [0 if f is None else 1 for f in self.fault_of]
         limit_pred = self.limit_pred
         last_report = started
         stop = False
@@ -135,21 +135,36 @@ class ExplicitChecker:
                         stop = True
                         break
                 layer = layers.pop(depth)
+                fps, parent_arr, via_arr = sr.fps, sr.parent, sr.via
+                depth_arr, faults_arr, expanded, goal_arr = sr.depth, sr.faults, sr.expanded, sr.goal
+                src_arr, dst_arr = sr.src, sr.dst
+                here = layers.setdefault(depth + 1, [])
+                child_depth = min(depth + 1, 65535)
                 for s, si in layer:
                     if limit_pred is not None and limit_pred(s):
                         sr.limit_hit = sr.limit_hit or system.limit_reason
                         continue
-                    sr.expanded[si] = 1
-                    for a, t in successors(s):
+                    expanded[si] = 1
+                    succ = successors(s)
+                    sr.transitions += len(succ)
+                    for a, t in succ:
                         c = canon(t)
                         h = hash(c)
-                        j = sr.fps.get(h)
-                        sr.transitions += 1
+                        j = fps.get(h)
                         if j is None:
-                            j = self._add(sr, c, si, a, depth + 1, goal_pred)
-                            f = sr.faults[j]
+                            # a new state: its fault count is its parent's plus this action's
+                            j = len(parent_arr)
+                            fps[h] = j
+                            parent_arr.append(si)
+                            via_arr.append(a)
+                            depth_arr.append(child_depth)
+                            f = level + is_fault[a]
+                            faults_arr.append(f)
+                            expanded.append(0)
+                            if goal_pred is not None:
+                                goal_arr.append(1 if goal_pred(c) else 0)
                             if f == level:
-                                layers.setdefault(depth + 1, []).append((c, j))
+                                here.append((c, j))
                             else:
                                 buckets.setdefault(f, {}).setdefault(depth + 1, []).append((c, j))
                             for name, pred in bad:
@@ -157,9 +172,9 @@ class ExplicitChecker:
                                     key = (f, depth + 1, j)
                                     if name not in found or key < found[name]:
                                         found[name] = key
-                        if need_graph and fault_of[a] is None:
-                            sr.src.append(si)
-                            sr.dst.append(j)
+                        if need_graph and not is_fault[a]:
+                            src_arr.append(si)
+                            dst_arr.append(j)
                     if len(sr.fps) >= limits.max_states:
                         sr.limit_hit = f"the state limit ({limits.max_states} states) was reached"
                         stop = True
@@ -175,6 +190,8 @@ class ExplicitChecker:
                 if len(sr.fps) > 200_000 and peak_rss_mb() > limits.max_memory_mb:
                     sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"
                     stop = True
+                if not layers.get(depth + 1):
+                    layers.pop(depth + 1, None)
             if not layers:
                 del buckets[level]
         seconds = time.perf_counter() - started

@@ -111,7 +111,9 @@ class _Emitter:
             rest = [item for item in rest if item[1]]
             if not rest:
                 return
-            key, _ = counts.most_common(1)[0]
+            # Shared by many actions and cheap to test first: a count weighted by size
+            # keeps costly tests (e.g. the ISR size) below the cheap selective ones.
+            key = max(counts, key=lambda k: (counts[k] / (1 + 0.25 * len(k)), k))
             inside = [(i, [c for c in conj if c[0] != key]) for i, conj in rest if any(c[0] == key for c in conj)]
             rest = [(i, conj) for i, conj in rest if all(c[0] != key for c in conj)]
             expr = next(e for _, conj in items for k, e in conj if k == key)
