@@ -75,6 +75,9 @@ class ExplicitChecker:
             (index[v.name], v.init) for v in system.variables if v.name.startswith("budget_")
         ]
         self.fault_of = [a.fault for a in system.actions]
+        symmetric = {v for sym in system.symmetries for m in sym.members for v in m}
+        symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
+        self.permutes = [bool(a.writes() & symmetric) for a in system.actions]
         self.limit_pred: Predicate | None = (
             compile_predicate(system, system.limit) if system.limit is not None else None
         )
@@ -122,6 +125,7 @@ class ExplicitChecker:
         canon = self.canon
         limits = self.limits
         is_fault = [0 if f is None else 1 for f in self.fault_of]
+        permutes = self.permutes
         limit_pred = self.limit_pred
         last_report = started
         stop = False
@@ -148,7 +152,9 @@ class ExplicitChecker:
                     succ = successors(s)
                     sr.transitions += len(succ)
                     for a, t in succ:
-                        c = canon(t)
+                        # an action that writes no symmetric variable keeps a canonical
+                        # state canonical
+                        c = canon(t) if permutes[a] else t
                         h = hash(c)
                         j = fps.get(h)
                         if j is None:
