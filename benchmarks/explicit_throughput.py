@@ -48,7 +48,9 @@ def main() -> None:
     for spec in specs:
         out = subprocess.run(
             [sys.executable, "-c", CHILD, str(spec), str(args.max_states)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if out.returncode != 0:
             print(f"| {spec.name} | error: {out.stderr.strip().splitlines()[-1:]} | | | | | |")
@@ -63,8 +65,10 @@ def main() -> None:
             f"{rate:,.0f} | {d['rss']:.0f} | {verdicts} |"
         )
     if total_seconds:
-        print(f"\nTotal: {total_states:,} states in {total_seconds:.1f} s "
-              f"({total_states / total_seconds:,.0f} states/s)")
+        print(
+            f"\nTotal: {total_states:,} states in {total_seconds:.1f} s "
+            f"({total_states / total_seconds:,.0f} states/s)"
+        )
 
 
 if __name__ == "__main__":

@@ -21,16 +21,16 @@ from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.run import check_spec, compile_spec
 from mqcheck.spec.errors import format_errors
-from mqcheck.trace import render_json as json_report
-from mqcheck.trace import render_text as text_report
-from mqcheck.trace.replay import extract_trace
-from mqcheck.trace.replay import replay as replay_trace
 from mqcheck.spec.explain import render_json, render_text
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
 from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
 from mqcheck.spec.schema import GUARANTEES, Spec
 from mqcheck.spec.versions import parse_version_text, supported_lines_text
+from mqcheck.trace import render_json as json_report
+from mqcheck.trace import render_text as text_report
+from mqcheck.trace.replay import extract_trace
+from mqcheck.trace.replay import replay as replay_trace
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 4
@@ -138,7 +138,11 @@ def check(
         if first_trace is None:
             for r in checked.results:
                 if r.counterexample is not None:
-                    first_trace = {"mqcheck": 1, "spec": checked.spec, "results": [json_report.result_json(r)]}
+                    first_trace = {
+                        "mqcheck": 1,
+                        "spec": checked.spec,
+                        "results": [json_report.result_json(r)],
+                    }
                     break
     if trace_out and first_trace is not None:
         Path(trace_out).write_text(json_report.dumps(first_trace), encoding="utf-8")
@@ -152,7 +156,9 @@ def _progress_printer() -> Any:
 
     def report(states: int, depth: int, seconds: float) -> None:
         rate = states / seconds if seconds else 0.0
-        click.echo(f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s", err=True, nl=False)
+        click.echo(
+            f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s", err=True, nl=False
+        )
 
     return report
 
@@ -283,7 +289,11 @@ def replay(spec: str, trace: str) -> None:
     except (ValueError, KeyError, TypeError) as why:
         fail(f"{trace}: not a readable mqcheck trace: {why}")
     try:
-        system = compile_spec(loaded, (guarantee,) if guarantee else (), messages if isinstance(messages, int) else None)
+        system = compile_spec(
+            loaded,
+            (guarantee,) if guarantee else (),
+            messages if isinstance(messages, int) else None,
+        )
     except UnsupportedSpec as why:
         fail(f"{spec}: cannot replay: not modelled: {why}")
     outcome = replay_trace(system, guarantee, steps)

@@ -25,7 +25,9 @@ def requested_guarantees(spec: Spec, guarantees: Sequence[str] | None) -> tuple[
     return spec.checked_guarantees()
 
 
-def compile_spec(spec: Spec, guarantees: Sequence[str], messages: int | None = None) -> TransitionSystem:
+def compile_spec(
+    spec: Spec, guarantees: Sequence[str], messages: int | None = None
+) -> TransitionSystem:
     return build(spec, tuple(guarantees), messages)
 
 
@@ -57,18 +59,29 @@ def check_spec(
         results = tuple(ExplicitChecker(system, limits).check(wanted, progress))
         if engine_name == "both":
             results = tuple(
-                replace(r, reason=(r.reason + "; " if r.reason else "") + "the z3 engine is not available yet")
+                replace(
+                    r,
+                    reason=(r.reason + "; " if r.reason else "")
+                    + "the z3 engine is not available yet",
+                )
                 for r in results
             )
     else:
         results = tuple(
-            _unknown(g, engine_name, dict(system.bounds), "the z3 engine is not available yet; use --engine explicit")
+            _unknown(
+                g,
+                engine_name,
+                dict(system.bounds),
+                "the z3 engine is not available yet; use --engine explicit",
+            )
             for g in wanted
         )
     return _result(spec, results)
 
 
-def _unknown(guarantee: str, engine: str, bounds: dict[str, object], reason: str) -> GuaranteeResult:
+def _unknown(
+    guarantee: str, engine: str, bounds: dict[str, object], reason: str
+) -> GuaranteeResult:
     return GuaranteeResult(guarantee, "unknown", engine, bounds, Stats(0, 0, 0, 0.0), None, reason)
 
 

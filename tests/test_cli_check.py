@@ -28,11 +28,35 @@ check: {guarantees: [at-least-once], messages: 1}
 DURABLE = ACKS1.replace("acks: 1, enable.idempotence: false", "acks: all, enable.idempotence: true")
 
 STEP_KINDS = {
-    "send", "retry", "request_lost", "response_lost", "append", "reject", "replicate", "ack",
-    "send_failed", "flush", "isr_shrink", "isr_expand", "broker_crash", "power_loss", "restart",
-    "elect", "truncate", "fetch", "process", "commit", "consumer_crash", "producer_crash",
-    "processor_crash", "offsets_expire", "delivery_timeout", "txn_begin", "txn_commit",
-    "txn_abort", "join",
+    "send",
+    "retry",
+    "request_lost",
+    "response_lost",
+    "append",
+    "reject",
+    "replicate",
+    "ack",
+    "send_failed",
+    "flush",
+    "isr_shrink",
+    "isr_expand",
+    "broker_crash",
+    "power_loss",
+    "restart",
+    "elect",
+    "truncate",
+    "fetch",
+    "process",
+    "commit",
+    "consumer_crash",
+    "producer_crash",
+    "processor_crash",
+    "offsets_expire",
+    "delivery_timeout",
+    "txn_begin",
+    "txn_commit",
+    "txn_abort",
+    "join",
 }
 
 
@@ -51,9 +75,13 @@ def test_exit_codes_follow_the_contract(tmp_path: Path) -> None:
     wrong = ACKS1 + "expect: {at-least-once: holds}\n"
     out = runner.invoke(main, ["check", _write(tmp_path, "w.yaml", wrong)])
     assert out.exit_code == 1 and "EXPECTATION MISMATCH" in out.output
-    limited = runner.invoke(main, ["check", _write(tmp_path, "l.yaml", DURABLE), "--max-states", "5"])
+    limited = runner.invoke(
+        main, ["check", _write(tmp_path, "l.yaml", DURABLE), "--max-states", "5"]
+    )
     assert limited.exit_code == 3 and "unknown" in limited.output
-    broken = runner.invoke(main, ["check", _write(tmp_path, "b.yaml", ACKS1.replace("acks:", "ackz:"))])
+    broken = runner.invoke(
+        main, ["check", _write(tmp_path, "b.yaml", ACKS1.replace("acks:", "ackz:"))]
+    )
     assert broken.exit_code == 2 and "did you mean" in broken.output
 
 
@@ -62,8 +90,15 @@ def test_json_result_has_the_contract_shape(tmp_path: Path) -> None:
     data = json.loads(out.output)
     assert data["mqcheck"] == 1 and data["spec"] == "acks1"
     [r] = data["results"]
-    assert r["guarantee"] == "at-least-once" and r["verdict"] == "violated" and r["engine"] == "explicit"
-    assert r["bounds"]["messages"] == 1 and r["bounds"]["faults"] == {"broker_crash": 1, "follower_lag": 2}
+    assert (
+        r["guarantee"] == "at-least-once"
+        and r["verdict"] == "violated"
+        and r["engine"] == "explicit"
+    )
+    assert r["bounds"]["messages"] == 1 and r["bounds"]["faults"] == {
+        "broker_crash": 1,
+        "follower_lag": 2,
+    }
     cex = r["counterexample"]
     assert cex["lost"] == ["m1"] and cex["faults_used"] == ["broker_crash"]
     for i, step in enumerate(cex["steps"], start=1):
@@ -103,7 +138,9 @@ def test_graph_exports_dot_and_graphml(tmp_path: Path) -> None:
         assert "stuck states" in out.output
         assert (tmp_path / name).stat().st_size > 100
     assert "->" in (tmp_path / "g.dot").read_text()
-    too_big = runner.invoke(main, ["graph", spec, "-o", str(tmp_path / "x.dot"), "--max-states", "3"])
+    too_big = runner.invoke(
+        main, ["graph", spec, "-o", str(tmp_path / "x.dot"), "--max-states", "3"]
+    )
     assert too_big.exit_code == 3
 
 

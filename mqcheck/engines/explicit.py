@@ -15,8 +15,8 @@ Limits end in `unknown`, never in `holds`.
 
 from __future__ import annotations
 
-import time
 import resource
+import time
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -86,26 +86,44 @@ class ExplicitChecker:
     def faults_used(self, state: State) -> int:
         return sum(init - state[i] for i, init in self.budget_slots)
 
-    def check(self, guarantees: Sequence[str], progress: Progress | None = None) -> list[GuaranteeResult]:
+    def check(
+        self, guarantees: Sequence[str], progress: Progress | None = None
+    ) -> list[GuaranteeResult]:
         started = time.perf_counter()
         results = self._check(guarantees, started, progress)
         peak_mb = peak_rss_mb()
         return [
             GuaranteeResult(
-                r.guarantee, r.verdict, r.engine, r.bounds,
-                Stats(r.stats.states, r.stats.transitions, r.stats.depth, r.stats.seconds, round(peak_mb, 1)),
-                r.counterexample, r.reason,
+                r.guarantee,
+                r.verdict,
+                r.engine,
+                r.bounds,
+                Stats(
+                    r.stats.states,
+                    r.stats.transitions,
+                    r.stats.depth,
+                    r.stats.seconds,
+                    round(peak_mb, 1),
+                ),
+                r.counterexample,
+                r.reason,
             )
             for r in results
         ]
 
-    def _check(self, guarantees: Sequence[str], started: float, progress: Progress | None) -> list[GuaranteeResult]:
+    def _check(
+        self, guarantees: Sequence[str], started: float, progress: Progress | None
+    ) -> list[GuaranteeResult]:
         system = self.system
         wanted = set(guarantees)
         if "exactly-once" in wanted:
             wanted |= {"at-least-once", "at-most-once"}
-        invariants = [g for g in system.guarantees if isinstance(g, Invariant) and g.guarantee in wanted]
-        liveness = [g for g in system.guarantees if isinstance(g, Eventually) and g.guarantee in wanted]
+        invariants = [
+            g for g in system.guarantees if isinstance(g, Invariant) and g.guarantee in wanted
+        ]
+        liveness = [
+            g for g in system.guarantees if isinstance(g, Eventually) and g.guarantee in wanted
+        ]
         bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
         goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
         need_graph = bool(liveness)
@@ -134,13 +152,22 @@ class ExplicitChecker:
             layers = buckets[level]
             while layers and not stop:
                 depth = min(layers)
-                if bad and not need_graph and len(found) == len(bad):
-                    if all(key <= (level, depth + 1, -1) for key in found.values()):
-                        stop = True
-                        break
+                if (
+                    bad
+                    and not need_graph
+                    and len(found) == len(bad)
+                    and all(key <= (level, depth + 1, -1) for key in found.values())
+                ):
+                    stop = True
+                    break
                 layer = layers.pop(depth)
                 fps, parent_arr, via_arr = sr.fps, sr.parent, sr.via
-                depth_arr, faults_arr, expanded, goal_arr = sr.depth, sr.faults, sr.expanded, sr.goal
+                depth_arr, faults_arr, expanded, goal_arr = (
+                    sr.depth,
+                    sr.faults,
+                    sr.expanded,
+                    sr.goal,
+                )
                 src_arr, dst_arr = sr.src, sr.dst
                 here = layers.setdefault(depth + 1, [])
                 child_depth = min(depth + 1, 65535)
@@ -156,8 +183,10 @@ class ExplicitChecker:
                         # state canonical
                         c = canon(t) if permutes[a] else t
                         h = hash(c)
-                        j = fps.get(h)
-                        if j is None:
+                        known = fps.get(h)
+                        if known is not None:
+                            j = known
+                        else:
                             # a new state: its fault count is its parent's plus this action's
                             j = len(parent_arr)
                             fps[h] = j
@@ -176,7 +205,8 @@ class ExplicitChecker:
                             for name, pred in bad:
                                 if pred(c):
                                     key = (f, depth + 1, j)
-                                    if name not in found or key < found[name]:
+                                    best = found.get(name)
+                                    if best is None or key < best:
                                         found[name] = key
                         if need_graph and not is_fault[a]:
                             src_arr.append(si)
@@ -211,11 +241,10 @@ class ExplicitChecker:
         for g in system.guarantees:
             if g.guarantee not in wanted:
                 continue
+            hit: int | None = doomed
             if isinstance(g, Invariant):
-                key = found.get(g.guarantee)
-                hit = key[2] if key is not None else None
-            else:
-                hit = doomed
+                settled = found.get(g.guarantee)
+                hit = settled[2] if settled is not None else None
             by_name[g.guarantee] = self._result(g.guarantee, hit, sr, stats)
         for name in guarantees:
             if name == "exactly-once":
@@ -224,7 +253,9 @@ class ExplicitChecker:
                 results.append(by_name[name])
         return results
 
-    def _add(self, sr: _Search, state: State, parent: int, via: int, depth: int, goal: Predicate | None) -> int:
+    def _add(
+        self, sr: _Search, state: State, parent: int, via: int, depth: int, goal: Predicate | None
+    ) -> int:
         j = len(sr.parent)
         sr.fps[hash(state)] = j
         sr.parent.append(parent)
@@ -258,7 +289,9 @@ class ExplicitChecker:
                 total = int(counts.sum())
                 if total == 0:
                     break
-                idx = np.repeat(lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts) + np.arange(total)
+                idx = np.repeat(
+                    lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts
+                ) + np.arange(total)
                 preds = np.unique(src_by_dst[idx])
                 preds = preds[~ok[preds]]
                 ok[preds] = True
@@ -272,13 +305,17 @@ class ExplicitChecker:
         return int(bad[best])
 
     # ---- results and traces ----------------------------------------------------------
-    def _result(self, guarantee: str, hit: int | None, sr: _Search, stats: Stats) -> GuaranteeResult:
+    def _result(
+        self, guarantee: str, hit: int | None, sr: _Search, stats: Stats
+    ) -> GuaranteeResult:
         bounds = dict(self.system.bounds)
         if hit is not None:
             cex = self.counterexample(sr, hit, guarantee)
             return GuaranteeResult(guarantee, "violated", "explicit", bounds, stats, cex)
         if sr.limit_hit:
-            return GuaranteeResult(guarantee, "unknown", "explicit", bounds, stats, None, sr.limit_hit)
+            return GuaranteeResult(
+                guarantee, "unknown", "explicit", bounds, stats, None, sr.limit_hit
+            )
         return GuaranteeResult(guarantee, "holds", "explicit", bounds, stats)
 
     @staticmethod
@@ -286,11 +323,28 @@ class ExplicitChecker:
         """exactly-once = at-least-once and at-most-once; the shorter violation is shown."""
         violated = [r for r in (alo, amo) if r.verdict == "violated"]
         if violated:
-            best = min(violated, key=lambda r: len(r.counterexample.steps) if r.counterexample else 0)
-            return GuaranteeResult("exactly-once", "violated", best.engine, best.bounds, best.stats, best.counterexample)
+            best = min(
+                violated, key=lambda r: len(r.counterexample.steps) if r.counterexample else 0
+            )
+            return GuaranteeResult(
+                "exactly-once",
+                "violated",
+                best.engine,
+                best.bounds,
+                best.stats,
+                best.counterexample,
+            )
         unknown = [r for r in (alo, amo) if r.verdict == "unknown"]
         if unknown:
-            return GuaranteeResult("exactly-once", "unknown", alo.engine, alo.bounds, alo.stats, None, unknown[0].reason)
+            return GuaranteeResult(
+                "exactly-once",
+                "unknown",
+                alo.engine,
+                alo.bounds,
+                alo.stats,
+                None,
+                unknown[0].reason,
+            )
         return GuaranteeResult("exactly-once", "holds", alo.engine, alo.bounds, alo.stats)
 
     def path_to(self, sr: _Search, target: int) -> list[tuple[int, State]]:
@@ -345,7 +399,8 @@ def describe(
     live = next((g for g in system.guarantees if isinstance(g, Eventually)), None)
     if live is not None and guarantee in ("at-least-once", "exactly-once"):
         lost = unreachable_parts(system, compiled, canon, live, final)
-    duplicated, reordered = [], []
+    duplicated: list[str] = []
+    reordered: list[str] = []
     for obs in system.observations:
         if compile_predicate(system, obs.holds)(final):
             (duplicated if obs.category == "duplicated" else reordered).append(obs.label)

@@ -22,7 +22,7 @@ State = tuple[int, ...]
 
 @dataclass(frozen=True)
 class StateGraph:
-    graph: nx.DiGraph
+    graph: nx.DiGraph[int]
     complete: bool  # False when max_states cut the exploration short
     stuck: frozenset[int]
 
@@ -32,7 +32,7 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
     canon = canonicalizer(system) or (lambda s: s)
     init = canon(system.initial_state())
     names = [v.name for v in system.variables]
-    g = nx.DiGraph()
+    g: nx.DiGraph[int] = nx.DiGraph()
     ids: dict[State, int] = {init: 0}
     g.add_node(0, label=_label(names, init, init), initial=True)
     frontier = [init]
@@ -51,7 +51,11 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
                     nxt.append(c)
                 action = system.actions[a]
                 g.add_edge(
-                    ids[s], ids[c], action=action.name, kind=action.kind, fault=action.fault is not None
+                    ids[s],
+                    ids[c],
+                    action=action.name,
+                    kind=action.kind,
+                    fault=action.fault is not None,
                 )
         frontier = nxt
     stuck: set[int] = set()
@@ -59,7 +63,7 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
     if live is not None and complete:
         goal = compile_predicate(system, live.goal)
         by_id = {i: s for s, i in ids.items()}
-        fault_free = nx.DiGraph()
+        fault_free: nx.DiGraph[int] = nx.DiGraph()
         fault_free.add_nodes_from(g.nodes)
         fault_free.add_edges_from((u, v) for u, v, d in g.edges(data=True) if not d["fault"])
         condensed = nx.condensation(fault_free)
@@ -80,7 +84,7 @@ def _label(names: list[str], init: State, state: State) -> str:
 
 def write_dot(sg: StateGraph, path: str) -> None:
     """DOT without pydot: faults dashed red, stuck states filled."""
-    lines = ["digraph mqcheck {", '  node [shape=box, fontsize=9];']
+    lines = ["digraph mqcheck {", "  node [shape=box, fontsize=9];"]
     for n, data in sg.graph.nodes(data=True):
         style = ' style=filled fillcolor="#f4cccc"' if data.get("stuck") else ""
         if data.get("initial"):
@@ -88,7 +92,7 @@ def write_dot(sg: StateGraph, path: str) -> None:
         label = str(data["label"]).replace('"', "'")
         lines.append(f'  s{n} [label="{label}"{style}];')
     for u, v, data in sg.graph.edges(data=True):
-        extra = ' color=red style=dashed' if data.get("fault") else ""
+        extra = " color=red style=dashed" if data.get("fault") else ""
         lines.append(f'  s{u} -> s{v} [label="{data["kind"]}"{extra}];')
     lines.append("}")
     with open(path, "w", encoding="utf-8") as f:

@@ -56,7 +56,9 @@ def canonicalizer(system: TransitionSystem) -> Callable[[State], State] | None:
         lines.append(f"    if s[{iv}] < {n}:")
         lines.append(f"        t[{iv}] = rename[s[{iv}]]")
     for mv in mask_vars:
-        lines.append(f"    t[{mv}] = sum(((s[{mv}] >> old) & 1) << rename[old] for old in range({n}))")
+        lines.append(
+            f"    t[{mv}] = sum(((s[{mv}] >> old) & 1) << rename[old] for old in range({n}))"
+        )
     lines.append("    return tuple(t)")
     namespace: dict[str, object] = {}
     exec(compile("\n".join(lines) + "\n", "<mqcheck symmetry>", "exec"), namespace)

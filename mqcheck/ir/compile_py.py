@@ -107,14 +107,20 @@ class _Emitter:
                 counts.update({key for key, _ in conj})
             done = [item for item in rest if not item[1]]
             for index, _ in done:
-                self.lines.append(f"{indent}out.append(({index}, {self.tuple_for(self.system.actions[index])}))")
+                self.lines.append(
+                    f"{indent}out.append(({index}, {self.tuple_for(self.system.actions[index])}))"
+                )
             rest = [item for item in rest if item[1]]
             if not rest:
                 return
             # Shared by many actions and cheap to test first: a count weighted by size
             # keeps costly tests (e.g. the ISR size) below the cheap selective ones.
             key = max(counts, key=lambda k: (counts[k] / (1 + 0.25 * len(k)), k))
-            inside = [(i, [c for c in conj if c[0] != key]) for i, conj in rest if any(c[0] == key for c in conj)]
+            inside = [
+                (i, [c for c in conj if c[0] != key])
+                for i, conj in rest
+                if any(c[0] == key for c in conj)
+            ]
             rest = [(i, conj) for i, conj in rest if all(c[0] != key for c in conj)]
             expr = next(e for _, conj in items for k, e in conj if k == key)
             self.lines.append(f"{indent}if {to_source(expr, self.names)}:")

@@ -4,7 +4,7 @@ actions, and state the guarantees. The only place that knows the parts of the mo
 from __future__ import annotations
 
 from mqcheck.ir.expr import Var
-from mqcheck.ir.system import Symmetry, TransitionSystem
+from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import consumer, election, guarantees, producer, replication, storage
 from mqcheck.model.layout import ModelBuilder, ProducerInfo, log_capacity, retries_tracked
 from mqcheck.spec.schema import Spec
@@ -27,14 +27,18 @@ def _check_supported(spec: Spec) -> None:
     if topic.partitions != 1:
         raise UnsupportedSpec("topics with more than one partition are not modelled yet")
     if not spec.kafka_version.at_least(0, 11):
-        raise UnsupportedSpec("Kafka before 0.11 (truncation to the high watermark) is not modelled yet")
+        raise UnsupportedSpec(
+            "Kafka before 0.11 (truncation to the high watermark) is not modelled yet"
+        )
 
 
 def needs_ordering(spec: Spec, guarantees_wanted: tuple[str, ...]) -> bool:
     return "ordering" in guarantees_wanted
 
 
-def build(spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages: int | None = None) -> TransitionSystem:
+def build(
+    spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages: int | None = None
+) -> TransitionSystem:
     """Compile the spec. `guarantees_wanted` only decides whether ordering bookkeeping is
     needed; every guarantee is always defined."""
     _check_supported(spec)
@@ -51,15 +55,22 @@ def build(spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages
         next_id += per_producer
         tries = retries_tracked(p) and p.acks != 0
         resends = p.app.waits_for_result and p.app.on_send_error == "resend"
-        gen = p.enable_idempotence and resends and (
-            spec.faults.delivery_timeout > 0 or spec.faults.producer_crash > 0 or tries
+        gen = (
+            p.enable_idempotence
+            and resends
+            and (spec.faults.delivery_timeout > 0 or spec.faults.producer_crash > 0 or tries)
         )
         infos.append(ProducerInfo(p, index, ids, tries, gen))
     n = next_id - 1
     f = spec.faults
     gens = 1
     if any(i.track_gen for i in infos):
-        gens = 1 + f.delivery_timeout + f.producer_crash + (2 if any(i.track_tries for i in infos) else 0)
+        gens = (
+            1
+            + f.delivery_timeout
+            + f.producer_crash
+            + (2 if any(i.track_tries for i in infos) else 0)
+        )
     idempotent_all = all(i.spec.enable_idempotence for i in infos)
     capacity = max(1, log_capacity(spec, n, gens, idempotent_all))
     b = ModelBuilder(
@@ -87,7 +98,7 @@ def build(spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages
     storage.add_actions(b)
     consumer.add_actions(b, track_order)
 
-    defined = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
+    defined: list[Guarantee] = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
     if track_order:
         defined.append(guarantees.ordering(b))
     members = []
@@ -97,9 +108,12 @@ def build(spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages
             names.append(f"flushed_{r}")
         names += [f"known_{r}", f"isr_{r}"]
         members.append(tuple(names))
-    labels = ("-",) + tuple(
-        b.label(b.message_of(code)) + ("" if code <= n else f" (send {(code - 1) // n + 1})")
-        for code in range(1, b.max_code() + 1)
+    labels = (
+        "-",
+        *(
+            b.label(b.message_of(code)) + ("" if code <= n else f" (send {(code - 1) // n + 1})")
+            for code in range(1, b.max_code() + 1)
+        ),
     )
     faults = {k: v for k, v in f.as_dict().items() if v}
     return TransitionSystem(

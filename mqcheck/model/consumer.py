@@ -56,7 +56,9 @@ def declare(b: ModelBuilder, track_order: bool) -> None:
         if c.auto_offset_reset == "none":
             b.var(f"{pre}_failed", 0, 1, 0, f"{c.name}: stopped by NoOffsetForPartition")
         if track_order:
-            b.var(f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order")
+            b.var(
+                f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order"
+            )
 
 
 def processed(b: ModelBuilder, cv: ConsumerVars, m: int) -> Expr:
@@ -102,7 +104,11 @@ def _reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, s
     if policy == "earliest":
         return ite(TRUE, 0, 0), {}, "auto.offset.reset=earliest: it starts again from offset 0"
     if policy == "latest":
-        return b.hw, {}, "auto.offset.reset=latest: it starts at the log end, skipping what it had not processed"
+        return (
+            b.hw,
+            {},
+            "auto.offset.reset=latest: it starts at the log end, skipping what it had not processed",
+        )
     return (
         ite(TRUE, 0, 0),
         {f"{cv.pre}_failed": ite(TRUE, 1, 1)},
@@ -122,7 +128,10 @@ def _join(b: ModelBuilder, cv: ConsumerVars) -> None:
             actor=f"consumer:{_name(cv)}",
             guard=b.v(f"{cv.pre}_joined").eq(0),
             updates=merge(
-                {f"{cv.pre}_joined": ite(TRUE, 1, 1), f"{cv.pre}_pos": ite(committed >= 0, committed, pos)},
+                {
+                    f"{cv.pre}_joined": ite(TRUE, 1, 1),
+                    f"{cv.pre}_pos": ite(committed >= 0, committed, pos),
+                },
                 extra,
             ),
             text=f"consumer group {cv.spec.group_id} joins for the first time; {how}",

@@ -78,4 +78,3 @@ def on_retriable(b: ModelBuilder, m: int, cond: Expr) -> Updates:
     fail[status.name] = ite(retry_cond, RETRY, fail[status.name])
     fail[tries] = ite(retry_cond, t + 1, fail[tries])
     return fail
-

@@ -139,9 +139,7 @@ def _app_send(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
 
 def _dispatch(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
     label = b.label(m)
-    earlier_queued = [
-        b.status(e).eq(QUEUED) | b.status(e).eq(RETRY) for e in p.messages[:j]
-    ]
+    earlier_queued = [b.status(e).eq(QUEUED) | b.status(e).eq(RETRY) for e in p.messages[:j]]
     window = in_flight_count(b, p) < p.spec.max_in_flight if window_binds(p) else TRUE
     for source, kind, verb in ((QUEUED, "send", "sends"), (RETRY, "retry", "retries")):
         b.add(
@@ -180,8 +178,11 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             updates=merge(lost_updates, _spend(b, "produce_request_lost")),
             text=(
                 f"the produce request for {label} is lost on the network"
-                + (" — with acks=0 nobody notices: the producer already counted it as sent"
-                   if acks0 else "; the producer times out and will retry")
+                + (
+                    " — with acks=0 nobody notices: the producer already counted it as sent"
+                    if acks0
+                    else "; the producer times out and will retry"
+                )
             ),
             params={"message": m},
             fault="produce_request_lost",
@@ -248,7 +249,9 @@ def _reject_too_large(
             kind="reject",
             actor=f"broker:{leader + 1}",
             guard=all_of(guard),
-            updates={b.status(m).name: ite(TRUE, ACKED, 0)} if acks0 else on_failure(b, m, TRUE, False),
+            updates={b.status(m).name: ite(TRUE, ACKED, 0)}
+            if acks0
+            else on_failure(b, m, TRUE, False),
             text=(
                 f"leader {b.broker_name(leader)} rejects {label}: RecordTooLargeException, "
                 f"{size} bytes is over max.message.bytes={b.topic.max_message_bytes} "
@@ -476,7 +479,13 @@ def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
         dying = is_pending(b, m)
         if p.spec.acks == 0:
             dying = dying & st.ne(INFLIGHT)
-            parts.append({st.name: ite(st.eq(INFLIGHT), ACKED, ite(dying, GAVE_UP if not resend else QUEUED, st))})
+            parts.append(
+                {
+                    st.name: ite(
+                        st.eq(INFLIGHT), ACKED, ite(dying, GAVE_UP if not resend else QUEUED, st)
+                    )
+                }
+            )
         else:
             parts.append({st.name: ite(dying, QUEUED if resend else GAVE_UP, st)})
         if resend and b.has(f"gen_m{m}"):
@@ -496,7 +505,9 @@ def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
             name=f"producer_crash({p.spec.name})",
             kind="producer_crash",
             actor=_actor(p),
-            guard=all_of([b.budget("producer_crash") > 0, any_of(is_pending(b, m) for m in p.messages)]),
+            guard=all_of(
+                [b.budget("producer_crash") > 0, any_of(is_pending(b, m) for m in p.messages)]
+            ),
             updates=merge(*parts),
             text=f"producer {p.spec.name} crashes and restarts: {what}",
             params={"producer": p.spec.name},

@@ -30,7 +30,9 @@ def declare(b: ModelBuilder) -> None:
     b.var("hw", 0, b.capacity, 0, "high watermark held by the leader")
 
 
-def high_watermark_after(b: ModelBuilder, leader: int, values: dict[int, Expr], isr: dict[int, Expr]) -> Expr:
+def high_watermark_after(
+    b: ModelBuilder, leader: int, values: dict[int, Expr], isr: dict[int, Expr]
+) -> Expr:
     """The leader's HW: the smallest LEO among ISR members as the leader knows them; it
     never moves backwards on the leader (Partition.maybeIncrementLeaderHW)."""
     terms = []

@@ -93,7 +93,9 @@ def _crash(b: ModelBuilder, r: int, power: bool) -> None:
                 if power
                 else ""
             ),
-            fix="flush.messages=1 on the topic, or replicas in separate failure domains" if power else "",
+            fix="flush.messages=1 on the topic, or replicas in separate failure domains"
+            if power
+            else "",
         )
     )
 
@@ -115,7 +117,10 @@ def _simultaneous_power_loss(b: ModelBuilder) -> None:
             kind="power_loss",
             actor="datacenter",
             guard=all_of(
-                [b.budget("simultaneous_power_loss") > 0, any_of(b.alive(r).is_true() for r in range(b.replicas))]
+                [
+                    b.budget("simultaneous_power_loss") > 0,
+                    any_of(b.alive(r).is_true() for r in range(b.replicas)),
+                ]
             ),
             updates=merge(*parts),
             text=(

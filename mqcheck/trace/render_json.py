@@ -74,7 +74,8 @@ def check_json(result: CheckResult) -> dict[str, Any]:
     if result.expect:
         out["expect"] = dict(result.expect)
         out["mismatches"] = [
-            {"guarantee": g, "expected": want, "verdict": got} for g, want, got in result.mismatches()
+            {"guarantee": g, "expected": want, "verdict": got}
+            for g, want, got in result.mismatches()
         ]
     return out
 

@@ -23,7 +23,9 @@ def render(result: CheckResult) -> str:
         verdict = r.verdict.upper() if r.verdict == "violated" else r.verdict
         extra = _stats(r)
         reason = f" — {r.reason}" if r.reason else ""
-        lines.append(f"  {r.guarantee + ':':<{width + 1}} {verdict:<8} [{r.engine}] {extra}{reason}")
+        lines.append(
+            f"  {r.guarantee + ':':<{width + 1}} {verdict:<8} [{r.engine}] {extra}{reason}"
+        )
     for r in result.results:
         if r.counterexample is not None:
             lines.append("")
@@ -32,7 +34,9 @@ def render(result: CheckResult) -> str:
         lines.append("")
         lines.append("Bounds: " + _bounds(result.results[0]))
     if result.not_modelled:
-        lines.append("Not modelled (accepted, no effect on the verdict): " + ", ".join(result.not_modelled))
+        lines.append(
+            "Not modelled (accepted, no effect on the verdict): " + ", ".join(result.not_modelled)
+        )
     if result.expect:
         mismatches = result.mismatches()
         if mismatches:
@@ -46,7 +50,11 @@ def render(result: CheckResult) -> str:
 def _bounds(r: GuaranteeResult) -> str:
     b = r.bounds
     faults = b.get("faults") or {}
-    fault_text = ", ".join(f"{k}={v}" for k, v in faults.items()) if isinstance(faults, dict) and faults else "none"
+    fault_text = (
+        ", ".join(f"{k}={v}" for k, v in faults.items())
+        if isinstance(faults, dict) and faults
+        else "none"
+    )
     text = f"{b.get('messages')} message(s) per producer; faults: {fault_text}"
     if "log_slots" in b:
         text += f"; {b['log_slots']} log slot(s) per replica"

@@ -32,17 +32,27 @@ def extract_trace(data: Mapping[str, Any]) -> tuple[str, int | None, list[Mappin
         for r in data["results"]:
             if isinstance(r, Mapping) and r.get("counterexample"):
                 bounds = r.get("bounds") or {}
-                return str(r.get("guarantee", "")), bounds.get("messages"), list(r["counterexample"]["steps"])
+                return (
+                    str(r.get("guarantee", "")),
+                    bounds.get("messages"),
+                    list(r["counterexample"]["steps"]),
+                )
         raise ValueError("the JSON result holds no counterexample")
     if "counterexample" in data:
         bounds = data.get("bounds") or {}
-        return str(data.get("guarantee", "")), bounds.get("messages"), list(data["counterexample"]["steps"])
+        return (
+            str(data.get("guarantee", "")),
+            bounds.get("messages"),
+            list(data["counterexample"]["steps"]),
+        )
     if "steps" in data:
         return str(data.get("guarantee", "")), None, list(data["steps"])
     raise ValueError("not an mqcheck trace: expected 'results', 'counterexample' or 'steps'")
 
 
-def replay(system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str, Any]]) -> ReplayOutcome:
+def replay(
+    system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str, Any]]
+) -> ReplayOutcome:
     compiled = compile_system(system)
     by_name = {a.name: i for i, a in enumerate(system.actions)}
     names = [v.name for v in system.variables]
@@ -50,17 +60,26 @@ def replay(system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str
     for n, step in enumerate(steps, start=1):
         action_name = step.get("action")
         if not isinstance(action_name, str) or action_name not in by_name:
-            return ReplayOutcome(False, n - 1, guarantee, f"step {n}: no action {action_name!r} in the model")
+            return ReplayOutcome(
+                False, n - 1, guarantee, f"step {n}: no action {action_name!r} in the model"
+            )
         a = by_name[action_name]
         after = compiled.apply(a, state)
         if after is None:
-            return ReplayOutcome(False, n - 1, guarantee, f"step {n}: {action_name} is not enabled here (its guard is false)")
+            return ReplayOutcome(
+                False,
+                n - 1,
+                guarantee,
+                f"step {n}: {action_name} is not enabled here (its guard is false)",
+            )
         recorded = step.get("state")
         if isinstance(recorded, Mapping):
             for name, value in zip(names, after, strict=True):
                 if name in recorded and recorded[name] != value:
                     return ReplayOutcome(
-                        False, n - 1, guarantee,
+                        False,
+                        n - 1,
+                        guarantee,
                         f"step {n}: after {action_name}, {name} is {value} but the trace says {recorded[name]}",
                     )
         state = after
@@ -75,7 +94,22 @@ def replay(system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str
         canon = canonicalizer(system) or (lambda s: s)
         violated = bool(unreachable_parts(system, compiled, canon, g, state))
     else:
-        return ReplayOutcome(True, len(steps), guarantee, f"all {len(steps)} steps replay (no guarantee named to check)")
+        return ReplayOutcome(
+            True,
+            len(steps),
+            guarantee,
+            f"all {len(steps)} steps replay (no guarantee named to check)",
+        )
     if not violated:
-        return ReplayOutcome(False, len(steps), guarantee, f"all {len(steps)} steps replay, but the last state does not violate {guarantee}")
-    return ReplayOutcome(True, len(steps), guarantee, f"all {len(steps)} steps replay and the last state violates {guarantee}")
+        return ReplayOutcome(
+            False,
+            len(steps),
+            guarantee,
+            f"all {len(steps)} steps replay, but the last state does not violate {guarantee}",
+        )
+    return ReplayOutcome(
+        True,
+        len(steps),
+        guarantee,
+        f"all {len(steps)} steps replay and the last state violates {guarantee}",
+    )

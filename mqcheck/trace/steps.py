@@ -42,7 +42,9 @@ def fill_text(system: TransitionSystem, action_index: int, before: State) -> str
     return action.text.format(**values)
 
 
-def make_step(system: TransitionSystem, action_index: int, before: State, after: State, i: int) -> Step:
+def make_step(
+    system: TransitionSystem, action_index: int, before: State, after: State, i: int
+) -> Step:
     action: Action = system.actions[action_index]
     return Step(
         i=i,
@@ -58,7 +60,9 @@ def make_step(system: TransitionSystem, action_index: int, before: State, after:
     )
 
 
-def make_steps(system: TransitionSystem, path: Sequence[tuple[int, State]], start: State) -> list[Step]:
+def make_steps(
+    system: TransitionSystem, path: Sequence[tuple[int, State]], start: State
+) -> list[Step]:
     """Steps for a path given as (action index, state after) pairs from `start`."""
     steps = []
     before = start

@@ -50,7 +50,9 @@ def test_counterexample_uses_the_fewest_faults() -> None:
 
 
 def test_counterexample_is_shortest_among_fewest_faults() -> None:
-    spec = make_spec(acks=1, idempotence=False, faults={"broker_crash": 1}, guarantees=("at-least-once",))
+    spec = make_spec(
+        acks=1, idempotence=False, faults={"broker_crash": 1}, guarantees=("at-least-once",)
+    )
     [r] = check_spec(spec).results
     assert r.counterexample is not None
     kinds = [s.kind for s in r.counterexample.steps]
@@ -60,7 +62,9 @@ def test_counterexample_is_shortest_among_fewest_faults() -> None:
 
 def test_exactly_once_combines_both() -> None:
     spec = make_spec(faults={"consumer_crash": 1})
-    results = {r.guarantee: r.verdict for r in check_spec(spec, ("exactly-once", "at-least-once")).results}
+    results = {
+        r.guarantee: r.verdict for r in check_spec(spec, ("exactly-once", "at-least-once")).results
+    }
     assert results == {"exactly-once": "violated", "at-least-once": "holds"}
 
 

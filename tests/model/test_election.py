@@ -48,7 +48,9 @@ def test_clean_election_picks_only_isr_members():
     assert "elect(2)" in names
     assert "elect(1)" not in names
     assert not [n for n in names if n.startswith("elect_unclean")]
-    ts, cs, s = walk(spec, ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "broker_crash(0)", "elect(2)"])
+    ts, cs, s = walk(
+        spec, ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "broker_crash(0)", "elect(2)"]
+    )
     assert value(ts, s, "leader") == 2
     # the dead old leader is no longer in the ISR
     assert value(ts, s, "isr_0") == 0
@@ -72,8 +74,14 @@ def test_clean_election_loses_nothing_when_leader_returns():
     """unclean=false + lagging follower + leader crash: the partition goes offline and the
     old leader, the only ISR member, comes back with the data: nothing is lost (Kafka docs
     "Unclean leader election": availability is traded for durability)."""
-    r = check("at-least-once", rf=2, min_isr=1, unclean=False, messages=1,
-              faults=dict(follower_lag=1, broker_crash=1))
+    r = check(
+        "at-least-once",
+        rf=2,
+        min_isr=1,
+        unclean=False,
+        messages=1,
+        faults=dict(follower_lag=1, broker_crash=1),
+    )
     assert r.verdict == "holds"
 
 
@@ -81,8 +89,14 @@ def test_unclean_election_loses_acknowledged_message():
     """unclean.leader.election.enable=true: "Indicates whether to enable replicas not in the
     ISR set to be elected as leader as a last resort, even though doing so may result in data
     loss" (broker/topic config docs)."""
-    r = check("at-least-once", rf=2, min_isr=1, unclean=True, messages=1,
-              faults=dict(follower_lag=1, broker_crash=1))
+    r = check(
+        "at-least-once",
+        rf=2,
+        min_isr=1,
+        unclean=True,
+        messages=1,
+        faults=dict(follower_lag=1, broker_crash=1),
+    )
     assert r.verdict == "violated"
     elects = [s for s in r.counterexample.steps if s.kind == "elect"]
     assert elects and "unclean" in elects[-1].text
@@ -93,7 +107,9 @@ def test_unclean_election_loses_acknowledged_message():
 def test_unclean_election_only_when_no_isr_member_is_alive():
     """Unclean election is a last resort: only when no ISR member is alive
     (unclean.leader.election.enable docs)."""
-    spec = make_spec(rf=3, min_isr=1, unclean=True, messages=1, faults=dict(follower_lag=1, broker_crash=1))
+    spec = make_spec(
+        rf=3, min_isr=1, unclean=True, messages=1, faults=dict(follower_lag=1, broker_crash=1)
+    )
     ts, cs, s = walk(spec, ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "broker_crash(0)"])
     names = enabled_names(ts, cs, s)
     assert "elect(2)" in names
@@ -104,7 +120,9 @@ def test_unclean_election_with_min_isr_2_rf_3_still_holds_for_one_crash():
     """With min.insync.replicas=2 an acknowledged record is on two replicas; one crash
     leaves a live ISR member, so unclean election is never needed (Kafka docs
     "Availability and Durability Guarantees")."""
-    r = check("at-least-once", rf=3, min_isr=2, unclean=True, messages=1, faults=dict(broker_crash=1))
+    r = check(
+        "at-least-once", rf=3, min_isr=2, unclean=True, messages=1, faults=dict(broker_crash=1)
+    )
     assert r.verdict == "holds"
 
 
@@ -112,9 +130,17 @@ def test_new_leader_high_watermark_within_its_log():
     """A newly elected leader's HW cannot exceed its own log end (Partition.makeLeader uses
     the local replica's HW); here the old leader's HW of 1 becomes 0 on an empty new
     leader."""
-    spec = make_spec(rf=2, min_isr=1, unclean=True, messages=1, faults=dict(follower_lag=1, broker_crash=1))
-    names = ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "broker_crash(0)", "elect_unclean(1)"]
-    ts, cs, s = walk(spec, names)
+    spec = make_spec(
+        rf=2, min_isr=1, unclean=True, messages=1, faults=dict(follower_lag=1, broker_crash=1)
+    )
+    names = [
+        "send(m1)",
+        "append(m1,0,0,0)",
+        "isr_shrink(1,0)",
+        "broker_crash(0)",
+        "elect_unclean(1)",
+    ]
+    ts, _cs, s = walk(spec, names)
     assert value(ts, s, "leader") == 1
     assert value(ts, s, "hw") == 0
     assert value(ts, s, "isr_1") == 1 and value(ts, s, "isr_0") == 0

@@ -54,7 +54,9 @@ def test_acks0_lost_request_is_a_silent_loss():
     """acks=0: "the producer will not wait for any acknowledgment from the server at all ...
     no guarantee can be made that the server has received the record" (ProducerConfig
     `acks` docs). A lost request is never retried, so the message is lost."""
-    r = check("at-least-once", acks=0, idempotence=False, faults=dict(produce_request_lost=1), messages=1)
+    r = check(
+        "at-least-once", acks=0, idempotence=False, faults=dict(produce_request_lost=1), messages=1
+    )
     assert r.verdict == "violated"
     assert "request_lost" in kinds(r)
     assert r.counterexample.lost == ("m1",)
@@ -100,8 +102,14 @@ def test_acks_all_waits_for_the_high_watermark():
     assert not [n for n in enabled_names(ts, cs, s) if n.startswith("ack(")]
     ts, cs, s = walk(
         spec,
-        ["send(m1)", "append(m1,0,0,0)", "fetch(1,0,0)", "fetch(2,0,0)",
-         "fetch_caught_up(1,0,1)", "fetch_caught_up(2,0,1)"],
+        [
+            "send(m1)",
+            "append(m1,0,0,0)",
+            "fetch(1,0,0)",
+            "fetch(2,0,0)",
+            "fetch_caught_up(1,0,1)",
+            "fetch_caught_up(2,0,1)",
+        ],
     )
     assert "ack(m1@0)" in enabled_names(ts, cs, s)
 
@@ -146,7 +154,9 @@ def test_no_idempotence_response_lost_appends_twice():
     """enable.idempotence=false: "retries ... may cause duplicates ... if the response is
     lost the producer resends a record the broker already appended" (ProducerConfig
     `enable.idempotence` / `retries`). The consumer processes m1 twice."""
-    r = check("at-most-once", acks=-1, idempotence=False, faults=dict(produce_response_lost=1), messages=1)
+    r = check(
+        "at-most-once", acks=-1, idempotence=False, faults=dict(produce_response_lost=1), messages=1
+    )
     assert r.verdict == "violated"
     steps = r.counterexample.steps
     appends = [s for s in steps if s.kind == "append" and s.message == "m1"]
@@ -159,11 +169,17 @@ def test_idempotence_dedups_retry_after_lost_response():
     """enable.idempotence=true: "the producer will ensure that exactly one copy of each
     message is written in the stream" (ProducerConfig; KIP-98 sequence numbers). A retry of
     an appended batch is answered as a duplicate."""
-    r = check("at-most-once", acks=-1, idempotence=True, faults=dict(produce_response_lost=1), messages=1)
+    r = check(
+        "at-most-once", acks=-1, idempotence=True, faults=dict(produce_response_lost=1), messages=1
+    )
     assert r.verdict == "holds"
-    ts = build(make_spec(acks=-1, idempotence=True, faults=dict(produce_response_lost=1), messages=1))
+    ts = build(
+        make_spec(acks=-1, idempotence=True, faults=dict(produce_response_lost=1), messages=1)
+    )
     assert any(a.name.startswith("dedup(") for a in ts.actions)
-    ts2 = build(make_spec(acks=-1, idempotence=False, faults=dict(produce_response_lost=1), messages=1))
+    ts2 = build(
+        make_spec(acks=-1, idempotence=False, faults=dict(produce_response_lost=1), messages=1)
+    )
     assert not any(a.name.startswith("dedup(") for a in ts2.actions)
 
 
@@ -171,8 +187,14 @@ def test_idempotence_does_not_survive_producer_restart():
     """KIP-98: idempotence holds within one producer session (producer id); a restarted
     producer gets a new producer id, so the application's resend of an unacknowledged
     but appended message is a second copy."""
-    r = check("at-most-once", acks=-1, idempotence=True, on_send_error="resend",
-              faults=dict(producer_crash=1), messages=1)
+    r = check(
+        "at-most-once",
+        acks=-1,
+        idempotence=True,
+        on_send_error="resend",
+        faults=dict(producer_crash=1),
+        messages=1,
+    )
     assert r.verdict == "violated"
     k = kinds(r)
     assert "producer_crash" in k
@@ -184,7 +206,13 @@ def test_idempotence_does_not_survive_producer_restart():
 def test_idempotence_ordering_with_five_in_flight():
     """KIP-98 / KAFKA-5494: with enable.idempotence=true ordering is kept with up to 5
     in-flight requests, even when a request is lost and retried."""
-    r = check("ordering", idempotence=True, max_in_flight=5, faults=dict(produce_request_lost=1), messages=2)
+    r = check(
+        "ordering",
+        idempotence=True,
+        max_in_flight=5,
+        faults=dict(produce_request_lost=1),
+        messages=2,
+    )
     assert r.verdict == "holds"
 
 
@@ -195,7 +223,13 @@ def test_max_in_flight_5_without_idempotence_reorders_on_retry():
     """max.in.flight.requests.per.connection > 1 without idempotence: "there is a risk of
     message reordering due to retries" (ProducerConfig `max.in.flight.requests.per.connection`
     and `retries`)."""
-    r = check("ordering", idempotence=False, max_in_flight=5, faults=dict(produce_request_lost=1), messages=2)
+    r = check(
+        "ordering",
+        idempotence=False,
+        max_in_flight=5,
+        faults=dict(produce_request_lost=1),
+        messages=2,
+    )
     assert r.verdict == "violated"
     assert "request_lost" in kinds(r)
     assert "retry" in kinds(r)
@@ -204,15 +238,29 @@ def test_max_in_flight_5_without_idempotence_reorders_on_retry():
 
 def test_max_in_flight_1_keeps_order():
     """max.in.flight.requests.per.connection=1 keeps order under retries (ProducerConfig)."""
-    r = check("ordering", idempotence=False, max_in_flight=1, faults=dict(produce_request_lost=1), messages=2)
+    r = check(
+        "ordering",
+        idempotence=False,
+        max_in_flight=1,
+        faults=dict(produce_request_lost=1),
+        messages=2,
+    )
     assert r.verdict == "holds"
 
 
 def test_retries_zero_and_drop_loses():
     """retries=0: a failed request is not retried and the error reaches the callback
     (ProducerConfig `retries`); an application that drops failed sends loses the message."""
-    r = check("at-least-once", retries=0, idempotence=False, on_send_error="drop",
-              faults=dict(produce_request_lost=1), messages=1, rf=2, min_isr=1)
+    r = check(
+        "at-least-once",
+        retries=0,
+        idempotence=False,
+        on_send_error="drop",
+        faults=dict(produce_request_lost=1),
+        messages=1,
+        rf=2,
+        min_isr=1,
+    )
     assert r.verdict == "violated"
     assert kinds(r)[-1] == "request_lost"
 
@@ -220,8 +268,16 @@ def test_retries_zero_and_drop_loses():
 def test_retries_zero_and_resend_holds():
     """retries=0 with an application that re-sends on error: the message still arrives
     (ProducerConfig `retries`; contract `on_send_error: resend`)."""
-    r = check("at-least-once", retries=0, idempotence=False, on_send_error="resend",
-              faults=dict(produce_request_lost=1), messages=1, rf=2, min_isr=1)
+    r = check(
+        "at-least-once",
+        retries=0,
+        idempotence=False,
+        on_send_error="resend",
+        faults=dict(produce_request_lost=1),
+        messages=1,
+        rf=2,
+        min_isr=1,
+    )
     assert r.verdict == "holds"
 
 
@@ -231,11 +287,19 @@ def test_retries_zero_and_resend_holds():
 def test_record_over_topic_max_message_bytes_is_never_written():
     """A record over the topic's max.message.bytes is rejected with RecordTooLargeException,
     which is not retriable (topic config `max.message.bytes`); a re-send fails the same way."""
-    r = check("at-least-once", message_bytes=2_000_000, max_request_size=3_000_000,
-              messages=1, rf=2, min_isr=1)
+    r = check(
+        "at-least-once",
+        message_bytes=2_000_000,
+        max_request_size=3_000_000,
+        messages=1,
+        rf=2,
+        min_isr=1,
+    )
     assert r.verdict == "violated"
-    ts, cs, s = walk(make_spec(message_bytes=2_000_000, max_request_size=3_000_000, messages=1, rf=2, min_isr=1),
-                     ["send(m1)"])
+    ts, cs, s = walk(
+        make_spec(message_bytes=2_000_000, max_request_size=3_000_000, messages=1, rf=2, min_isr=1),
+        ["send(m1)"],
+    )
     assert "reject_too_large(m1,0)" in enabled_names(ts, cs, s)
 
 
@@ -243,8 +307,15 @@ def test_record_over_max_request_size_with_halt_is_excused():
     """KafkaProducer.send throws RecordTooLargeException when the serialized record is over
     max.request.size (ProducerConfig `max.request.size`); an app that halts on it is
     excused (SPEC_FORMAT section 2)."""
-    r = check("at-least-once", message_bytes=2_000_000, max_message_bytes=3_000_000,
-              on_send_error="halt", messages=1, rf=2, min_isr=1)
+    r = check(
+        "at-least-once",
+        message_bytes=2_000_000,
+        max_message_bytes=3_000_000,
+        on_send_error="halt",
+        messages=1,
+        rf=2,
+        min_isr=1,
+    )
     assert r.verdict == "holds"
 
 
@@ -257,6 +328,13 @@ def test_record_over_max_request_size_is_never_delivered_even_if_resent():
     """KafkaProducer.doSend calls ensureValidRecordSize on every send(): a record over
     max.request.size always fails with RecordTooLargeException (ProducerConfig
     `max.request.size`). Re-sending cannot deliver it, so at-least-once is violated."""
-    r = check("at-least-once", message_bytes=2_000_000, max_message_bytes=3_000_000,
-              on_send_error="resend", messages=1, rf=2, min_isr=1)
+    r = check(
+        "at-least-once",
+        message_bytes=2_000_000,
+        max_message_bytes=3_000_000,
+        on_send_error="resend",
+        messages=1,
+        rf=2,
+        min_isr=1,
+    )
     assert r.verdict == "violated"

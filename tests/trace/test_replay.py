@@ -43,7 +43,9 @@ def test_every_counterexample_replays_many(spec: Spec) -> None:
 
 
 def _acks1_trace() -> tuple[Spec, list[dict[str, object]]]:
-    spec = make_spec(acks=1, idempotence=False, faults={"broker_crash": 1}, guarantees=("at-least-once",))
+    spec = make_spec(
+        acks=1, idempotence=False, faults={"broker_crash": 1}, guarantees=("at-least-once",)
+    )
     [(_, steps)] = _violations(spec)
     return spec, steps
 
@@ -77,9 +79,20 @@ def test_replay_refuses_an_unknown_action() -> None:
 
 
 def test_extract_trace_reads_the_json_result_format() -> None:
-    spec, steps = _acks1_trace()
-    data = json.loads(json.dumps({"results": [{"guarantee": "at-least-once", "bounds": {"messages": 2},
-                                                "counterexample": {"steps": steps}}]}))
+    _, steps = _acks1_trace()
+    data = json.loads(
+        json.dumps(
+            {
+                "results": [
+                    {
+                        "guarantee": "at-least-once",
+                        "bounds": {"messages": 2},
+                        "counterexample": {"steps": steps},
+                    }
+                ]
+            }
+        )
+    )
     guarantee, messages, got = extract_trace(data)
     assert (guarantee, messages, len(got)) == ("at-least-once", 2, len(steps))
     with pytest.raises(ValueError):
@@ -87,6 +100,8 @@ def test_extract_trace_reads_the_json_result_format() -> None:
 
 
 def test_replay_uses_the_messages_bound_of_the_trace() -> None:
-    spec = replace(make_spec(acks=0, idempotence=False, faults={"produce_request_lost": 1}), path="<t>")
+    spec = replace(
+        make_spec(acks=0, idempotence=False, faults={"produce_request_lost": 1}), path="<t>"
+    )
     [(guarantee, steps), *_] = _violations(spec)
     assert replay(compile_spec(spec, (guarantee,), 2), guarantee, steps).ok
