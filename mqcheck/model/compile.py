@@ -3,6 +3,8 @@ actions, and state the guarantees. The only place that knows the parts of the mo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import consumer, election, guarantees, producer, replication, storage
@@ -47,6 +49,9 @@ def build(
     track_order = needs_ordering(spec, wanted)
     topic_name = next(iter(spec.producers.values())).topic
     topic = spec.topics[topic_name]
+    if spec.kafka_version.at_least(3, 7) and topic.min_insync_replicas > topic.replication_factor:
+        # KAFKA-15583 (3.7): Partition.effectiveMinIsr = min(min.insync.replicas, RF).
+        topic = replace(topic, min_insync_replicas=topic.replication_factor)
 
     infos: list[ProducerInfo] = []
     next_id = 1

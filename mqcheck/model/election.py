@@ -9,11 +9,12 @@ not lead).
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import TRUE, all_of, ite, minimum
+from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
 from mqcheck.model.replication import live_isr_member_exists
+from mqcheck.model.watermark import high_watermark_after
 
 
 def add_actions(b: ModelBuilder) -> None:
@@ -23,17 +24,34 @@ def add_actions(b: ModelBuilder) -> None:
             _unclean(b, c)
 
 
-def _new_leader_updates(b: ModelBuilder, c: int) -> Updates:
-    """The new leader knows no follower's offset yet; its HW cannot exceed its own log."""
-    ups: Updates = {"leader": ite(TRUE, c, 0), "hw": minimum([b.hw, b.leo(c)])}
+def _new_leader_updates(b: ModelBuilder, c: int, isr: dict[int, Expr]) -> Updates:
+    """The new leader knows no follower's offset yet; its HW cannot exceed its own log,
+    and Partition.makeLeader recomputes it over the new ISR (alone in the ISR, it is the
+    leader's log end).
+
+    KIP-320 (consumer side, 2.3+): after a leader change a consumer validates its position
+    against the new leader's end offset for the epoch it fetched in, and moves back to it
+    if the log was truncated there; committed offsets carry their epoch and are validated
+    the same way. The model takes that end offset as the new leader's LEO at election."""
+    ups: Updates = {"leader": ite(TRUE, c, 0)}
+    unknown = {r: ite(TRUE, -1, 0) for r in range(b.replicas) if r != c}
+    ups["hw"] = high_watermark_after(b, c, unknown, isr, base=minimum([b.hw, b.leo(c)]))
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
+    if b.spec.kafka_version.at_least(2, 3):
+        for i in range(len(b.consumers)):
+            for name in (f"c{i}_pos", f"c{i}_committed"):
+                ups[name] = minimum([b.v(name), b.leo(c)])
     return ups
 
 
 def _clean(b: ModelBuilder, c: int) -> None:
-    ups = _new_leader_updates(b, c)
     # The controller keeps only live replicas in the ISR of the new leader.
+    isr = {
+        r: (b.alive(r).is_true() & b.in_isr(r).is_true()) if r != c else TRUE
+        for r in range(b.replicas)
+    }
+    ups = _new_leader_updates(b, c, isr)
     for r in range(b.replicas):
         if r != c:
             ups[b.in_isr(r).name] = ite(b.alive(r).is_true(), b.in_isr(r), 0)
@@ -56,7 +74,7 @@ def _clean(b: ModelBuilder, c: int) -> None:
 
 
 def _unclean(b: ModelBuilder, c: int) -> None:
-    ups = _new_leader_updates(b, c)
+    ups = _new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
     for r in range(b.replicas):
         ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
     guard = all_of(

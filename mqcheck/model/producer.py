@@ -25,6 +25,7 @@ from mqcheck.model.layout import (
     ProducerInfo,
 )
 from mqcheck.model.outcomes import Updates, merge, on_failure, on_retriable
+from mqcheck.model.watermark import high_watermark_after, isr_size
 
 PENDING = (QUEUED, RETRY, INFLIGHT, WAIT)
 
@@ -63,10 +64,6 @@ def in_flight_count(b: ModelBuilder, p: ProducerInfo) -> Expr:
     return count_true([b.status(m).eq(INFLIGHT) | b.status(m).eq(WAIT) for m in p.messages])
 
 
-def isr_size(b: ModelBuilder) -> Expr:
-    return count_true([b.in_isr(r).is_true() for r in range(b.replicas)])
-
-
 def too_large_for_producer(b: ModelBuilder, p: ProducerInfo) -> bool:
     return p.spec.app.message_bytes > p.spec.max_request_size
 
@@ -82,6 +79,7 @@ def add_actions(b: ModelBuilder) -> None:
             _dispatch(b, p, j, m)
             _arrive(b, p, j, m)
             _await_ack(b, p, m)
+            _request_timeout(b, p, m)
             _delivery_timeout(b, p, m)
         _producer_crash(b, p)
 
@@ -109,7 +107,13 @@ def _app_send(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
                 kind="send_failed",
                 actor=_actor(p),
                 guard=guard,
-                updates=on_failure(b, m, TRUE, resendable=False),
+                # send() fails the same way every time, so resending cannot help: the
+                # message is as good as dropped (halt still excuses it).
+                updates=(
+                    {b.status(m).name: ite(TRUE, GAVE_UP, 0)}
+                    if p.spec.app.on_send_error == "resend"
+                    else on_failure(b, m, TRUE, resendable=False)
+                ),
                 text=(
                     f"{name} calls send({label}): RecordTooLargeException, {size} bytes is over "
                     f"max.request.size={p.spec.max_request_size}; the send fails at once"
@@ -314,6 +318,9 @@ def _append(
         b.leo(leader).name: ite(TRUE, k + 1, 0),
     }
     ups.update(flush_on_append(b, leader, k + 1))
+    # Partition.appendRecordsToLeader ends with maybeIncrementLeaderHW: with the leader
+    # alone in the ISR the HW follows its log end at once.
+    ups["hw"] = high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {})
     if p.spec.acks == 0:
         ups[b.status(m).name] = ite(TRUE, ACKED, 0)
     else:
@@ -440,6 +447,38 @@ def _await_ack(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
                     message=label,
                 )
             )
+
+
+def _request_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
+    """From 3.7 the HW freezes while the ISR is below min.insync.replicas (KAFKA-15583), so
+    a waiting acks=all request expires in purgatory: REQUEST_TIMED_OUT (DelayedProduce
+    onExpiration). The record stays in the log; the producer retries."""
+    if p.spec.acks != -1 or not b.spec.kafka_version.at_least(3, 7):
+        return
+    label = b.label(m)
+    minisr = b.topic.min_insync_replicas
+    b.add(
+        Action(
+            name=f"request_timed_out({label})",
+            kind="reject",
+            actor=_actor(p),
+            guard=all_of([b.status(m).eq(WAIT), isr_size(b) < minisr]),
+            updates=on_retriable(b, m, TRUE),
+            text=(
+                f"the request for {label} expires in the leader's purgatory (REQUEST_TIMED_OUT): "
+                f"the ISR is below min.insync.replicas={minisr}, so the high watermark cannot "
+                "advance (Kafka 3.7+); the record stays in the log and the producer will retry"
+            ),
+            params={"message": m},
+            message=label,
+            hazard=(
+                "enable.idempotence=false: the retry appends a second copy"
+                if not p.spec.enable_idempotence
+                else ""
+            ),
+            fix="enable.idempotence=true" if not p.spec.enable_idempotence else "",
+        )
+    )
 
 
 def _delivery_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:

@@ -9,11 +9,12 @@ with the leader).
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, count_true, ite, maximum, minimum
+from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
-from mqcheck.model.producer import flush_on_append, isr_size
+from mqcheck.model.producer import flush_on_append
+from mqcheck.model.watermark import high_watermark_after, isr_size
 
 
 def declare(b: ModelBuilder) -> None:
@@ -28,26 +29,6 @@ def declare(b: ModelBuilder) -> None:
         b.var(f"isr_{r}", 0, 1, 1, "member of the ISR")
     b.var("leader", 0, b.none_replica, 0, "partition leader (replicas = none)")
     b.var("hw", 0, b.capacity, 0, "high watermark held by the leader")
-
-
-def high_watermark_after(
-    b: ModelBuilder, leader: int, values: dict[int, Expr], isr: dict[int, Expr]
-) -> Expr:
-    """The leader's HW: the smallest LEO among ISR members as the leader knows them; it
-    never moves backwards on the leader (Partition.maybeIncrementLeaderHW)."""
-    terms = []
-    members = []
-    for r in range(b.replicas):
-        value = b.leo(leader) if r == leader else values.get(r, b.known(r))
-        member = isr.get(r, b.in_isr(r).is_true())
-        members.append(member)
-        terms.append(ite(member, value, b.capacity))
-    advanced = maximum([b.hw, minimum(terms)])
-    if b.spec.kafka_version.at_least(3, 7):
-        # KAFKA-15583 (3.7): the HW does not advance while the ISR is below
-        # min.insync.replicas.
-        return ite(count_true(members) >= b.topic.min_insync_replicas, advanced, b.hw)
-    return advanced
 
 
 def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> list[Expr]:

@@ -10,10 +10,11 @@ never becomes empty).
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, count_true, ite
+from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder
 from mqcheck.model.outcomes import Updates, merge, on_retriable
+from mqcheck.model.watermark import high_watermark_after
 
 
 def declare_budgets(b: ModelBuilder) -> None:
@@ -24,9 +25,10 @@ def declare_budgets(b: ModelBuilder) -> None:
 
 def add_actions(b: ModelBuilder) -> None:
     for r in range(b.replicas):
-        _crash(b, r, power=False)
+        for leader in range(b.none_replica + 1):
+            _crash(b, r, leader, power=False)
+            _crash(b, r, leader, power=True)
         if b.track_flush:
-            _crash(b, r, power=True)
             _flush(b, r)
         _restart(b, r)
     _simultaneous_power_loss(b)
@@ -54,19 +56,26 @@ def _lose_unflushed(b: ModelBuilder, r: int) -> Updates:
     return ups
 
 
-def _crash(b: ModelBuilder, r: int, power: bool) -> None:
+def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
+    """Broker r dies while `leader` leads (none_replica: no leader)."""
     fault = "broker_power_loss" if power else "broker_crash"
+    if b.spec.faults.as_dict()[fault] <= 0:
+        return
     isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
+    # The controller drops a dead broker from the ISR, but never empties the ISR.
+    new_member = ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r))
     ups: Updates = {
         b.alive(r).name: ite(TRUE, 0, 0),
-        # The controller drops a dead broker from the ISR, but never empties the ISR.
-        b.in_isr(r).name: ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r)),
-        "leader": ite(b.leader.eq(r), b.none_replica, b.leader),
+        b.in_isr(r).name: new_member,
+        "leader": ite(TRUE, b.none_replica if leader == r else leader, 0),
         f"budget_{fault}": b.budget(fault) - 1,
     }
-    if power:
+    if leader not in (r, b.none_replica):
+        # The surviving leader recomputes its HW over the smaller ISR.
+        ups["hw"] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
+    if power and b.track_flush:
         ups.update(_lose_unflushed(b, r))
-    parts = [ups, *_requests_fail(b, b.leader.eq(r))]
+    parts = [ups, *_requests_fail(b, TRUE if leader == r else FALSE)]
     name = b.broker_name(r)
     if power:
         text = (
@@ -79,10 +88,10 @@ def _crash(b: ModelBuilder, r: int, power: bool) -> None:
         args = {}
     b.add(
         Action(
-            name=f"{fault}({r})",
+            name=f"{fault}({r},{leader})",
             kind="power_loss" if power else "broker_crash",
             actor=f"broker:{r + 1}",
-            guard=all_of([b.alive(r).is_true(), b.budget(fault) > 0]),
+            guard=all_of([b.alive(r).is_true(), b.leader.eq(leader), b.budget(fault) > 0]),
             updates=merge(*parts),
             text=text + "; if it led the partition, the partition has no leader until an election",
             text_args=args,
@@ -90,7 +99,7 @@ def _crash(b: ModelBuilder, r: int, power: bool) -> None:
             fault=fault,
             hazard=(
                 f"flush.messages={b.topic.flush_messages}: acknowledged data lived in page cache only"
-                if power
+                if power and b.topic.flush_messages != 1
                 else ""
             ),
             fix="flush.messages=1 on the topic, or replicas in separate failure domains"

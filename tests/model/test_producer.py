@@ -14,6 +14,7 @@ from mqcheck.ir.compile_py import compile_system
 from mqcheck.model.compile import build
 from mqcheck.run import check_spec
 from tests.factories import make_spec
+from tests.model.walking import resolve
 
 
 def check(guarantee: str, **kw: object) -> GuaranteeResult:
@@ -36,7 +37,7 @@ def walk(spec, names, guarantees=None):
     index = {a.name: i for i, a in enumerate(ts.actions)}
     state = ts.initial_state()
     for name in names:
-        after = cs.apply(index[name], state)
+        after = cs.apply(resolve(cs, index, name, state), state)
         enabled = [ts.actions[a].name for a, _ in cs.successors(state)]
         assert after is not None, f"{name} not enabled; enabled: {enabled}"
         state = after
@@ -124,16 +125,23 @@ def test_min_isr_above_rf_rejects_forever():
     topic config `min.insync.replicas`); the message is never written. The violation is
     unavoidable from the start, so the counterexample is empty; the model must offer the
     `reject` step and never an append."""
-    r = check("at-least-once", acks=-1, rf=2, min_isr=3, messages=1)
+    r = check("at-least-once", acks=-1, rf=2, min_isr=3, messages=1, version=(3, 6))
     assert r.verdict == "violated"
     assert r.counterexample.lost == ("m1",)
-    ts, cs, s = walk(make_spec(acks=-1, rf=2, min_isr=3, messages=1), ["send(m1)"])
+    ts, cs, s = walk(make_spec(acks=-1, rf=2, min_isr=3, messages=1, version=(3, 6)), ["send(m1)"])
     names = enabled_names(ts, cs, s)
     assert "reject_not_enough_replicas(m1,0)" in names
     assert not [n for n in names if n.startswith("append(")]
     rejected = cs.apply(ts.actions.index(ts.action_named("reject_not_enough_replicas(m1,0)")), s)
     assert ts.action_named("reject_not_enough_replicas(m1,0)").kind == "reject"
     assert rejected is not None
+
+
+def test_min_isr_above_rf_is_capped_from_3_7():
+    """From 3.7 the broker uses min(min.insync.replicas, replication.factor)
+    (Partition.effectiveMinIsr, KAFKA-15583), so min.insync.replicas=3 on RF 2 works."""
+    r = check("at-least-once", acks=-1, rf=2, min_isr=3, messages=1, version=(3, 7))
+    assert r.verdict == "holds"
 
 
 def test_min_isr_rejects_after_isr_shrinks():
@@ -319,11 +327,6 @@ def test_record_over_max_request_size_with_halt_is_excused():
     assert r.verdict == "holds"
 
 
-@pytest.mark.xfail(
-    reason="model bug: after send_failed_too_large the resent message goes QUEUED and is "
-    "dispatched and appended; the max.request.size check is only on the first send",
-    strict=True,
-)
 def test_record_over_max_request_size_is_never_delivered_even_if_resent():
     """KafkaProducer.doSend calls ensureValidRecordSize on every send(): a record over
     max.request.size always fails with RecordTooLargeException (ProducerConfig

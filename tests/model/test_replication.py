@@ -10,6 +10,7 @@ from mqcheck.ir.compile_py import compile_system
 from mqcheck.model.compile import build
 from mqcheck.run import check_spec
 from tests.factories import make_spec
+from tests.model.walking import resolve
 
 
 def check(guarantee: str, **kw: object) -> GuaranteeResult:
@@ -23,7 +24,7 @@ def walk(spec, names):
     index = {a.name: i for i, a in enumerate(ts.actions)}
     state = ts.initial_state()
     for name in names:
-        after = cs.apply(index[name], state)
+        after = cs.apply(resolve(cs, index, name, state), state)
         enabled = [ts.actions[a].name for a, _ in cs.successors(state)]
         assert after is not None, f"{name} not enabled; enabled: {enabled}"
         state = after
@@ -227,11 +228,6 @@ def test_truncation_follows_an_acks1_loss():
 # ---- model bugs ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="model bug: an append never advances the HW (Partition.appendRecordsToLeader "
-    "calls maybeIncrementLeaderHW), so a single-replica topic's HW stays 0 forever",
-    strict=True,
-)
 def test_single_replica_topic_delivers_without_faults():
     """replication.factor=1 (default.replication.factor defaults to 1): the leader is the
     whole ISR, and appendRecordsToLeader calls maybeIncrementLeaderHW ("we may need to
@@ -241,10 +237,6 @@ def test_single_replica_topic_delivers_without_faults():
     assert r.verdict == "holds"
 
 
-@pytest.mark.xfail(
-    reason="model bug: an append never advances the HW (same bug as the rf=1 case)",
-    strict=True,
-)
 def test_append_advances_hw_when_leader_is_the_whole_isr():
     """Partition.appendRecordsToLeader ends with maybeIncrementLeaderHW ("we may need to
     increment high watermark since ISR could be down to 1"): with the ISR shrunk to the
@@ -256,12 +248,6 @@ def test_append_advances_hw_when_leader_is_the_whole_isr():
     assert value(ts, s, "hw") == 2
 
 
-@pytest.mark.xfail(
-    reason="model bug: a broker crash removes the follower from the ISR but does not "
-    "recompute the leader's HW (Partition.makeLeader / ISR update calls maybeIncrementLeaderHW), "
-    "so acks=all is not acknowledged with the leader alone in the ISR",
-    strict=True,
-)
 def test_follower_crash_shrinks_isr_and_acks_with_leader_alone():
     """When a follower dies the controller removes it from the ISR and the leader, on the
     new ISR, increments the HW ("we may need to increment high watermark since ISR could be
@@ -274,10 +260,6 @@ def test_follower_crash_shrinks_isr_and_acks_with_leader_alone():
     assert r.verdict == "violated"
 
 
-@pytest.mark.xfail(
-    reason="model bug: same missing HW update on ISR change from a broker crash",
-    strict=True,
-)
 def test_hw_advances_when_crashed_follower_leaves_isr():
     """Partition.makeLeader / updateAssignmentAndIsr → maybeIncrementLeaderHW: after the
     ISR shrinks to the leader alone (follower crashed) the HW reaches the leader's LEO."""

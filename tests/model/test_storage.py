@@ -9,6 +9,7 @@ from mqcheck.model.compile import build
 from mqcheck.model.layout import RETRY
 from mqcheck.run import check_spec
 from tests.factories import make_spec
+from tests.model.walking import resolve
 
 
 def check(guarantee: str, **kw: object) -> GuaranteeResult:
@@ -22,7 +23,7 @@ def walk(spec, names):
     index = {a.name: i for i, a in enumerate(ts.actions)}
     state = ts.initial_state()
     for name in names:
-        after = cs.apply(index[name], state)
+        after = cs.apply(resolve(cs, index, name, state), state)
         enabled = [ts.actions[a].name for a, _ in cs.successors(state)]
         assert after is not None, f"{name} not enabled; enabled: {enabled}"
         state = after
