@@ -23,10 +23,13 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_check_accepts_every_shared_example() -> None:
-    code, output = run("check", *map(str, EXAMPLES))
-    assert code == 0
-    assert output.count("spec is valid (model checking not available yet)") == len(EXAMPLES)
+def test_check_answers_every_shared_example() -> None:
+    """Every shared example loads and gets a verdict (a tiny state limit keeps this quick;
+    the verdicts themselves are pinned by tests/test_specs_library.py)."""
+    code, output = run("check", *map(str, EXAMPLES), "--max-states", "200")
+    assert code in (0, 1, 3)
+    assert output.count("at-least-once:") == len(EXAMPLES)
+    assert "internal error" not in output
 
 
 def test_check_accepts_all_contract_options(tmp_path: Path) -> None:
@@ -48,7 +51,7 @@ def test_check_accepts_all_contract_options(tmp_path: Path) -> None:
         "--max-states",
         "1000",
     )
-    assert code == 0
+    assert code in (0, 1, 3)  # a verdict, never "invalid"
 
 
 @pytest.mark.parametrize(
@@ -73,7 +76,7 @@ def test_check_of_an_invalid_spec_exits_2_with_positions(tmp_path: Path) -> None
     code, output = run("check", str(DURABLE), str(bad))
     assert code == 2
     assert f"{bad}:16:5: producers.checkout.ackz: unknown key" in output
-    assert "durable-baseline.yaml: spec is valid" in output
+    assert "at-least-once" not in output  # nothing is checked when any spec is invalid
 
 
 def test_check_of_a_missing_file_exits_2() -> None:
@@ -87,7 +90,6 @@ def test_check_of_a_missing_file_exits_2() -> None:
         ["checklist", "SPEC", "--format", "sarif"],
         ["repair", "SPEC", "--guarantee", "at-least-once"],
         ["sweep", "SPEC", "--vary", "acks=0,1,all", "--vary", "replication.factor=1,3"],
-        ["graph", "SPEC", "-o", "g.dot"],
     ],
 )
 def test_commands_not_wired_yet_exit_2(args: list[str]) -> None:
@@ -146,7 +148,7 @@ def test_import_writes_a_spec_that_checks(tmp_path: Path) -> None:
         "import", "--producer", str(producer), "--topic", "orders", "-o", str(output)
     )
     assert code == 0 and "wrote" in message
-    assert run("check", str(output))[0] == 0
+    assert run("check", str(output), "--max-states", "500")[0] in (0, 1, 3)
     assert run("import", "--producer", str(producer), "-o", str(output))[0] == 2  # exists
     assert run("import", "--producer", str(producer), "-o", str(output), "--force")[0] == 0
 
@@ -177,10 +179,10 @@ def test_an_internal_error_is_reported_without_traceback(monkeypatch: pytest.Mon
 
 def test_python_dash_m_mqcheck_runs() -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "mqcheck", "check", str(DURABLE)],
+        [sys.executable, "-m", "mqcheck", "explain-defaults", str(DURABLE)],
         capture_output=True,
         text=True,
         check=False,
         cwd=Path(__file__).resolve().parents[1],
     )
-    assert completed.returncode == 0 and "spec is valid" in completed.stdout
+    assert completed.returncode == 0 and "acks" in completed.stdout

@@ -191,8 +191,8 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             params={"message": m},
             fault="produce_request_lost",
             message=label,
-            hazard="acks=0: the producer never learns whether a request arrived" if acks0 else "",
-            fix="use acks=all (or acks=1) so a lost request is retried" if acks0 else "",
+            hazard=_request_lost_hazard(p),
+            fix=_request_lost_fix(p),
         )
     )
     for leader in range(b.replicas):
@@ -235,6 +235,25 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             absent = [~x for x in present] if p.spec.enable_idempotence else []
             for k in range(b.capacity + 1):
                 _append(b, p, m, leader, k, gen, [*accept, *gen_guard, *absent])
+
+
+def _request_lost_hazard(p: ProducerInfo) -> str:
+    if p.spec.acks == 0:
+        return "acks=0: the producer never learns whether a request arrived"
+    if not p.spec.enable_idempotence and p.spec.max_in_flight > 1:
+        return (
+            f"max.in.flight.requests.per.connection={p.spec.max_in_flight} without idempotence: "
+            "a retried batch can land after a later one"
+        )
+    return ""
+
+
+def _request_lost_fix(p: ProducerInfo) -> str:
+    if p.spec.acks == 0:
+        return "use acks=all (or acks=1) so a lost request is retried"
+    if not p.spec.enable_idempotence and p.spec.max_in_flight > 1:
+        return "enable.idempotence=true (or max.in.flight.requests.per.connection=1)"
+    return ""
 
 
 def _spend(b: ModelBuilder, fault: str) -> Updates:

@@ -72,6 +72,11 @@ def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
     faults = ", ".join(cex.faults_used) if cex.faults_used else "no faults"
     head = f"{guarantee} is violated ({'; '.join(what) or 'see the last step'}). Faults used: {faults}."
     lines = [head, "What happened:"]
+    if not cex.steps:
+        lines.append(
+            "  Nothing needs to happen: from the initial state no run, even without faults, "
+            "gets every message processed (the configuration itself makes it impossible)."
+        )
     for s in cex.steps:
         mark = f"{FAULT_MARK} " if s.fault else ""
         lines.append(f"  {s.i:>2}. {mark}{s.text}")

@@ -7,8 +7,6 @@ Each test pins one documented Kafka behaviour on a tiny spec (1-2 messages, rf 2
 
 from __future__ import annotations
 
-import pytest
-
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.ir.compile_py import compile_system
 from mqcheck.model.compile import build

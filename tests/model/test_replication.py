@@ -3,8 +3,6 @@ ISR shrink/expand, and leader-epoch truncation of a diverged follower."""
 
 from __future__ import annotations
 
-import pytest
-
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.ir.compile_py import compile_system
 from mqcheck.model.compile import build

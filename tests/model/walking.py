@@ -12,8 +12,6 @@ def resolve(cs: CompiledSystem, index: dict[str, int], name: str, state: tuple[i
     if name in index:
         return index[name]
     prefix = name[:-1] + ","
-    enabled = [
-        a for a, _ in cs.successors(state) if cs.system.actions[a].name.startswith(prefix)
-    ]
+    enabled = [a for a, _ in cs.successors(state) if cs.system.actions[a].name.startswith(prefix)]
     assert len(enabled) == 1, f"{name}: enabled variants {enabled}"
     return enabled[0]
