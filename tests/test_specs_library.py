@@ -24,6 +24,8 @@ EXAMPLES = ROOT.parent / "shared" / "examples"
 # Specs whose check (plus replay) takes more than about 5 seconds; run with `-m slow`.
 SLOW = {
     "specs/pipeline-payments-effectively-once.yaml",
+    "specs/last-replica-standing-elr.yaml",
+    "specs/last-replica-standing-no-elr.yaml",
     "examples/durable-baseline.yaml",
     "examples/power-loss-all-replicas.yaml",
 }

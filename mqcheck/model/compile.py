@@ -28,10 +28,6 @@ def _check_supported(spec: Spec) -> None:
     topic = spec.topics[next(iter(topics))]
     if topic.partitions != 1:
         raise UnsupportedSpec("topics with more than one partition are not modelled yet")
-    if not spec.kafka_version.at_least(0, 11):
-        raise UnsupportedSpec(
-            "Kafka before 0.11 (truncation to the high watermark) is not modelled yet"
-        )
 
 
 def needs_ordering(spec: Spec, guarantees_wanted: tuple[str, ...]) -> bool:
@@ -87,6 +83,8 @@ def build(
         gens=gens,
         producers=infos,
         consumers=list(spec.consumers.values()),
+        legacy_truncation=not spec.kafka_version.at_least(0, 11),
+        elr=topic.eligible_leader_replicas and spec.kafka_version.at_least(4, 0),
         # Without a power-loss fault the flushed prefix can never matter, so it is not tracked.
         track_flush=topic.flush_messages != 1
         and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
@@ -106,13 +104,7 @@ def build(
     defined: list[Guarantee] = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
     if track_order:
         defined.append(guarantees.ordering(b))
-    members = []
-    for r in range(b.replicas):
-        names = [f"alive_{r}", *(f"log_{r}_{i}" for i in range(capacity)), f"leo_{r}"]
-        if b.track_flush:
-            names.append(f"flushed_{r}")
-        names += [f"known_{r}", f"isr_{r}"]
-        members.append(tuple(names))
+    members = [tuple(block) for block in b.replica_blocks]
     labels = (
         "-",
         *(

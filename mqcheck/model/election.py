@@ -9,7 +9,9 @@ not lead).
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, ite, minimum
+from collections.abc import Mapping
+
+from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
@@ -20,11 +22,100 @@ from mqcheck.model.watermark import high_watermark_after
 def add_actions(b: ModelBuilder) -> None:
     for c in range(b.replicas):
         _clean(b, c)
+        if b.elr:
+            _from_elr(b, c)
+            _last_known_leader(b, c)
         if b.topic.unclean_leader_election_enable:
             _unclean(b, c)
 
 
-def _new_leader_updates(b: ModelBuilder, c: int, isr: dict[int, Expr]) -> Updates:
+def _followers_truncate(b: ModelBuilder, c: int) -> Updates:
+    """Before 0.11 every live replica that becomes a follower truncates to its own HW
+    (ReplicaManager.makeFollowers; the KIP-101 scenarios)."""
+    if not b.legacy_truncation:
+        return {}
+    ups: Updates = {}
+    for r in range(b.replicas):
+        if r == c:
+            continue
+        for name, expr in b.truncate_to(r, b.fhw(r)).items():
+            current = b.v(name)
+            ups[name] = ite(b.alive(r).is_true(), expr, current)
+    return ups
+
+
+def _no_live_elr(b: ModelBuilder) -> Expr:
+    return ~any_of(b.alive(r).is_true() & b.in_elr(r).is_true() for r in range(b.replicas))
+
+
+def _from_elr(b: ModelBuilder, c: int) -> None:
+    """KIP-966: with no live ISR member, a live Eligible Leader Replica is elected; it has
+    every record below the HW, because the HW froze when the ISR fell below min ISR."""
+    isr = {r: TRUE if r == c else FALSE for r in range(b.replicas)}
+    ups = _new_leader_updates(b, c, isr)
+    for r in range(b.replicas):
+        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    ups[b.in_elr(c).name] = ite(TRUE, 0, 0)
+    guard = all_of(
+        [
+            b.leader.eq(b.none_replica),
+            ~live_isr_member_exists(b),
+            b.alive(c).is_true(),
+            b.in_elr(c).is_true(),
+        ]
+    )
+    b.add(
+        Action(
+            name=f"elect_elr({c})",
+            kind="elect",
+            actor="controller",
+            guard=guard,
+            updates=ups,
+            text=(
+                f"no ISR member is alive; the controller elects {b.broker_name(c)}, an eligible "
+                "leader replica (KIP-966), leader; its log ends at offset {leo}"
+            ),
+            text_args={"leo": b.leo(c)},
+            params={"leader": c, "clean": 1},
+        )
+    )
+
+
+def _last_known_leader(b: ModelBuilder, c: int) -> None:
+    """KIP-966 election order, last resort: the last known leader, once it is back."""
+    isr = {r: TRUE if r == c else FALSE for r in range(b.replicas)}
+    ups = _new_leader_updates(b, c, isr)
+    for r in range(b.replicas):
+        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    guard = all_of(
+        [
+            b.leader.eq(b.none_replica),
+            ~live_isr_member_exists(b),
+            _no_live_elr(b),
+            b.v("last_leader").eq(c),
+            b.alive(c).is_true(),
+        ]
+    )
+    b.add(
+        Action(
+            name=f"elect_last_leader({c})",
+            kind="elect",
+            actor="controller",
+            guard=guard,
+            updates=ups,
+            text=(
+                f"no ISR or eligible leader replica is alive; the controller elects the last "
+                f"known leader {b.broker_name(c)} again; its log ends at offset {{leo}}"
+            ),
+            text_args={"leo": b.leo(c)},
+            params={"leader": c, "clean": 1},
+            hazard="the last known leader came back after an unclean shutdown with a shorter log",
+            fix="flush.messages=1, or keep min.insync.replicas replicas in separate failure domains",
+        )
+    )
+
+
+def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Updates:
     """The new leader knows no follower's offset yet; its HW cannot exceed its own log,
     and Partition.makeLeader recomputes it over the new ISR (alone in the ISR, it is the
     leader's log end).
@@ -35,7 +126,10 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: dict[int, Expr]) -> Update
     the same way. The model takes that end offset as the new leader's LEO at election."""
     ups: Updates = {"leader": ite(TRUE, c, 0)}
     unknown = {r: ite(TRUE, -1, 0) for r in range(b.replicas) if r != c}
-    ups["hw"] = high_watermark_after(b, c, unknown, isr, base=minimum([b.hw, b.leo(c)]))
+    # Before 0.11 the new leader starts from its own (possibly trailing) HW.
+    start = b.fhw(c) if b.legacy_truncation else minimum([b.hw, b.leo(c)])
+    ups["hw"] = high_watermark_after(b, c, unknown, isr, base=start)
+    ups.update(_followers_truncate(b, c))
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
     if b.spec.kafka_version.at_least(2, 3):
@@ -81,10 +175,13 @@ def _unclean(b: ModelBuilder, c: int) -> None:
         [
             b.leader.eq(b.none_replica),
             ~live_isr_member_exists(b),
+            *([_no_live_elr(b), ~select_alive_last_leader(b)] if b.elr else []),
             b.alive(c).is_true(),
             b.in_isr(c).eq(0),
         ]
     )
+    if b.elr:
+        ups[b.in_elr(c).name] = ite(TRUE, 0, 0)
     b.add(
         Action(
             name=f"elect_unclean({c})",
@@ -103,3 +200,7 @@ def _unclean(b: ModelBuilder, c: int) -> None:
             fix="unclean.leader.election.enable=false (wait for an ISR member instead)",
         )
     )
+
+
+def select_alive_last_leader(b: ModelBuilder) -> Expr:
+    return any_of(b.v("last_leader").eq(r) & b.alive(r).is_true() for r in range(b.replicas))

@@ -60,6 +60,12 @@ class ModelBuilder:
     producers: list[ProducerInfo]
     consumers: list[Consumer]
     track_flush: bool
+    # Kafka before 0.11: followers truncate to their own high watermark (KIP-101 problems).
+    legacy_truncation: bool = False
+    # KIP-966 Eligible Leader Replicas (4.0+, eligible.leader.replicas.version=1).
+    elr: bool = False
+    # per replica, the variables of its block (for symmetry), in declaration order
+    replica_blocks: list[list[str]] = field(default_factory=list)
     variables: list[Variable] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
@@ -134,6 +140,28 @@ class ModelBuilder:
     def leader(self) -> Var:
         return self.v("leader")
 
+    def fhw(self, r: int) -> Var:
+        """The replica's own high watermark (tracked before 0.11 only)."""
+        return self.v(f"fhw_{r}")
+
+    def in_elr(self, r: int) -> Var:
+        return self.v(f"elr_{r}")
+
+    def truncate_to(self, r: int, length: Expr) -> dict[str, Expr]:
+        """Drop replica r's entries from offset `length` on (a no-op where it is longer)."""
+        from mqcheck.ir.expr import ite, minimum
+
+        new_leo = minimum([self.leo(r), length])
+        ups: dict[str, Expr] = {self.leo(r).name: new_leo}
+        for i in range(self.capacity):
+            ups[self.log(r, i).name] = ite(new_leo > i, self.log(r, i), 0)
+        if self.track_flush:
+            fl = self.v(f"flushed_{r}")
+            ups[fl.name] = minimum([fl, new_leo])
+        if self.legacy_truncation:
+            ups[self.fhw(r).name] = minimum([self.fhw(r), new_leo])
+        return ups
+
     def in_isr(self, r: int) -> Var:
         """ISR membership as one 0/1 variable per replica (the partition state's ISR)."""
         return self.v(f"isr_{r}")
@@ -150,21 +178,22 @@ class ModelBuilder:
 
 
 def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -> int:
-    """Slots per replica log: every message once per application-level send, plus one
-    duplicate per fault that can make a non-idempotent producer retry an appended batch."""
+    """Slots per replica log: every message once per application-level send, plus the
+    duplicates a non-idempotent producer can write: a lost response re-sends one batch,
+    while a leader failure, an ISR shrink after the append or a producer restart can make
+    every in-flight batch be sent again."""
     f = spec.faults
-    dup_sources = (
-        f.produce_response_lost
-        + f.broker_crash
+    per_batch = f.produce_response_lost + f.delivery_timeout
+    per_flight = (
+        f.broker_crash
         + f.broker_power_loss
         + f.simultaneous_power_loss
         + f.follower_lag
-        + f.delivery_timeout
         + f.producer_crash
     )
     if idempotent_all:
         return n_messages * gens
-    return n_messages * gens + dup_sources
+    return n_messages * gens + per_batch + per_flight * n_messages
 
 
 def retries_tracked(p: Producer) -> bool:

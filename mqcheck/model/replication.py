@@ -19,6 +19,7 @@ from mqcheck.model.watermark import high_watermark_after, isr_size
 
 def declare(b: ModelBuilder) -> None:
     for r in range(b.replicas):
+        first = len(b.variables)
         b.var(f"alive_{r}", 0, 1, 1, "broker process running")
         for i in range(b.capacity):
             b.var(f"log_{r}_{i}", 0, b.max_code(), 0, "log entry (message id, 0 = empty)")
@@ -27,8 +28,16 @@ def declare(b: ModelBuilder) -> None:
             b.var(f"flushed_{r}", 0, b.capacity, 0, "flushed prefix (survives power loss)")
         b.var(f"known_{r}", -1, b.capacity, 0, "leader's view of this replica's LEO")
         b.var(f"isr_{r}", 0, 1, 1, "member of the ISR")
+        if b.legacy_truncation:
+            b.var(f"fhw_{r}", 0, b.capacity, 0, "the replica's own high watermark")
+        if b.elr:
+            b.var(f"elr_{r}", 0, 1, 0, "member of the Eligible Leader Replicas (KIP-966)")
+        b.replica_blocks.append([v.name for v in b.variables[first:]])
     b.var("leader", 0, b.none_replica, 0, "partition leader (replicas = none)")
     b.var("hw", 0, b.capacity, 0, "high watermark held by the leader")
+    if b.elr:
+        # "the last known leader" (KIP-966 election order, third choice)
+        b.var("last_leader", 0, b.none_replica, b.none_replica, "last known leader")
 
 
 def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> list[Expr]:
@@ -56,7 +65,9 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
         b.leader.eq(leader),
         b.leo(f).eq(k),
         b.leo(leader) >= k,
-        *is_prefix_of_leader(b, f, leader, k),
+        # Before 0.11 nothing checks that the follower's log agrees with the leader's
+        # (KIP-101 "log divergence").
+        *([] if b.legacy_truncation else is_prefix_of_leader(b, f, leader, k)),
     ]
     hw = high_watermark_after(b, leader, {f: b.leo(f)}, {})
     fname, lname = b.broker_name(f), b.broker_name(leader)
@@ -68,6 +79,10 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
             b.leo(f).name: ite(TRUE, k + 1, 0),
         }
         ups.update(flush_on_append(b, f, k + 1))
+        if b.legacy_truncation:
+            # The response carries the HW read before this fetch moved it: the follower's
+            # HW trails the leader's by one round (the root of KIP-101's scenarios).
+            ups[b.fhw(f).name] = minimum([b.hw, k + 1])
         b.add(
             Action(
                 name=f"fetch({f},{leader},{k})",
@@ -89,8 +104,23 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
             name=f"fetch_caught_up({f},{leader},{k})",
             kind="replicate",
             actor=f"broker:{f + 1}",
-            guard=all_of([*base, b.leo(leader).eq(k), b.known(f).ne(k)]),
-            updates={b.known(f).name: ite(TRUE, k, 0), "hw": hw},
+            guard=all_of(
+                [
+                    *base,
+                    b.leo(leader).eq(k),
+                    any_of(
+                        [
+                            b.known(f).ne(k),
+                            *([b.fhw(f).ne(minimum([b.hw, k]))] if b.legacy_truncation else []),
+                        ]
+                    ),
+                ]
+            ),
+            updates={
+                b.known(f).name: ite(TRUE, k, 0),
+                "hw": hw,
+                **({b.fhw(f).name: minimum([b.hw, k])} if b.legacy_truncation else {}),
+            },
             text=(
                 f"follower {fname} fetches at offset {k}, the leader's log end: leader {lname} "
                 "learns it is caught up and sets the high watermark to {hw}"
@@ -103,7 +133,12 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
 
 def _truncate(b: ModelBuilder, leader: int, f: int, c: int) -> None:
     """KIP-101/KIP-279: after a leader change the follower asks for the end offset of its
-    last epoch and drops every entry past the point where its log and the leader's agree."""
+    last epoch and drops every entry past the point where its log and the leader's agree.
+    Before 0.11 only a follower *longer* than the leader is cut back, to the leader's log
+    end (OFFSET_OUT_OF_RANGE in ReplicaFetcherThread); divergent entries below stay."""
+    if b.legacy_truncation:
+        _truncate_out_of_range(b, leader, f, c)
+        return
     guard = all_of(
         [
             b.alive(f).is_true(),
@@ -137,6 +172,24 @@ def _truncate(b: ModelBuilder, leader: int, f: int, c: int) -> None:
     )
 
 
+def _truncate_out_of_range(b: ModelBuilder, leader: int, f: int, c: int) -> None:
+    guard = all_of([b.alive(f).is_true(), b.leader.eq(leader), b.leo(leader).eq(c), b.leo(f) > c])
+    b.add(
+        Action(
+            name=f"truncate({f},{leader},{c})",
+            kind="truncate",
+            actor=f"broker:{f + 1}",
+            guard=guard,
+            updates=b.truncate_to(f, ite(TRUE, c, 0)),
+            text=(
+                f"follower {b.broker_name(f)} fetches past leader {b.broker_name(leader)}'s log "
+                f"end: OFFSET_OUT_OF_RANGE, it truncates to offset {c} (before 0.11)"
+            ),
+            params={"follower": f, "leader": leader, "offset": c},
+        )
+    )
+
+
 def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
     """A follower that has not caught up to the leader's LEO within replica.lag.time.max.ms
     leaves the ISR (follower_lag). The HW may then advance over fewer replicas."""
@@ -151,9 +204,11 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
             b.budget("follower_lag") > 0,
         ]
     )
-    if b.topic.eligible_leader_replicas:
-        # KIP-966: the ISR does not shrink below min.insync.replicas.
-        guard = all_of([guard, isr_size(b) > minisr])
+    elr_ups = {}
+    if b.elr:
+        # KIP-966: a replica leaving an ISR that is then below min.insync.replicas keeps
+        # every record below the (now frozen) HW, so it becomes an eligible leader.
+        elr_ups = {b.in_elr(f).name: ite(isr_size(b) - 1 < minisr, 1, b.in_elr(f))}
     b.add(
         Action(
             name=f"isr_shrink({f},{leader})",
@@ -164,6 +219,7 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
                 b.in_isr(f).name: ite(TRUE, 0, 0),
                 "hw": hw,
                 "budget_follower_lag": b.budget("follower_lag") - 1,
+                **elr_ups,
             },
             text=(
                 f"follower {b.broker_name(f)} falls behind (replica.lag.time.max.ms) and leader "
@@ -173,9 +229,13 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
             text_args={"hw": hw},
             params={"follower": f, "leader": leader},
             fault="follower_lag",
-            hazard=f"min.insync.replicas={minisr} lets the ISR shrink to {minisr} replica(s) "
-            "and writes still succeed",
-            fix="min.insync.replicas >= 2 with replication.factor >= 3",
+            hazard=(
+                f"min.insync.replicas={minisr} lets the ISR shrink to the leader alone and "
+                "writes still succeed"
+                if minisr < 2
+                else ""
+            ),
+            fix="min.insync.replicas >= 2 with replication.factor >= 3" if minisr < 2 else "",
         )
     )
 
@@ -198,7 +258,7 @@ def _expand(b: ModelBuilder, leader: int, f: int) -> None:
             actor=f"broker:{leader + 1}",
             guard=guard,
             # Partition.maybeExpandIsr is followed by maybeIncrementLeaderHW.
-            updates={b.in_isr(f).name: ite(TRUE, 1, 1), "hw": hw},
+            updates={b.in_isr(f).name: ite(TRUE, 1, 1), "hw": hw, **_elr_after_expand(b)},
             text=(
                 f"follower {b.broker_name(f)} has caught up to the high watermark and rejoins "
                 "the ISR; the high watermark is now {hw}"
@@ -207,6 +267,15 @@ def _expand(b: ModelBuilder, leader: int, f: int) -> None:
             params={"follower": f, "leader": leader},
         )
     )
+
+
+def _elr_after_expand(b: ModelBuilder) -> Updates:
+    """Once the ISR is back at min.insync.replicas the HW moves again and the ELR (which
+    only promised the data below the frozen HW) is cleared (KIP-966)."""
+    if not b.elr:
+        return {}
+    back = isr_size(b) + 1 >= b.topic.min_insync_replicas
+    return {b.in_elr(r).name: ite(back, 0, b.in_elr(r)) for r in range(b.replicas)}
 
 
 def live_isr_member_exists(b: ModelBuilder) -> Expr:

@@ -10,7 +10,7 @@ never becomes empty).
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite
+from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder
 from mqcheck.model.outcomes import Updates, merge, on_retriable
@@ -49,11 +49,7 @@ def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
 
 
 def _lose_unflushed(b: ModelBuilder, r: int) -> Updates:
-    flushed = b.flushed(r)
-    ups: Updates = {b.leo(r).name: flushed}
-    for i in range(b.capacity):
-        ups[b.log(r, i).name] = ite(flushed > i, b.log(r, i), 0)
-    return ups
+    return b.truncate_to(r, b.flushed(r))
 
 
 def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
@@ -62,19 +58,37 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
     if b.spec.faults.as_dict()[fault] <= 0:
         return
     isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
-    # The controller drops a dead broker from the ISR, but never empties the ISR.
-    new_member = ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r))
+    if b.elr:
+        # KIP-966: the ISR may become empty; a member leaving an ISR that is then below
+        # min.insync.replicas becomes an Eligible Leader Replica.
+        new_member: Expr = ite(TRUE, 0, 0)
+        was_member = b.in_isr(r).is_true()
+        below = isr_size - 1 < b.topic.min_insync_replicas
+        extra: Updates = {b.in_elr(r).name: ite(was_member & below, 1, b.in_elr(r))}
+        if leader == r:
+            extra["last_leader"] = ite(TRUE, r, 0)
+    else:
+        # The controller drops a dead broker from the ISR, but never empties the ISR.
+        new_member = ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r))
+        extra = {}
+    if b.legacy_truncation and leader == r:
+        # the leader's own HW is the partition's HW when it dies
+        extra[b.fhw(r).name] = b.hw
     ups: Updates = {
         b.alive(r).name: ite(TRUE, 0, 0),
         b.in_isr(r).name: new_member,
         "leader": ite(TRUE, b.none_replica if leader == r else leader, 0),
         f"budget_{fault}": b.budget(fault) - 1,
+        **extra,
     }
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
         ups["hw"] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
     if power and b.track_flush:
-        ups.update(_lose_unflushed(b, r))
+        lost = _lose_unflushed(b, r)
+        if b.legacy_truncation and leader == r:
+            lost[b.fhw(r).name] = minimum([b.hw, b.flushed(r)])
+        ups.update(lost)
     parts = [ups, *_requests_fail(b, TRUE if leader == r else FALSE)]
     name = b.broker_name(r)
     if power:
@@ -102,11 +116,19 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
                 if power and b.topic.flush_messages != 1
                 else ""
             ),
-            fix="flush.messages=1 on the topic, or replicas in separate failure domains"
-            if power
-            else "",
+            fix=_power_loss_fix(b) if power else "",
         )
     )
+
+
+def _power_loss_fix(b: ModelBuilder) -> str:
+    fix = "flush.messages=1 on the topic, or replicas in separate failure domains"
+    if b.spec.kafka_version.at_least(4, 0) and not b.elr:
+        fix += (
+            "; Eligible Leader Replicas (eligible.leader.replicas.version=1, KIP-966) keep a "
+            "replica that restarted after an unclean shutdown from leading"
+        )
+    return fix
 
 
 def _simultaneous_power_loss(b: ModelBuilder) -> None:
@@ -117,6 +139,15 @@ def _simultaneous_power_loss(b: ModelBuilder) -> None:
         ups[b.alive(r).name] = ite(TRUE, 0, 0)
         if b.track_flush:
             ups.update(_lose_unflushed(b, r))
+        if b.legacy_truncation:
+            kept = b.flushed(r)
+            ups[b.fhw(r).name] = minimum([ite(b.leader.eq(r), b.hw, b.fhw(r)), kept])
+        if b.elr:
+            # every ISR member leaves an (empty) ISR and becomes an eligible leader
+            ups[b.in_isr(r).name] = ite(TRUE, 0, 0)
+            ups[b.in_elr(r).name] = ite(b.in_isr(r).is_true(), 1, b.in_elr(r))
+    if b.elr:
+        ups["last_leader"] = ite(b.leader.ne(b.none_replica), b.leader, b.v("last_leader"))
     ups["budget_simultaneous_power_loss"] = b.budget("simultaneous_power_loss") - 1
     parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
     lost = ", ".join(f"{b.broker_name(r)} keeps {{f{r}}}" for r in range(b.replicas))
@@ -148,19 +179,69 @@ def _simultaneous_power_loss(b: ModelBuilder) -> None:
 
 
 def _restart(b: ModelBuilder, r: int) -> None:
+    ups: Updates = {b.alive(r).name: ite(TRUE, 1, 1), b.known(r).name: ite(TRUE, -1, 0)}
+    text = f"{b.broker_name(r)} restarts with {{leo}} entries in its log"
+    if b.legacy_truncation:
+        # Before 0.11 a broker that becomes a follower truncates to its own HW (KIP-101):
+        # at once when there is a leader to follow; otherwise at the next election, unless
+        # it is elected itself.
+        for name, expr in b.truncate_to(r, b.fhw(r)).items():
+            ups[name] = ite(b.leader.ne(b.none_replica), expr, b.v(name))
+        text += " (before 0.11: if a leader is up, it truncates them to its high watermark {fhw})"
+    if b.elr:
+        # KIP-966: a broker that did not shut down cleanly leaves the ELR.
+        ups[b.in_elr(r).name] = ite(TRUE, 0, 0)
+        text += "; it did not shut down cleanly, so it is no longer an eligible leader replica"
     b.add(
         Action(
             name=f"restart({r})",
             kind="restart",
             actor=f"broker:{r + 1}",
             guard=b.alive(r).eq(0),
-            updates={b.alive(r).name: ite(TRUE, 1, 1), b.known(r).name: ite(TRUE, -1, 0)},
-            text=(
-                f"{b.broker_name(r)} restarts with {{leo}} entries in its log and rejoins as a "
-                "follower (out of the ISR until it catches up)"
-            ),
-            text_args={"leo": b.leo(r)},
+            updates=ups,
+            text=text,
+            text_args={"leo": b.leo(r), **({"fhw": b.fhw(r)} if b.legacy_truncation else {})},
             params={"broker": r},
+        )
+    )
+    if b.legacy_truncation and b.spec.faults.broker_crash > 0:
+        _bounce(b, r)
+
+
+def _bounce(b: ModelBuilder, r: int) -> None:
+    """A follower process restarts within zookeeper.session.timeout.ms: the controller
+    never notices, so it stays in the ISR, but before 0.11 it truncates its log to its own
+    HW on the way back (KIP-101 scenario 1)."""
+    ups: Updates = {"budget_broker_crash": b.budget("broker_crash") - 1}
+    ups.update(b.truncate_to(r, b.fhw(r)))
+    b.add(
+        Action(
+            name=f"bounce({r})",
+            kind="broker_crash",
+            actor=f"broker:{r + 1}",
+            guard=all_of(
+                [
+                    b.alive(r).is_true(),
+                    b.leader.ne(r),
+                    b.leader.ne(b.none_replica),
+                    b.budget("broker_crash") > 0,
+                    b.leo(r) > b.fhw(r),
+                ]
+            ),
+            updates=ups,
+            text=(
+                f"follower {b.broker_name(r)} crashes and restarts before the controller notices "
+                "(within zookeeper.session.timeout.ms), so it stays in the ISR; on startup it "
+                "truncates its log from {leo} to its high watermark {fhw} (before 0.11)"
+            ),
+            text_args={"leo": b.leo(r), "fhw": b.fhw(r)},
+            params={"broker": r},
+            fault="broker_crash",
+            hazard=(
+                f"Kafka {b.spec.kafka_version}: a restarted follower truncates to its high "
+                "watermark, which trails the leader's"
+            ),
+            fix="upgrade to Kafka 0.11 or later (leader-epoch truncation, KIP-101)",
         )
     )
 

@@ -102,10 +102,14 @@ def test_ordering_needs_the_flag_and_is_reported_last():
     assert [r.guarantee for r in res.results] == ["at-least-once", "ordering"]
 
 
-def test_unsupported_version_is_unknown_not_holds():
-    """Kafka before 0.11 (no leader-epoch truncation, KIP-101) is outside the model: the
-    verdict is `unknown` with a reason, never `holds`."""
-    r = check("at-least-once", version=(0, 10), messages=1)
+def test_unmodelled_feature_is_unknown_not_holds():
+    """A feature outside the model (here: a topic with two partitions) gives `unknown`
+    with a reason, never `holds`."""
+    from dataclasses import replace
+
+    spec = make_spec(messages=1)
+    topic = replace(spec.topics["events"], partitions=2)
+    (r,) = check_spec(replace(spec, topics={"events": topic}), ["at-least-once"]).results
     assert r.verdict == "unknown"
     assert "not modelled" in r.reason
 
