@@ -103,13 +103,13 @@ def test_ordering_needs_the_flag_and_is_reported_last():
 
 
 def test_unmodelled_feature_is_unknown_not_holds():
-    """A feature outside the model (here: a topic with two partitions) gives `unknown`
-    with a reason, never `holds`."""
+    """A feature outside the model (here: a transactional producer) gives `unknown` with a
+    reason, never `holds`."""
     from dataclasses import replace
 
     spec = make_spec(messages=1)
-    topic = replace(spec.topics["events"], partitions=2)
-    (r,) = check_spec(replace(spec, topics={"events": topic}), ["at-least-once"]).results
+    producer = replace(spec.producers["app"], transactional_id="tx-1")
+    (r,) = check_spec(replace(spec, producers={"app": producer}), ["at-least-once"]).results
     assert r.verdict == "unknown"
     assert "not modelled" in r.reason
 
