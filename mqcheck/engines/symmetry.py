@@ -68,17 +68,20 @@ def canonicalizer(system: TransitionSystem) -> Callable[[State], State] | None:
 def _contiguous_canonicalizer(
     n: int, width: int, slots: list[list[int]], idx_vars: list[int], mask_vars: list[int]
 ) -> Callable[[State], State] | None:
-    """The common layout: member i's variables are the block [i*width, (i+1)*width) and a
-    single index variable follows the blocks. Tuple slices then replace element-by-element
-    work, which is most of the cost of canonicalising in Python."""
-    if mask_vars or len(idx_vars) != 1 or idx_vars[0] != n * width:
+    """The common layout: member i's variables are the block [i*width, (i+1)*width) and
+    the first index variable follows the blocks. Tuple slices then replace
+    element-by-element work, which is most of the cost of canonicalising in Python."""
+    if mask_vars or not idx_vars or idx_vars[0] != n * width:
         return None
     if any(slot != list(range(i * width, (i + 1) * width)) for i, slot in enumerate(slots)):
         return None
     w, iv = width, n * width
+    others = sorted(idx_vars[1:])
     lines = ["def canon(s):", f"    lead = s[{iv}]"]
+    lines += [f"    o{j} = s[{v}]" for j, v in enumerate(others)]
     for i in range(n):
-        lines.append(f"    k{i} = (lead == {i},) + s[{i * w}:{(i + 1) * w}]")
+        flags = "".join(f", o{j} == {i}" for j in range(len(others)))
+        lines.append(f"    k{i} = (lead == {i}{flags},) + s[{i * w}:{(i + 1) * w}]")
     cond = " <= ".join(f"k{i}" for i in range(n))
     lines.append(f"    if {cond}:")
     lines.append("        return s")
@@ -86,10 +89,18 @@ def _contiguous_canonicalizer(
     lines.append(f"    order = sorted([{keys}])")
     lines.append("    body = ()")
     lines.append(f"    rename = [0] * {n}")
+    skip = 1 + len(others)
     lines.append("    for new, (key, old) in enumerate(order):")
-    lines.append("        body += key[1:]")
+    lines.append(f"        body += key[{skip}:]")
     lines.append("        rename[old] = new")
-    lines.append(f"    return body + ((rename[lead] if lead < {n} else lead),) + s[{iv + 1}:]")
+    lines.append(f"    t = body + ((rename[lead] if lead < {n} else lead),) + s[{iv + 1}:]")
+    if others:
+        lines.append("    t = list(t)")
+        for j, v in enumerate(others):
+            lines.append(f"    t[{v}] = rename[o{j}] if o{j} < {n} else o{j}")
+        lines.append("    return tuple(t)")
+    else:
+        lines.append("    return t")
     namespace: dict[str, object] = {}
     exec(compile("\n".join(lines) + "\n", "<mqcheck symmetry>", "exec"), namespace)
     return namespace["canon"]  # type: ignore[return-value]

@@ -9,6 +9,7 @@ condition (e.g. "broker 1 is the leader") once instead of once per action.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
 from mqcheck.ir.system import Action, TransitionSystem
 
 State = tuple[int, ...]
+_temps = itertools.count()
 SuccessorFn = Callable[[State], list[tuple[int, State]]]
 Predicate = Callable[[State], bool]
 Evaluator = Callable[[State], int]
@@ -34,7 +36,10 @@ def to_source(expr: Expr, names: dict[str, str]) -> str:
     if isinstance(expr, BinOp):
         a, b = to_source(expr.left, names), to_source(expr.right, names)
         if expr.op in ("min", "max"):
-            return f"{expr.op}({a}, {b})"
+            # inline, not a builtin call: each evaluated once through assignment expressions
+            n = next(_temps)
+            pick = "<" if expr.op == "min" else ">"
+            return f"(_a{n} if (_a{n} := {a}) {pick} (_b{n} := {b}) else _b{n})"
         return f"({a} {expr.op} {b})"
     if isinstance(expr, Not):
         return f"(not {to_source(expr.arg, names)})"

@@ -144,7 +144,12 @@ def build(
         actions=tuple(b.actions),
         guarantees=tuple(defined),
         observations=tuple(guarantees.observations(b, track_order)),
-        symmetries=(Symmetry(members=tuple(members), index_vars=("leader",)),),
+        symmetries=(
+            Symmetry(
+                members=tuple(members),
+                index_vars=("leader", *(("last_leader",) if b.elr else ())),
+            ),
+        ),
         bounds=_bounds(spec, per_producer, per_partition, faults, capacity),
         limit=Var("overflow").eq(1),
         limit_reason=f"a replica log needed more than {capacity} slots (the model's log bound)",

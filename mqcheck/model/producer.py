@@ -185,7 +185,7 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
                 + (
                     " — with acks=0 nobody notices: the producer already counted it as sent"
                     if acks0
-                    else "; the producer times out and will retry"
+                    else f"; the producer times out and {retry_note(p)}"
                 )
             ),
             params={"message": m},
@@ -209,7 +209,7 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
                     text=(
                         f"leader {lname} rejects {label}: NotEnoughReplicas, the ISR is below "
                         f"min.insync.replicas={b.topic.min_insync_replicas}; nothing appended, "
-                        "the producer will retry"
+                        f"the producer {retry_note(p)}"
                     ),
                     params={"message": m, "leader": leader},
                     message=label,
@@ -235,6 +235,16 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             absent = [~x for x in present] if p.spec.enable_idempotence else []
             for k in range(b.capacity + 1):
                 _append(b, p, m, leader, k, gen, [*accept, *gen_guard, *absent])
+
+
+def retry_note(p: ProducerInfo) -> str:
+    """What the producer does after a retriable error, in words."""
+    if p.track_tries:
+        return (
+            f"retries if any of its retries={p.spec.retries} are left (otherwise the send "
+            "fails back to the application)"
+        )
+    return "will retry"
 
 
 def _request_lost_hazard(p: ProducerInfo) -> str:
@@ -460,7 +470,7 @@ def _await_ack(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
                     text=(
                         f"{label} reached the high watermark but the ISR is now below "
                         f"min.insync.replicas={minisr}: NOT_ENOUGH_REPLICAS_AFTER_APPEND; the "
-                        "record stays in the log and the producer will retry"
+                        f"record stays in the log and the producer {retry_note(p)}"
                     ),
                     params={"message": m},
                     message=label,
@@ -486,7 +496,7 @@ def _request_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
             text=(
                 f"the request for {label} expires in the leader's purgatory (REQUEST_TIMED_OUT): "
                 f"the ISR is below min.insync.replicas={minisr}, so the high watermark cannot "
-                "advance (Kafka 3.7+); the record stays in the log and the producer will retry"
+                f"advance (Kafka 3.7+); the record stays in the log and the producer {retry_note(p)}"
             ),
             params={"message": m},
             message=label,
