@@ -19,6 +19,8 @@ import click
 
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
+from mqcheck.review.checklist import build_checklist
+from mqcheck.review.runs import DEFAULT_MAX_STATES
 from mqcheck.run import check_spec, compile_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
@@ -27,7 +29,9 @@ from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
 from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
 from mqcheck.spec.schema import GUARANTEES, Spec
 from mqcheck.spec.versions import parse_version_text, supported_lines_text
+from mqcheck.trace import render_itf as itf_report
 from mqcheck.trace import render_json as json_report
+from mqcheck.trace import render_mermaid as mermaid_report
 from mqcheck.trace import render_text as text_report
 from mqcheck.trace.replay import extract_trace
 from mqcheck.trace.replay import replay as replay_trace
@@ -118,8 +122,6 @@ def check(
     max_states: int | None,
 ) -> None:
     """Check the guarantees of each SPEC."""
-    if output_format in ("mermaid", "itf"):
-        fail(f"--format {output_format}: not implemented yet (use text or json)")
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
@@ -135,6 +137,12 @@ def check(
         codes.append(checked.exit_code())
         if output_format == "json":
             click.echo(json_report.dumps(json_report.check_json(checked)), nl=False)
+        elif output_format in ("mermaid", "itf"):
+            click.echo(mermaid_report.summary(checked), err=True, nl=False)
+            if output_format == "mermaid":
+                click.echo(mermaid_report.render_for_spec(checked, spec), nl=False)
+            else:
+                click.echo(itf_report.render(checked), nl=False)
         else:
             click.echo(text_report.render(checked), nl=False)
         if first_trace is None:
@@ -242,10 +250,48 @@ def import_command(
 @main.command()
 @click.argument("spec")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
-@click.option("-o", "--output", type=click.Path(dir_okay=False))
-def checklist(spec: str, output_format: str, output: str | None) -> None:
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@click.option(
+    "--max-states",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_STATES,
+    show_default=True,
+    help="Limit of each hazard and profile run (the verdicts use the spec's own).",
+)
+@click.option("--no-profile", is_flag=True, help="Leave out the resilience profile.")
+def checklist(
+    spec: str, output_format: str, output: str | None, max_states: int, no_profile: bool
+) -> None:
     """Design-review checklist for SPEC."""
-    _not_implemented("checklist", spec)
+    from mqcheck.review.render import render_checklist
+
+    loaded = load_or_exit(spec)
+    built = build_checklist(loaded, max_states=max_states, with_profile=not no_profile)
+    text = render_checklist(built, output_format)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(built.exit_code())
+
+
+@main.command()
+@click.argument("spec")
+@click.option(
+    "--cap", type=click.IntRange(1, 4), default=2, show_default=True, help="Largest budget tried."
+)
+@click.option(
+    "--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True
+)
+def profile(spec: str, cap: int, max_states: int) -> None:
+    """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
+    from mqcheck.review.profile import render_profile_text, resilience_profile
+    from mqcheck.review.runs import VariantRunner
+
+    loaded = load_or_exit(spec)
+    found = resilience_profile(loaded, VariantRunner(loaded, max_states=max_states), cap)
+    click.echo(render_profile_text(loaded, found), nl=False)
 
 
 @main.command()
@@ -272,9 +318,42 @@ def _vary_option(
 @main.command()
 @click.argument("spec")
 @click.option("--vary", multiple=True, required=True, callback=_vary_option, help="NAME=V1,V2,...")
-def sweep(spec: str, vary: tuple[tuple[str, tuple[str, ...]], ...]) -> None:
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "md", "csv", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
+def sweep(
+    spec: str,
+    vary: tuple[tuple[str, tuple[str, ...]], ...],
+    output_format: str,
+    max_states: int | None,
+    jobs: int | None,
+) -> None:
     """Check SPEC for every combination of the varied settings."""
-    _not_implemented("sweep", spec)
+    import yaml
+
+    from mqcheck.review import sweep as sweeping
+
+    loaded = load_or_exit(spec)
+    data = yaml.safe_load(Path(spec).read_text(encoding="utf-8-sig"))
+    progress = None
+    if sys.stderr.isatty():
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"\r  {done}/{total} points checked", err=True, nl=done == total)
+
+    try:
+        points = sweeping.run_sweep(
+            loaded, data, vary, max_states=max_states, workers=jobs, progress=progress
+        )
+    except sweeping.SweepError as why:
+        fail(str(why))
+    click.echo(sweeping.render(points, loaded.checked_guarantees(), output_format), nl=False)
 
 
 @main.command()

@@ -1,0 +1,270 @@
+"""Counterexamples as Mermaid sequence diagrams (`mqcheck check --format mermaid`).
+
+One `sequenceDiagram` per counterexample: the producers, the replicas of the partition
+(broker 1..n), the consumers and, when an election happens, the controller are lifelines.
+Requests and responses are arrows (a lost one ends in a cross), what happens inside one
+process is a note, and every fault sits in a `critical` block so it stands out. Each label
+starts with the step number of the text post-mortem, and a step that made the run fatal
+carries a warning note with the setting to blame.
+
+Pure text, deterministic: the same counterexample gives the same bytes. GitHub, GitLab and
+most documentation tools render it as it is (in a ```mermaid fence).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mqcheck.engines.result import CheckResult, Counterexample, Step
+from mqcheck.spec.schema import Spec
+
+WRAP = 46  # characters per line of a label; Mermaid does not wrap by itself
+
+
+def escape(text: str) -> str:
+    """Text that Mermaid shows as written: `;` ends a statement, `#` starts an entity, `<`
+    and `>` would be read as HTML, and a newline would end the message."""
+    text = text.replace("#", "#35;").replace(";", "#59;")
+    text = text.replace(">=", "≥").replace("<=", "≤")
+    text = text.replace("<", "#lt;").replace(">", "#gt;")
+    return " ".join(text.split())
+
+
+def label(text: str, width: int = WRAP) -> str:
+    """Escaped and wrapped with `<br/>` (which Mermaid renders as a line break)."""
+    lines = textwrap.wrap(" ".join(text.split()), width=width, break_on_hyphens=False) or [""]
+    return "<br/>".join(escape(line) for line in lines)
+
+
+def headline(text: str, enough: int = 40) -> str:
+    """The first clause(s) of a step's text: what happened, without the explanation (a
+    clause shorter than `enough` characters takes the next one along)."""
+    clauses = re.split(r";\s", text)
+    out = clauses[0]
+    for clause in clauses[1:]:
+        if len(out) >= enough:
+            break
+        out += "; " + clause
+    return out.strip().rstrip(",.")
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The lifelines of one diagram, in display order, with their Mermaid ids."""
+
+    producers: tuple[str, ...]
+    brokers: int
+    consumers: tuple[str, ...]
+    controller: bool
+
+    def producer_id(self, name: str) -> str:
+        return f"P{self.producers.index(name) + 1}" if name in self.producers else "P1"
+
+    def consumer_id(self, name: str) -> str:
+        return f"C{self.consumers.index(name) + 1}" if name in self.consumers else "C1"
+
+    def declarations(self) -> list[str]:
+        lines = [
+            f"    participant P{i} as producer {escape(n)}" for i, n in enumerate(self.producers, 1)
+        ]
+        lines += [f"    participant B{b} as broker {b}" for b in range(1, self.brokers + 1)]
+        if self.controller:
+            lines.append("    participant CTL as controller")
+        lines += [
+            f"    participant C{i} as consumer {escape(n)}" for i, n in enumerate(self.consumers, 1)
+        ]
+        return lines
+
+
+def _names(steps: Sequence[Step], role: str) -> list[str]:
+    out: list[str] = []
+    for s in steps:
+        if s.actor.startswith(role + ":"):
+            name = s.actor.split(":", 1)[1]
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _replicas(cex: Counterexample) -> int:
+    state = cex.initial_state or (cex.steps[0].state if cex.steps else {})
+    count = sum(1 for key in state if re.fullmatch(r"alive_\d+", key))
+    return count
+
+
+def cast_for(
+    cex: Counterexample,
+    producers: Sequence[str] = (),
+    consumers: Sequence[str] = (),
+    brokers: int | None = None,
+) -> Cast:
+    """Everyone in the spec (when given) plus everyone the steps mention."""
+    prods = list(producers)
+    prods += [n for n in _names(cex.steps, "producer") if n not in prods]
+    cons = list(consumers)
+    cons += [n for n in _names(cex.steps, "consumer") if n not in cons]
+    mentioned = [
+        int(s.actor.split(":")[1]) for s in cex.steps if re.fullmatch(r"broker:\d+", s.actor)
+    ]
+    count = max([_replicas(cex) or (brokers or 1), *mentioned])
+    return Cast(
+        producers=tuple(prods or ["producer"]),
+        brokers=count,
+        consumers=tuple(cons),
+        controller=any(s.actor == "controller" for s in cex.steps),
+    )
+
+
+def _leader(state: Mapping[str, int], brokers: int) -> int | None:
+    """The partition leader as a broker number (1-based), or None when there is none."""
+    value = state.get("leader")
+    if value is None or not 0 <= value < brokers:
+        return None
+    return value + 1
+
+
+def _sender(cex: Counterexample, step: Step, cast: Cast) -> str:
+    """The producer that sent the step's message (the network steps name no producer)."""
+    for s in cex.steps:
+        if s.message == step.message and s.actor.startswith("producer:"):
+            return cast.producer_id(s.actor.split(":", 1)[1])
+    return cast.producer_id(cast.producers[0])
+
+
+def _actor_id(actor: str, cast: Cast) -> str:
+    role, _, name = actor.partition(":")
+    if role == "producer":
+        return cast.producer_id(name)
+    if role == "consumer":
+        return cast.consumer_id(name)
+    if role == "broker" and name.isdigit():
+        return f"B{name}"
+    if role == "controller" and cast.controller:
+        return "CTL"
+    return "B1"
+
+
+def _all_brokers(cast: Cast) -> str:
+    return "B1" if cast.brokers == 1 else f"B1,B{cast.brokers}"
+
+
+def step_lines(cex: Counterexample, step: Step, before: Mapping[str, int], cast: Cast) -> list[str]:
+    """The Mermaid statements of one step (without the fault block around it)."""
+    text = label(f"{step.i}. {headline(step.text)}")
+    leader = _leader(before, cast.brokers)
+    lead = f"B{leader}" if leader else None
+    after_leader = _leader(step.state, cast.brokers)
+    me = _actor_id(step.actor, cast)
+    kind = step.kind
+    if kind in ("send", "retry") and lead:
+        return [f"{me}->>{lead}: {text}"]
+    if kind == "request_lost":
+        sender = _sender(cex, step, cast)
+        return [f"{sender}-x{lead}: {text}"] if lead else [f"Note over {sender}: {text}"]
+    if kind == "response_lost":
+        sender = _sender(cex, step, cast)
+        return [f"{lead}--x{sender}: {text}"] if lead else [f"Note over {sender}: {text}"]
+    if kind == "ack" and lead:
+        return [f"{lead}-->>{me}: {text}"]
+    if kind == "reject" and step.actor.startswith("broker:"):
+        return [f"{me}-->>{_sender(cex, step, cast)}: {text}"]
+    if kind == "replicate" and lead and lead != me:
+        return [f"{me}->>{lead}: {text}"]
+    if kind == "fetch" and step.actor.startswith("consumer:") and lead:
+        return [f"{me}->>{lead}: {text}"]
+    if kind == "elect":
+        target = f"B{after_leader}" if after_leader else _all_brokers(cast)
+        return [f"CTL->>{target}: {text}"] if cast.controller else [f"Note over {target}: {text}"]
+    if kind == "power_loss" and not step.actor.startswith("broker:"):
+        return [f"Note over {_all_brokers(cast)}: {text}"]
+    return [f"Note over {me}: {text}"]
+
+
+def _hazard_note(cex: Counterexample, step: Step, cast: Cast) -> list[str]:
+    if not step.hazard:
+        return []
+    where = _actor_id(step.actor, cast)
+    if step.actor == "network":
+        where = _sender(cex, step, cast)
+    return [f"Note right of {where}: {label('⚠ ' + step.hazard)}"]
+
+
+def render_counterexample(
+    title: str,
+    cex: Counterexample,
+    producers: Sequence[str] = (),
+    consumers: Sequence[str] = (),
+    brokers: int | None = None,
+) -> str:
+    """One sequenceDiagram, titled `title` (e.g. "orders: at-least-once violated")."""
+    cast = cast_for(cex, producers, consumers, brokers)
+    lines = ["sequenceDiagram", f"    title {escape(title)}"]
+    lines += cast.declarations()
+    if not cex.steps:
+        lines.append(
+            f"    Note over {_all_brokers(cast)}: "
+            + label("No step needed: from the initial state no run delivers every message")
+        )
+    before: Mapping[str, int] = cex.initial_state
+    for step in cex.steps:
+        body = step_lines(cex, step, before, cast) + _hazard_note(cex, step, cast)
+        if step.fault:
+            lines.append(f"    critical FAULT {escape(step.fault)}")
+            lines += [f"        {line}" for line in body]
+            lines.append("    end")
+        else:
+            lines += [f"    {line}" for line in body]
+        before = step.state
+    outcome = _outcome(cex)
+    if outcome:
+        last = _all_brokers(cast)
+        if cast.consumers:
+            last = f"P1,C{len(cast.consumers)}"
+        lines.append(f"    Note over {last}: {label(outcome, 70)}")
+    return "\n".join(lines) + "\n"
+
+
+def _outcome(cex: Counterexample) -> str:
+    parts = []
+    if cex.lost:
+        parts.append("lost " + ", ".join(cex.lost))
+    if cex.duplicated:
+        parts.append("processed twice: " + ", ".join(cex.duplicated))
+    if cex.reordered:
+        parts.append("processed out of order: " + ", ".join(cex.reordered))
+    return "Outcome: " + "; ".join(parts) if parts else ""
+
+
+def render(
+    result: CheckResult,
+    producers: Sequence[str] = (),
+    consumers: Sequence[str] = (),
+    brokers: int | None = None,
+) -> str:
+    """Every counterexample of `result`, each a diagram preceded by a `%%` comment line;
+    an empty string when no guarantee is violated."""
+    out = []
+    for r in result.results:
+        if r.counterexample is None:
+            continue
+        title = f"{result.spec}: {r.guarantee} violated"
+        out.append(
+            f"%% {escape(title)}\n"
+            + render_counterexample(title, r.counterexample, producers, consumers, brokers)
+        )
+    return "\n".join(out)
+
+
+def render_for_spec(result: CheckResult, spec: Spec) -> str:
+    """`render` with the spec's producers, consumers and replica count as lifelines."""
+    topics = spec.topics
+    replicas = max((t.replication_factor for t in topics.values()), default=spec.brokers)
+    return render(result, tuple(spec.producers), tuple(spec.consumers), min(replicas, spec.brokers))
+
+
+def summary(result: CheckResult) -> str:
+    """One line per guarantee, for stderr when stdout holds diagrams or traces."""
+    return "".join(f"{result.spec}: {r.guarantee} {r.verdict}\n" for r in result.results)
