@@ -155,8 +155,9 @@ def test_several_partitions_are_checked_one_partition_at_a_time(tmp_path: Path) 
 
 
 def test_unmodelled_features_are_unknown_not_holds(tmp_path: Path) -> None:
-    spec = ACKS1.replace(
-        "acks: 1, enable.idempotence: false", "acks: all, transactional.id: tx-1"
+    spec = ACKS1 + (
+        "processors:\n  enrich: {from: events, to: events, group.id: enrich, "
+        "processing.guarantee: exactly_once_v2}\n"
     )
     out = CliRunner().invoke(main, ["check", _write(tmp_path, "p.yaml", spec)])
     assert out.exit_code == 3 and "not modelled" in out.output

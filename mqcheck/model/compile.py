@@ -7,7 +7,15 @@ from dataclasses import replace
 
 from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
-from mqcheck.model import consumer, election, guarantees, producer, replication, storage
+from mqcheck.model import (
+    consumer,
+    election,
+    guarantees,
+    producer,
+    replication,
+    storage,
+    transactions,
+)
 from mqcheck.model.layout import ModelBuilder, ProducerInfo, log_capacity, retries_tracked
 from mqcheck.spec.schema import Spec
 
@@ -19,9 +27,6 @@ class UnsupportedSpec(Exception):
 def _check_supported(spec: Spec) -> None:
     if spec.processors:
         raise UnsupportedSpec("consume-transform-produce processors are not modelled yet")
-    for p in spec.producers.values():
-        if p.transactional_id is not None:
-            raise UnsupportedSpec("transactional producers are not modelled yet")
     topics = {p.topic for p in spec.producers.values()} | {c.topic for c in spec.consumers.values()}
     if len(topics) != 1:
         raise UnsupportedSpec("producers and consumers on several topics are not modelled yet")
@@ -79,13 +84,15 @@ def build(
     for index, p in enumerate(spec.producers.values()):
         ids = tuple(range(next_id, next_id + per_partition))
         next_id += per_partition
-        tries = retries_tracked(p) and p.acks != 0
+        # A transactional producer's finite retries are modelled as unlimited: its failures
+        # abort the whole transaction (delivery_timeout), see docs/semantics.md.
+        tries = retries_tracked(p) and p.acks != 0 and p.transactional_id is None
         resends = p.app.waits_for_result and p.app.on_send_error == "resend"
         gen = (
             p.enable_idempotence
             and resends
             and (spec.faults.delivery_timeout > 0 or spec.faults.producer_crash > 0 or tries)
-        )
+        ) or p.transactional_id is not None  # the transaction attempt
         infos.append(ProducerInfo(p, index, ids, tries, gen))
     n = next_id - 1
     f = spec.faults
@@ -99,6 +106,8 @@ def build(
         )
     idempotent_all = all(i.spec.enable_idempotence for i in infos)
     capacity = max(1, log_capacity(spec, n, gens, idempotent_all))
+    # one COMMIT or ABORT marker per transaction attempt
+    capacity += sum(gens for i in infos if i.spec.transactional_id is not None)
     b = ModelBuilder(
         spec=spec,
         topic=topic,
@@ -116,11 +125,13 @@ def build(
     )
     replication.declare(b)
     producer.declare(b)
+    transactions.declare(b)
     consumer.declare(b, track_order)
     storage.declare_budgets(b)
     b.var("overflow", 0, 1, 0, "a modelling bound was exceeded")
 
     producer.add_actions(b)
+    transactions.add_actions(b)
     replication.add_actions(b)
     election.add_actions(b)
     storage.add_actions(b)
@@ -130,13 +141,7 @@ def build(
     if track_order:
         defined.append(guarantees.ordering(b))
     members = [tuple(block) for block in b.replica_blocks]
-    labels = (
-        "-",
-        *(
-            b.label(b.message_of(code)) + ("" if code <= n else f" (send {(code - 1) // n + 1})")
-            for code in range(1, b.max_code() + 1)
-        ),
-    )
+    labels = ("-", *(b.value_label(code) for code in range(1, b.max_code() + 1)))
     faults = {k: v for k, v in f.as_dict().items() if v}
     return TransitionSystem(
         name=spec.name,

@@ -74,7 +74,7 @@ def add_actions(b: ModelBuilder, track_order: bool) -> None:
                     _fetch(b, cv, leader, k, s)
             _out_of_range(b, cv, leader)
         _commit(b, cv)
-        for code in range(1, b.max_code() + 1):
+        for code in range(1, b.record_codes() + 1):
             _process(b, cv, code, track_order)
         _crash(b, cv)
         _offsets_expire(b, cv)
@@ -162,6 +162,9 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
         # commitSync of everything handed out before the next poll
         committed = b.v(f"{pre}_committed")
         guard.append(committed.eq(pos) | committed.eq(-1))
+    if _has_transactions(b):
+        _fetch_with_transactions(b, cv, leader, k, s, guard)
+        return
     b.add(
         Action(
             name=f"poll({pre},{leader},{k},{s})",
@@ -178,6 +181,90 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
             params={"consumer": _name(cv), "leader": leader, "offset": k},
         )
     )
+
+
+def _has_transactions(b: ModelBuilder) -> bool:
+    return any(p.spec.transactional_id is not None for p in b.producers)
+
+
+def _committed_marker_below_hw(b: ModelBuilder, leader: int, code: int) -> Expr:
+    return any_of(b.log(leader, j).eq(code) & (b.hw > j) for j in range(b.capacity))
+
+
+def _fetch_with_transactions(
+    b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int, guard: list[Expr]
+) -> None:
+    """Poll with transactions in the log (KIP-98): control records (markers) are never
+    handed to the application; read_committed returns a transactional record only once its
+    COMMIT marker is below the HW (the last stable offset has passed it) and drops records
+    of aborted transactions; read_uncommitted returns every record."""
+    pre = cv.pre
+    committed_only = cv.spec.isolation_level == "read_committed"
+    base = list(guard)
+    for code in range(1, b.max_code() + 1):
+        at_k = b.log(leader, k).eq(code)
+        skip_reason = ""
+        deliver: Expr | None = TRUE
+        skip: Expr | None = None
+        if b.is_marker(code):
+            deliver, skip = None, TRUE
+            skip_reason = "a transaction marker (control record), not handed to the application"
+        else:
+            p = b.producer_of(b.message_of(code))
+            if p.spec.transactional_id is not None and committed_only:
+                gen = (code - 1) // b.n_messages
+                commit_code = b.marker_code(p.index, gen, False)
+                abort_code = b.marker_code(p.index, gen, True)
+                deliver = _committed_marker_below_hw(b, leader, commit_code)
+                skip = _committed_marker_below_hw(b, leader, abort_code)
+                skip_reason = "a record of an aborted transaction, dropped by read_committed"
+        label = b.value_label(code)
+        if deliver is not None:
+            b.add(
+                Action(
+                    name=f"poll({pre},{leader},{k},{s},{code})",
+                    kind="fetch",
+                    actor=f"consumer:{_name(cv)}",
+                    guard=all_of([*base, at_k, deliver]),
+                    updates={
+                        f"{pre}_buf_{s}": ite(TRUE, code, 0),
+                        f"{pre}_pos": ite(TRUE, k + 1, 0),
+                    },
+                    text=(
+                        f"{_name(cv)} polls offset {k} from leader {b.broker_name(leader)} "
+                        f"({cv.spec.isolation_level}, high watermark {{hw}}) and gets {label}"
+                        + (
+                            " and hands it to a worker thread"
+                            if cv.spec.app.processing == "async"
+                            else ""
+                        )
+                    ),
+                    text_args={"hw": b.hw},
+                    params={"consumer": _name(cv), "leader": leader, "offset": k},
+                )
+            )
+        if skip is not None and s == 0:
+            skip_guard = [g for g in base if not _is_slot_guard(g, pre)]
+            b.add(
+                Action(
+                    name=f"poll_skip({pre},{leader},{k},{code})",
+                    kind="fetch",
+                    actor=f"consumer:{_name(cv)}",
+                    guard=all_of([*skip_guard, at_k, skip]),
+                    updates={f"{pre}_pos": ite(TRUE, k + 1, 0)},
+                    text=(
+                        f"{_name(cv)} reads past offset {k} on leader {b.broker_name(leader)}: "
+                        f"{label} is {skip_reason}"
+                    ),
+                    params={"consumer": _name(cv), "leader": leader, "offset": k},
+                )
+            )
+
+
+def _is_slot_guard(g: Expr, pre: str) -> bool:
+    from mqcheck.ir.expr import variables_of
+
+    return any(v.startswith(f"{pre}_buf_") for v in variables_of(g))
 
 
 def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:

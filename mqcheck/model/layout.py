@@ -103,8 +103,36 @@ class ModelBuilder:
     def message_of(self, code: int) -> int:
         return (code - 1) % self.n_messages + 1
 
-    def max_code(self) -> int:
+    def record_codes(self) -> int:
+        """Codes 1..record_codes() are records; higher ones are transaction markers."""
         return self.n_messages * self.gens
+
+    def marker_code(self, producer: int, gen: int, abort: bool) -> int:
+        """The COMMIT or ABORT control record of a producer's transaction attempt `gen`."""
+        return self.record_codes() + 1 + (producer * self.gens + gen) * 2 + int(abort)
+
+    def is_marker(self, code: int) -> bool:
+        return code > self.record_codes()
+
+    def marker_owner(self, code: int) -> tuple[int, int, bool]:
+        """(producer index, attempt, abort) of a marker code."""
+        rest = code - self.record_codes() - 1
+        return rest // 2 // self.gens, rest // 2 % self.gens, bool(rest % 2)
+
+    def max_code(self) -> int:
+        if any(p.spec.transactional_id is not None for p in self.producers):
+            return self.record_codes() + 2 * self.gens * len(self.producers)
+        return self.record_codes()
+
+    def value_label(self, code: int) -> str:
+        """How a log entry reads in a trace: m1, m1 (send 2), or a transaction marker."""
+        if self.is_marker(code):
+            owner, gen, abort = self.marker_owner(code)
+            word = "ABORT" if abort else "COMMIT"
+            return f"the {word} marker of {self.producers[owner].spec.name} (attempt {gen + 1})"
+        n = self.n_messages
+        extra = "" if code <= n else f" (send {(code - 1) // n + 1})"
+        return self.label(self.message_of(code)) + extra
 
     def label(self, message: int) -> str:
         return f"m{message}"

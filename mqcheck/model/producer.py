@@ -84,6 +84,13 @@ def add_actions(b: ModelBuilder) -> None:
         _producer_crash(b, p)
 
 
+def _txn_open(b: ModelBuilder, p: ProducerInfo) -> Expr:
+    """A transactional producer sends only inside an open transaction."""
+    from mqcheck.model.transactions import is_open, transactional
+
+    return is_open(b, p) if transactional(p) else TRUE
+
+
 def _actor(p: ProducerInfo) -> str:
     return f"producer:{p.spec.name}"
 
@@ -96,6 +103,7 @@ def _app_send(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             b.status(m).eq(UNSENT),
             *([b.status(p.messages[j - 1]).ne(UNSENT)] if j else []),
             ~halted(b, p) if p.spec.app.on_send_error == "halt" else TRUE,
+            _txn_open(b, p),
         ]
     )
     where = f"{b.topic.name}-0"
@@ -151,7 +159,9 @@ def _dispatch(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
                 name=f"{kind}_dispatch({label})",
                 kind=kind,
                 actor=_actor(p),
-                guard=all_of([b.status(m).eq(source), *[~q for q in earlier_queued], window]),
+                guard=all_of(
+                    [b.status(m).eq(source), *[~q for q in earlier_queued], window, _txn_open(b, p)]
+                ),
                 updates={b.status(m).name: ite(TRUE, INFLIGHT, 0)},
                 text=f"{p.spec.name} {verb} the produce request for {label}",
                 params={"message": m},
@@ -510,6 +520,15 @@ def _request_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
     )
 
 
+def _fail_send(b: ModelBuilder, p: ProducerInfo, m: int) -> Updates:
+    """A send fails back to the application; inside a transaction that aborts it."""
+    from mqcheck.model.transactions import abort_updates, transactional
+
+    if transactional(p):
+        return abort_updates(b, p, TRUE)
+    return on_failure(b, m, TRUE)
+
+
 def _delivery_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
     label = b.label(m)
     b.add(
@@ -517,8 +536,8 @@ def _delivery_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
             name=f"delivery_timeout({label})",
             kind="delivery_timeout",
             actor=_actor(p),
-            guard=all_of([is_pending(b, m), b.budget("delivery_timeout") > 0]),
-            updates=merge(on_failure(b, m, TRUE), _spend(b, "delivery_timeout")),
+            guard=all_of([is_pending(b, m), b.budget("delivery_timeout") > 0, _txn_open(b, p)]),
+            updates=merge(_fail_send(b, p, m), _spend(b, "delivery_timeout")),
             text=(
                 f"an outage outlasts delivery.timeout.ms={p.spec.delivery_timeout_ms}: the send "
                 f"of {label} fails back to the application (TimeoutException); "
@@ -540,6 +559,11 @@ def _delivery_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
 def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
     """The process dies with its accumulator and in-flight requests, and restarts. The
     new instance has a new producer id, so its resends are not deduplicated (KIP-98)."""
+    from mqcheck.model.transactions import transactional
+
+    if transactional(p):
+        _transactional_producer_crash(b, p)
+        return
     parts: list[Updates] = [_spend(b, "producer_crash")]
     resend = p.spec.app.on_send_error == "resend"
     for m in p.messages:
@@ -582,5 +606,38 @@ def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
             fault="producer_crash",
             hazard="" if resend else f"on_send_error: {p.spec.app.on_send_error}",
             fix="" if resend else "resend unacknowledged messages after a restart (an outbox)",
+        )
+    )
+
+
+def _transactional_producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
+    """initTransactions() of the restarted instance bumps the epoch of the transactional
+    id, fencing the old instance, and the coordinator aborts its open transaction (KIP-98).
+    A transaction whose commit was already decided is completed, not aborted."""
+    from mqcheck.model.transactions import abort_updates, is_open
+
+    resend = p.spec.app.waits_for_result and p.spec.app.on_send_error == "resend"
+    ups = abort_updates(b, p, TRUE, policy="resend" if resend else "drop")
+    what = (
+        "the application sends every message of that transaction again"
+        if resend
+        else "the messages of that transaction are lost with it"
+    )
+    b.add(
+        Action(
+            name=f"producer_crash({p.spec.name})",
+            kind="producer_crash",
+            actor=_actor(p),
+            guard=all_of([b.budget("producer_crash") > 0, is_open(b, p)]),
+            updates=merge(ups, _spend(b, "producer_crash")),
+            text=(
+                f"producer {p.spec.name} crashes and restarts; initTransactions() fences the old "
+                f"instance (epoch bump for transactional.id={p.spec.transactional_id}) and the "
+                f"coordinator aborts its open transaction; {what}"
+            ),
+            params={"producer": p.spec.name},
+            fault="producer_crash",
+            hazard="" if resend else f"on_send_error: {p.spec.app.on_send_error}",
+            fix="" if resend else "resend what was never committed after a restart",
         )
     )

@@ -326,18 +326,11 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
     baseline: CheckResult | None = None
     for hazard in CATALOGUE:
         if hazard.id == "MQ040":
-            if transactional:
-                rows.append(
-                    _row(
-                        spec,
-                        hazard,
-                        NOT_MODELLED,
-                        "transactional.id set on " + ", ".join(transactional),
-                    )
-                )
-            else:
+            if not transactional:
                 rows.append(_row(spec, hazard, NOT_APPLICABLE, "no producer sets transactional.id"))
-            continue
+                continue
+            # judged like a fault hazard: a crash mid-transaction is fenced and aborted
+            hazard = replace(hazard, fault="producer_crash")
         if hazard.id == "MQ041":
             if spec.processors:
                 rows.append(

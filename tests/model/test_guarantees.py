@@ -103,13 +103,15 @@ def test_ordering_needs_the_flag_and_is_reported_last():
 
 
 def test_unmodelled_feature_is_unknown_not_holds():
-    """A feature outside the model (here: a transactional producer) gives `unknown` with a
-    reason, never `holds`."""
+    """A feature outside the model (here: a consume-transform-produce processor) gives
+    `unknown` with a reason, never `holds`."""
     from dataclasses import replace
 
+    from mqcheck.spec.schema import Processor
+
     spec = make_spec(messages=1)
-    producer = replace(spec.producers["app"], transactional_id="tx-1")
-    (r,) = check_spec(replace(spec, producers={"app": producer}), ["at-least-once"]).results
+    proc = Processor("enrich", "events", "events", "enrich", "exactly_once_v2")
+    (r,) = check_spec(replace(spec, processors={"enrich": proc}), ["at-least-once"]).results
     assert r.verdict == "unknown"
     assert "not modelled" in r.reason
 

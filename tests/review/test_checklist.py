@@ -121,12 +121,25 @@ check: {guarantees: [at-least-once], messages: 1}
 """
 
 
-def test_unmodelled_spec_says_so() -> None:
+PROCESSOR = """processors:
+  enrich: {from: events, to: events, group.id: enrich, processing.guarantee: exactly_once_v2}
+"""
+
+
+def test_transactional_spec_is_judged() -> None:
     loaded = load_spec_text(TRANSACTIONAL)
+    assert loaded.spec is not None
+    rows = _rows(build_checklist(loaded.spec, with_profile=False))
+    assert rows["MQ040"] not in (NOT_MODELLED, NOT_APPLICABLE)
+    assert rows["MQ010"] == SAFE
+
+
+def test_unmodelled_spec_says_so() -> None:
+    loaded = load_spec_text(TRANSACTIONAL + PROCESSOR)
     assert loaded.spec is not None
     checklist = build_checklist(loaded.spec)
     rows = _rows(checklist)
-    assert rows["MQ040"] == NOT_MODELLED
+    assert rows["MQ041"] == NOT_MODELLED
     assert rows["MQ010"] == NOT_MODELLED
     assert checklist.profile is not None and checklist.profile.unsupported
     assert "not modelled" in render_markdown(checklist)
