@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import strategies as st
 
 from mqcheck.spec.schema import LONG_MAX, Spec
@@ -29,7 +31,7 @@ def small_specs(draw: st.DrawFn) -> Spec:
     chosen = draw(st.lists(st.sampled_from(fault_names), max_size=2, unique=True))
     faults = {name: 1 for name in chosen}
     faults["follower_lag"] = draw(st.integers(0, min(1, rf - 1)))
-    return make_spec(
+    spec = make_spec(
         acks=acks,
         idempotence=idempotence,
         rf=rf,
@@ -49,3 +51,9 @@ def small_specs(draw: st.DrawFn) -> Spec:
         ordering=draw(st.booleans()),
         messages=1 if rf == 3 else draw(st.integers(1, 2)),
     )
+    if idempotence and draw(st.booleans()):
+        producer = replace(spec.producers["app"], transactional_id="tx-1")
+        spec = replace(spec, producers={"app": producer})
+    isolation = draw(st.sampled_from(["read_uncommitted", "read_committed"]))
+    consumer = replace(spec.consumers["reader"], isolation_level=isolation)
+    return replace(spec, consumers={"reader": consumer})

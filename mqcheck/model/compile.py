@@ -119,8 +119,10 @@ def build(
         consumers=list(spec.consumers.values()),
         legacy_truncation=not spec.kafka_version.at_least(0, 11),
         elr=topic.eligible_leader_replicas and spec.kafka_version.at_least(4, 0),
-        # Without a power-loss fault the flushed prefix can never matter, so it is not tracked.
-        track_flush=topic.flush_messages != 1
+        # The flushed offset is tracked only where flush.messages forces a flush within the
+        # log bound and a power loss can happen; otherwise a power loss chooses what the
+        # OS had written back (storage.py), which covers every flush timing.
+        track_flush=1 < topic.flush_messages <= capacity
         and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
     )
     replication.declare(b)

@@ -10,6 +10,8 @@ never becomes empty).
 
 from __future__ import annotations
 
+import itertools
+
 from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder
@@ -84,28 +86,69 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
         ups["hw"] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
-    if power and b.track_flush:
-        lost = _lose_unflushed(b, r)
-        if b.legacy_truncation and leader == r:
-            lost[b.fhw(r).name] = minimum([b.hw, b.flushed(r)])
-        ups.update(lost)
-    parts = [ups, *_requests_fail(b, TRUE if leader == r else FALSE)]
+    base_guard = [b.alive(r).is_true(), b.leader.eq(leader), b.budget(fault) > 0]
+    for suffix, kept_guard, kept, text, args in _survivors(b, r, power):
+        crash_ups = dict(ups)
+        if kept is not None:
+            lost = b.truncate_to(r, kept)
+            if b.legacy_truncation and leader == r:
+                lost[b.fhw(r).name] = minimum([b.hw, kept])
+            crash_ups.update(lost)
+        parts = [crash_ups, *_requests_fail(b, TRUE if leader == r else FALSE)]
+        _add_crash(
+            b, r, leader, power, fault, suffix, [*base_guard, *kept_guard], parts, text, args
+        )
+
+
+def _survivors(
+    b: ModelBuilder, r: int, power: bool
+) -> list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]]:
+    """What of broker r's log survives: (name suffix, guard, kept length, text, args).
+
+    A crash keeps the page cache. A power loss keeps the flushed prefix: with
+    flush.messages=1 that is the whole log; with a flush forced every N messages the model
+    tracks the flushed offset; otherwise the OS may have written back any prefix by the
+    time the power goes, so every length from 0 to the log end is a possible survivor."""
     name = b.broker_name(r)
-    if power:
+    if not power:
+        return [("", [], None, f"{name} crashes (its page cache survives)", {})]
+    if b.track_flush:
         text = (
             f"{name} loses power: the process dies and its log past the flushed offset "
             "{flushed} is gone (it was only in page cache)"
         )
-        args: dict[str, Expr] = {"flushed": b.flushed(r)}
-    else:
-        text = f"{name} crashes (its page cache survives)"
-        args = {}
+        return [("", [], b.flushed(r), text, {"flushed": b.flushed(r)})]
+    if b.topic.flush_messages == 1:
+        text = f"{name} loses power: the process dies; every entry was flushed (flush.messages=1)"
+        return [("", [], None, text, {})]
+    out: list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]] = []
+    for keep in range(b.capacity + 1):
+        text = (
+            f"{name} loses power: the process dies; the OS had written {keep} of its {{leo}} "
+            "log entries to disk, anything after them was only in page cache and is gone"
+        )
+        out.append((f",{keep}", [b.leo(r) >= keep], ite(TRUE, keep, 0), text, {"leo": b.leo(r)}))
+    return out
+
+
+def _add_crash(
+    b: ModelBuilder,
+    r: int,
+    leader: int,
+    power: bool,
+    fault: str,
+    suffix: str,
+    guard: list[Expr],
+    parts: list[Updates],
+    text: str,
+    args: dict[str, Expr],
+) -> None:
     b.add(
         Action(
-            name=f"{fault}({r},{leader})",
+            name=f"{fault}({r},{leader}{suffix})",
             kind="power_loss" if power else "broker_crash",
             actor=f"broker:{r + 1}",
-            guard=all_of([b.alive(r).is_true(), b.leader.eq(leader), b.budget(fault) > 0]),
+            guard=all_of(guard),
             updates=merge(*parts),
             text=text + "; if it led the partition, the partition has no leader until an election",
             text_args=args,
@@ -134,13 +177,33 @@ def _power_loss_fix(b: ModelBuilder) -> str:
 def _simultaneous_power_loss(b: ModelBuilder) -> None:
     if b.spec.faults.simultaneous_power_loss <= 0:
         return
+    if b.track_flush or b.topic.flush_messages == 1:
+        choices: list[tuple[int | None, ...]] = [tuple(None for _ in range(b.replicas))]
+    else:
+        # each broker's OS may have written back any prefix of its log
+        choices = list(itertools.product(range(b.capacity + 1), repeat=b.replicas))
+    for keeps in choices:
+        _simultaneous_variant(b, keeps)
+
+
+def _simultaneous_variant(b: ModelBuilder, keeps: tuple[int | None, ...]) -> None:
     ups: Updates = {"leader": ite(TRUE, b.none_replica, 0)}
+    guard: list[Expr] = [
+        b.budget("simultaneous_power_loss") > 0,
+        any_of(b.alive(r).is_true() for r in range(b.replicas)),
+    ]
     for r in range(b.replicas):
         ups[b.alive(r).name] = ite(TRUE, 0, 0)
-        if b.track_flush:
+        keep = keeps[r]
+        kept: Expr = b.leo(r)
+        if keep is not None:
+            guard.append(b.leo(r) >= keep)
+            kept = ite(TRUE, keep, 0)
+            ups.update(b.truncate_to(r, kept))
+        elif b.track_flush:
+            kept = b.flushed(r)
             ups.update(_lose_unflushed(b, r))
         if b.legacy_truncation:
-            kept = b.flushed(r)
             ups[b.fhw(r).name] = minimum([ite(b.leader.eq(r), b.hw, b.fhw(r)), kept])
         if b.elr:
             # every ISR member leaves an (empty) ISR and becomes an eligible leader
@@ -150,24 +213,27 @@ def _simultaneous_power_loss(b: ModelBuilder) -> None:
         ups["last_leader"] = ite(b.leader.ne(b.none_replica), b.leader, b.v("last_leader"))
     ups["budget_simultaneous_power_loss"] = b.budget("simultaneous_power_loss") - 1
     parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
-    lost = ", ".join(f"{b.broker_name(r)} keeps {{f{r}}}" for r in range(b.replicas))
+    if all(k is None for k in keeps):
+        lost = ", ".join(f"{b.broker_name(r)} keeps {{f{r}}}" for r in range(b.replicas))
+        args = {f"f{r}": b.flushed(r) for r in range(b.replicas)}
+        detail = f"each keeps only its flushed prefix ({lost} entries)"
+        name = "simultaneous_power_loss"
+    else:
+        lost = ", ".join(
+            f"{b.broker_name(r)} kept {k} of its {{l{r}}} entries" for r, k in enumerate(keeps)
+        )
+        args = {f"l{r}": b.leo(r) for r in range(b.replicas)}
+        detail = f"each keeps only what its OS had written to disk: {lost}"
+        name = "simultaneous_power_loss(" + ",".join(str(k) for k in keeps) + ")"
     b.add(
         Action(
-            name="simultaneous_power_loss",
+            name=name,
             kind="power_loss",
             actor="datacenter",
-            guard=all_of(
-                [
-                    b.budget("simultaneous_power_loss") > 0,
-                    any_of(b.alive(r).is_true() for r in range(b.replicas)),
-                ]
-            ),
+            guard=all_of(guard),
             updates=merge(*parts),
-            text=(
-                "every broker loses power at the same instant; each keeps only its flushed "
-                f"prefix ({lost} entries)"
-            ),
-            text_args={f"f{r}": b.flushed(r) for r in range(b.replicas)},
+            text=f"every broker loses power at the same instant; {detail}",
+            text_args=args,
             fault="simultaneous_power_loss",
             hazard=(
                 f"flush.messages={b.topic.flush_messages}: acks=all only means every ISR member "
