@@ -51,10 +51,7 @@ def _no_live_elr(b: ModelBuilder) -> Expr:
 def _from_elr(b: ModelBuilder, c: int) -> None:
     """KIP-966: with no live ISR member, a live Eligible Leader Replica is elected; it has
     every record below the HW, because the HW froze when the ISR fell below min ISR."""
-    isr = {r: TRUE if r == c else FALSE for r in range(b.replicas)}
-    ups = _new_leader_updates(b, c, isr)
-    for r in range(b.replicas):
-        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    ups = _sole_leader_updates(b, c)
     ups[b.in_elr(c).name] = ite(TRUE, 0, 0)
     guard = all_of(
         [
@@ -83,10 +80,7 @@ def _from_elr(b: ModelBuilder, c: int) -> None:
 
 def _last_known_leader(b: ModelBuilder, c: int) -> None:
     """KIP-966 election order, last resort: the last known leader, once it is back."""
-    isr = {r: TRUE if r == c else FALSE for r in range(b.replicas)}
-    ups = _new_leader_updates(b, c, isr)
-    for r in range(b.replicas):
-        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    ups = _sole_leader_updates(b, c)
     guard = all_of(
         [
             b.leader.eq(b.none_replica),
@@ -139,6 +133,14 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upd
     return ups
 
 
+def _sole_leader_updates(b: ModelBuilder, c: int) -> Updates:
+    """A leader elected from outside the ISR starts with an ISR of itself alone."""
+    ups = _new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
+    for r in range(b.replicas):
+        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    return ups
+
+
 def _clean(b: ModelBuilder, c: int) -> None:
     # The controller keeps only live replicas in the ISR of the new leader.
     isr = {
@@ -168,9 +170,7 @@ def _clean(b: ModelBuilder, c: int) -> None:
 
 
 def _unclean(b: ModelBuilder, c: int) -> None:
-    ups = _new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
-    for r in range(b.replicas):
-        ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
+    ups = _sole_leader_updates(b, c)
     guard = all_of(
         [
             b.leader.eq(b.none_replica),

@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.ir.compile_py import compile_system
-from mqcheck.model.compile import build
 from mqcheck.run import check_spec
 from tests.factories import make_spec
-from tests.model.walking import resolve
+from tests.model.walking import walk
 
 SMALL = dict(rf=2, min_isr=1)
 
@@ -24,19 +22,6 @@ def check(guarantee: str, **kw: object) -> GuaranteeResult:
 def kinds(r: GuaranteeResult) -> list[str]:
     assert r.counterexample is not None
     return [s.kind for s in r.counterexample.steps]
-
-
-def walk(spec, names):
-    ts = build(spec)
-    cs = compile_system(ts)
-    index = {a.name: i for i, a in enumerate(ts.actions)}
-    state = ts.initial_state()
-    for name in names:
-        after = cs.apply(resolve(cs, index, name, state), state)
-        enabled = [ts.actions[a].name for a, _ in cs.successors(state)]
-        assert after is not None, f"{name} not enabled; enabled: {enabled}"
-        state = after
-    return ts, cs, state
 
 
 # ---- commit placement ------------------------------------------------------------------

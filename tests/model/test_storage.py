@@ -4,34 +4,15 @@ broker crash vs power loss, simultaneous power loss, restarts."""
 from __future__ import annotations
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.ir.compile_py import compile_system
-from mqcheck.model.compile import build
 from mqcheck.model.layout import RETRY
 from mqcheck.run import check_spec
 from tests.factories import make_spec
-from tests.model.walking import resolve
+from tests.model.walking import value, walk
 
 
 def check(guarantee: str, **kw: object) -> GuaranteeResult:
     (r,) = check_spec(make_spec(**kw), [guarantee]).results
     return r
-
-
-def walk(spec, names):
-    ts = build(spec)
-    cs = compile_system(ts)
-    index = {a.name: i for i, a in enumerate(ts.actions)}
-    state = ts.initial_state()
-    for name in names:
-        after = cs.apply(resolve(cs, index, name, state), state)
-        enabled = [ts.actions[a].name for a, _ in cs.successors(state)]
-        assert after is not None, f"{name} not enabled; enabled: {enabled}"
-        state = after
-    return ts, cs, state
-
-
-def value(ts, state, name: str) -> int:
-    return state[ts.index()[name]]
 
 
 def test_flush_every_message_survives_simultaneous_power_loss():

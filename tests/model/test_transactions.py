@@ -48,9 +48,10 @@ def test_read_committed_drops_the_aborted_copy() -> None:
 def test_delivery_timeout_aborts_the_transaction() -> None:
     """A failed send puts the transaction in an abortable state; the app aborts and, with
     resend, sends the whole transaction again."""
-    assert verdicts(txn_spec("read_uncommitted", faults={"delivery_timeout": 1}))[
-        "at-most-once"
-    ] == "violated"
+    assert (
+        verdicts(txn_spec("read_uncommitted", faults={"delivery_timeout": 1}))["at-most-once"]
+        == "violated"
+    )
     assert verdicts(txn_spec("read_committed", faults={"delivery_timeout": 1})) == {
         "at-least-once": "holds",
         "at-most-once": "holds",
