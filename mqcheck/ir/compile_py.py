@@ -91,6 +91,18 @@ class _Emitter:
         self.system = system
         self.names = {v.name: f"v{i}" for i, v in enumerate(system.variables)}
         self.lines: list[str] = []
+        self.hoisted: dict[str, str] = {}
+
+    def hoist_shared(self, items: Sequence[tuple[int, list[tuple[str, Expr]]]]) -> None:
+        """A compound guard test shared by many actions (e.g. "the ISR has at least
+        min.insync.replicas members") is computed once per state into a local, instead of
+        once per branch of the decision tree that needs it."""
+        counts: Counter[str] = Counter(key for _, conj in items for key, _ in conj)
+        for key, n in sorted(counts.items()):
+            if n >= 3 and ("+" in key or " or " in key or " and " in key):
+                name = f"_h{len(self.hoisted)}"
+                self.hoisted[key] = name
+                self.lines.append(f"    {name} = {key}")
 
     def unpack(self, indent: str) -> None:
         if self.system.variables:
@@ -128,7 +140,8 @@ class _Emitter:
             ]
             rest = [(i, conj) for i, conj in rest if all(c[0] != key for c in conj)]
             expr = next(e for _, conj in items for k, e in conj if k == key)
-            self.lines.append(f"{indent}if {to_source(expr, self.names)}:")
+            test = self.hoisted.get(key) or to_source(expr, self.names)
+            self.lines.append(f"{indent}if {test}:")
             self.tree(inside, indent + "    ")
 
 
@@ -142,6 +155,7 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
     for index, action in enumerate(system.actions):
         conj = _conjuncts(action.guard)
         items.append((index, [(to_source(c, em.names), c) for c in conj]))
+    em.hoist_shared(items)
     em.tree(items, "    ")
     em.lines.append("    return out")
     for index, action in enumerate(system.actions):
