@@ -135,6 +135,7 @@ def check(
             spec, guarantees, engine, messages, max_states, progress=_progress_printer()
         )
         codes.append(checked.exit_code())
+        _report_disagreements(checked)
         if output_format == "json":
             click.echo(json_report.dumps(json_report.check_json(checked)), nl=False)
         elif output_format in ("mermaid", "itf"):
@@ -157,6 +158,23 @@ def check(
     if trace_out and first_trace is not None:
         Path(trace_out).write_text(json_report.dumps(first_trace), encoding="utf-8")
     sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3)) if codes else 0)
+
+
+def _report_disagreements(checked: Any) -> None:
+    """`--engine both`: opposite verdicts are an internal error (exit 5); print both."""
+    for d in checked.disagreements:
+        click.echo(
+            f"internal error: the engines disagree on {d.guarantee} ({checked.spec}): "
+            f"explicit says {d.explicit.verdict}, z3 says {d.z3.verdict}",
+            err=True,
+        )
+        for r in (d.explicit, d.z3):
+            if r.counterexample is not None:
+                click.echo(f"  {r.engine}'s trace:", err=True)
+                for line in text_report.render_counterexample(d.guarantee, r.counterexample):
+                    click.echo(f"  {line}", err=True)
+            else:
+                click.echo(f"  {r.engine}: {r.verdict} {r.reason}".rstrip(), err=True)
 
 
 def _progress_printer() -> Any:
@@ -380,6 +398,26 @@ def replay(spec: str, trace: str) -> None:
     outcome = replay_trace(system, guarantee, steps)
     click.echo(f"{trace}: {outcome.message}")
     sys.exit(0 if outcome.ok else 1)
+
+
+@main.command()
+@click.argument("spec")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+def explain(spec: str, output_format: str, max_states: int | None) -> None:
+    """Which settings are load-bearing: taking each out breaks a guarantee."""
+    from mqcheck.review import explain as explaining
+
+    loaded = load_or_exit(spec)
+    found = explaining.explain(loaded, max_states)
+    render = explaining.render_json if output_format == "json" else explaining.render_text
+    click.echo(render(found), nl=False)
 
 
 def _graph_output(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import CheckResult, GuaranteeResult, Stats
+from mqcheck.engines.result import CheckResult, Disagreement, GuaranteeResult, Stats
+from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.spec.schema import Spec
@@ -55,28 +56,46 @@ def check_spec(
     except UnsupportedSpec as why:
         results = tuple(_unknown(g, engine_name, bounds, f"not modelled: {why}") for g in wanted)
         return _result(spec, results)
-    if engine_name in ("explicit", "both"):
+    disagreements: tuple[Disagreement, ...] = ()
+    if engine_name == "explicit":
         results = tuple(ExplicitChecker(system, limits).check(wanted, progress))
-        if engine_name == "both":
-            results = tuple(
-                replace(
-                    r,
-                    reason=(r.reason + "; " if r.reason else "")
-                    + "the z3 engine is not available yet",
-                )
-                for r in results
-            )
+    elif engine_name == "z3":
+        results = tuple(Z3Checker(system, SymbolicLimits(timeout_s=limits.timeout_s)).check(wanted))
     else:
-        results = tuple(
-            _unknown(
-                g,
-                engine_name,
-                dict(system.bounds),
-                "the z3 engine is not available yet; use --engine explicit",
-            )
-            for g in wanted
-        )
-    return _result(spec, results)
+        explicit = ExplicitChecker(system, limits).check(wanted, progress)
+        symbolic = Z3Checker(system, SymbolicLimits(timeout_s=limits.timeout_s)).check(wanted)
+        results, disagreements = combine_engines(explicit, symbolic)
+    return _result(spec, results, disagreements)
+
+
+def combine_engines(
+    explicit: Sequence[GuaranteeResult], symbolic: Sequence[GuaranteeResult]
+) -> tuple[tuple[GuaranteeResult, ...], tuple[Disagreement, ...]]:
+    """`--engine both`: per guarantee, the explicit engine's result (its trace has the fewest
+    faults), or the z3 engine's when only that one reached a verdict; opposite verdicts are
+    disagreements."""
+    by_name = {r.guarantee: r for r in symbolic}
+    results: list[GuaranteeResult] = []
+    disagreements: list[Disagreement] = []
+    for e in explicit:
+        z = by_name.get(e.guarantee)
+        if z is None:
+            results.append(e)
+            continue
+        if {e.verdict, z.verdict} == {"holds", "violated"}:
+            disagreements.append(Disagreement(e.guarantee, e, z))
+            results.append(e)
+        elif e.verdict == "unknown" and z.verdict != "unknown":
+            results.append(replace(z, reason=_join(z.reason, f"explicit: {e.reason}")))
+        elif z.verdict == "unknown":
+            results.append(replace(e, reason=_join(e.reason, f"z3: {z.reason}")))
+        else:
+            results.append(replace(e, reason=_join(e.reason, f"z3 agrees ({z.stats.seconds:g} s)")))
+    return tuple(results), tuple(disagreements)
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a}; {b}" if a else b
 
 
 def _unknown(
@@ -85,11 +104,16 @@ def _unknown(
     return GuaranteeResult(guarantee, "unknown", engine, bounds, Stats(0, 0, 0, 0.0), None, reason)
 
 
-def _result(spec: Spec, results: tuple[GuaranteeResult, ...]) -> CheckResult:
+def _result(
+    spec: Spec,
+    results: tuple[GuaranteeResult, ...],
+    disagreements: tuple[Disagreement, ...] = (),
+) -> CheckResult:
     return CheckResult(
         spec=spec.name,
         path=spec.path,
         results=results,
         not_modelled=spec.not_modelled,
         expect=dict(spec.expect),
+        disagreements=disagreements,
     )

@@ -146,9 +146,7 @@ def test_graph_exports_dot_and_graphml(tmp_path: Path) -> None:
 
 def test_several_partitions_are_checked_one_partition_at_a_time(tmp_path: Path) -> None:
     spec = ACKS1.replace("partitions: 1", "partitions: 3").replace("--format", "")
-    out = CliRunner().invoke(
-        main, ["check", _write(tmp_path, "p.yaml", spec), "--format", "json"]
-    )
+    out = CliRunner().invoke(main, ["check", _write(tmp_path, "p.yaml", spec), "--format", "json"])
     [r] = json.loads(out.output)["results"]
     assert r["verdict"] == "violated"
     assert r["bounds"]["partitions"] == 3 and r["bounds"]["messages_in_checked_partition"] == 1

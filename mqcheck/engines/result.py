@@ -57,12 +57,26 @@ class GuaranteeResult:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """`--engine both`: the two engines gave opposite verdicts (holds vs violated) for one
+    guarantee, so one of them is wrong."""
+
+    guarantee: str
+    explicit: GuaranteeResult
+    z3: GuaranteeResult
+
+
+EXIT_DISAGREEMENT = 5
+
+
+@dataclass(frozen=True)
 class CheckResult:
     spec: str
     path: str
     results: tuple[GuaranteeResult, ...]
     not_modelled: tuple[str, ...] = ()
     expect: Mapping[str, str] = field(default_factory=dict)
+    disagreements: tuple[Disagreement, ...] = ()
 
     def mismatches(self) -> list[tuple[str, str, str]]:
         """(guarantee, expected, actual) for every verdict that differs from `expect:`."""
@@ -74,8 +88,11 @@ class CheckResult:
         return out
 
     def exit_code(self) -> int:
-        """The contract's exit code: with an expect block, agreement (0) or not (1);
-        otherwise 1 if anything is violated, 3 if anything is unknown, else 0."""
+        """The contract's exit code: 5 when the two engines disagree (an internal error);
+        with an expect block, agreement (0) or not (1); otherwise 1 if anything is
+        violated, 3 if anything is unknown, else 0."""
+        if self.disagreements:
+            return EXIT_DISAGREEMENT
         if self.expect:
             return 1 if self.mismatches() else 0
         verdicts = {r.verdict for r in self.results}

@@ -1,0 +1,780 @@
+"""The Z3 engine: bounded model checking and proofs over the same IR the explicit engine reads.
+
+A state is a vector of Z3 integer terms, one per IR variable; step i chooses one grounded
+action through an integer selector `act@i`, whose guard must hold and whose updates define
+the next state (a variable the action does not write keeps its value). Transitions leave only
+non-`limit` states, as in the explicit engine (a state past a modelling bound is not expanded).
+There is no stuttering: every depth is asked about exactly, so a path that deadlocks simply
+does not extend.
+
+Safety (Invariant): one solver holds the path from the initial state, deepened one step at a
+time, with simple-path constraints (states pairwise distinct: a shortest counterexample never
+repeats a state, so nothing is lost). At depth k it asks for a bad state; the first k that
+answers is the shallowest violation, and among paths of that length the one with the fewest
+fault actions is taken. Then it looks a little deeper (up to twice that length) for a path with
+fewer faults, so the story told is the one the explicit engine prefers whenever it is not much
+longer. Two things prove `holds`:
+
+- completeness: no simple path of length k leaves the initial state, so every reachable state
+  was asked about at a depth below k (the recurrence diameter from the initial state);
+- k-induction: a path of k transitions from *any* state in which the property holds for the
+  first k states, all pairwise distinct, cannot end in a state where it fails.
+
+The property proved is "not bad, no `limit` state, every variable within its domain"; each
+part is also checked by the base case, so the domain constraints assumed by the induction are
+themselves proved. A reachable `limit` state makes `holds` impossible (as in the explicit
+engine: `unknown` with the model's reason).
+
+Liveness (Eventually, at-least-once): a violation is a reachable state from which no fault-free
+path reaches the goal (or a `limit` state, which the explicit engine counts as able to). BMC
+proposes candidate states; each is judged exactly by a fault-free breadth-first search from
+the concrete state (the explicit engine's own definition). A candidate that can reach the goal
+yields a *plan* (the action sequence to the goal), and every state from which that plan works
+is excluded symbolically from later candidates (counterexample-guided). `holds` needs a proof
+that every reachable state is the goal, a `limit` state or has a learned plan: completeness
+or k-induction as above. Otherwise: `unknown` with the depth reached.
+
+Limits (time, depth, the look-ahead budget) end in `unknown`, never in `holds`. Every
+counterexample is re-executed on the compiled Python model before it is reported, so it
+replays and renders exactly like the explicit engine's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3  # type: ignore[import-untyped]
+
+from mqcheck.engines.explicit import ExplicitChecker, describe
+from mqcheck.engines.result import GuaranteeResult, Stats
+from mqcheck.engines.symmetry import canonicalizer
+from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+from mqcheck.trace.steps import make_steps
+
+State = tuple[int, ...]
+Path = list[tuple[int, State]]
+Term = Any  # a z3 expression (z3 is untyped)
+
+ENGINE = "z3"
+
+
+@dataclass
+class SymbolicLimits:
+    timeout_s: float = 600.0
+    max_depth: int = 60
+    # states the fault-free look-ahead may visit to judge one at-least-once candidate
+    lookahead_states: int = 200_000
+    # integers as bit-vectors (pure SAT, faster) or as Z3 integers
+    bitvectors: bool = True
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+class _Undecided(Exception):
+    pass
+
+
+# ---- translation -----------------------------------------------------------------------
+class Numbers:
+    """The Z3 sort that holds IR integers: signed bit-vectors of `width` bits (the default;
+    wide enough for every intermediate value, see `value_width`), or mathematical integers
+    when `width` is None."""
+
+    def __init__(self, width: int | None) -> None:
+        self.width = width
+        self.one = self.val(1)
+        self.zero = self.val(0)
+
+    def const(self, name: str) -> Term:
+        return z3.Int(name) if self.width is None else z3.BitVec(name, self.width)
+
+    def val(self, value: int) -> Term:
+        return z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
+
+
+def _interval(
+    e: Expr, domains: Mapping[str, tuple[int, int]], memo: dict[int, tuple[int, int]]
+) -> tuple[int, int]:
+    """Bounds of a term's value over states within the variables' domains."""
+    key = id(e)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
+    out: tuple[int, int]
+    if isinstance(e, Const):
+        out = (int(e.value), int(e.value))
+    elif isinstance(e, Var):
+        out = domains.get(e.name, (0, 0))
+    elif isinstance(e, BinOp):
+        a = _interval(e.left, domains, memo)
+        b = _interval(e.right, domains, memo)
+        if e.op == "+":
+            out = (a[0] + b[0], a[1] + b[1])
+        elif e.op == "-":
+            out = (a[0] - b[1], a[1] - b[0])
+        elif e.op == "*":
+            products = [x * y for x in a for y in b]
+            out = (min(products), max(products))
+        elif e.op in ("min", "max"):
+            out = (min(a[0], b[0]), max(a[1], b[1]))
+        else:
+            out = (0, 1)
+    elif isinstance(e, Ite):
+        _interval(e.cond, domains, memo)
+        a = _interval(e.then, domains, memo)
+        b = _interval(e.other, domains, memo)
+        out = (min(a[0], b[0]), max(a[1], b[1]))
+    else:
+        for arg in (e.arg,) if isinstance(e, Not) else e.args if isinstance(e, (And, Or)) else ():
+            _interval(arg, domains, memo)
+        out = (0, 1)
+    memo[key] = out
+    return out
+
+
+def value_width(system: TransitionSystem, extra: int = 0) -> int:
+    """Bits of a signed bit-vector that holds every value of every term of the system (and
+    `extra`) without wrapping, as long as the state is within its domains; the base case
+    checks that reachable states are."""
+    domains = {v.name: (v.lo, v.hi) for v in system.variables}
+    memo: dict[int, tuple[int, int]] = {}
+    bound = max([abs(extra), *(max(abs(v.lo), abs(v.hi)) for v in system.variables)])
+    terms: list[Expr] = []
+    for a in system.actions:
+        terms.append(a.guard)
+        terms.extend(a.updates.values())
+    for g in system.guarantees:
+        terms.append(g.bad if isinstance(g, Invariant) else g.goal)
+    if system.limit is not None:
+        terms.append(system.limit)
+    for t in terms:
+        lo, hi = _interval(t, domains, memo)
+        bound = max(bound, abs(lo), abs(hi))
+    # one sign bit, one bit of margin
+    return max(8, bound.bit_length() + 2)
+
+
+class Translator:
+    """IR terms over one state (an environment of Z3 terms), memoised per node."""
+
+    def __init__(self, env: Mapping[str, Term], num: Numbers) -> None:
+        self.env = env
+        self.num = num
+        self.memo: dict[int, Term] = {}
+
+    def term(self, e: Expr) -> Term:
+        key = id(e)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self._term(e)
+            self.memo[key] = hit
+        return hit
+
+    def boolean(self, e: Expr) -> Term:
+        t = self.term(e)
+        return t if z3.is_bool(t) else t != 0
+
+    def integer(self, e: Expr) -> Term:
+        t = self.term(e)
+        return z3.If(t, self.num.one, self.num.zero) if z3.is_bool(t) else t
+
+    def _term(self, e: Expr) -> Term:
+        if isinstance(e, Const):
+            if isinstance(e.value, bool):
+                return z3.BoolVal(e.value)
+            return self.num.val(int(e.value))
+        if isinstance(e, Var):
+            try:
+                return self.env[e.name]
+            except KeyError:
+                raise KeyError(f"unknown variable {e.name!r}") from None
+        if isinstance(e, BinOp):
+            a, b = self.integer(e.left), self.integer(e.right)
+            op = e.op
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if op == "min":
+                return z3.If(a <= b, a, b)
+            if op == "max":
+                return z3.If(a >= b, a, b)
+            if op == "==":
+                return a == b
+            if op == "!=":
+                return a != b
+            if op == "<":
+                return a < b
+            if op == "<=":
+                return a <= b
+            if op == ">":
+                return a > b
+            if op == ">=":
+                return a >= b
+            raise ValueError(f"unknown operator {op!r}")
+        if isinstance(e, Not):
+            return z3.Not(self.boolean(e.arg))
+        if isinstance(e, And):
+            return z3.And([self.boolean(a) for a in e.args])
+        if isinstance(e, Or):
+            return z3.Or([self.boolean(a) for a in e.args])
+        if isinstance(e, Ite):
+            c = self.boolean(e.cond)
+            if e.sort == BOOL:
+                return z3.If(c, self.boolean(e.then), self.boolean(e.other))
+            return z3.If(c, self.integer(e.then), self.integer(e.other))
+        raise TypeError(f"not an expression: {e!r}")
+
+
+class _Unrolling:
+    """States X_0..X_k of one path and the action of each step, asserted into one solver."""
+
+    def __init__(
+        self,
+        system: TransitionSystem,
+        solver: Any,
+        tag: str,
+        from_initial: bool,
+        simple: bool,
+        num: Numbers,
+    ) -> None:
+        self.system = system
+        self.num = num
+        self.solver = solver
+        self.tag = tag
+        self.simple = simple
+        self.names = [v.name for v in system.variables]
+        self.writers: dict[str, list[int]] = {n: [] for n in self.names}
+        self.enabled_actions: list[int] = []
+        for i, a in enumerate(system.actions):
+            if isinstance(a.guard, Const) and not a.guard.value:
+                continue
+            self.enabled_actions.append(i)
+            for name in a.updates:
+                # an update of a name that is not a variable (a constant budget) is
+                # ignored, as by the compiled Python model
+                if name in self.writers:
+                    self.writers[name].append(i)
+        self.fault_actions = [i for i in self.enabled_actions if system.actions[i].fault]
+        if from_initial:
+            first = [num.val(v.init) for v in system.variables]
+        else:
+            first = [num.const(f"{tag}{n}@0") for n in self.names]
+        self.states: list[list[Term]] = [first]
+        self.tr: list[Translator] = [Translator(dict(zip(self.names, first, strict=True)), num)]
+        self.acts: list[Term] = []
+        self.fault_flags: list[Term] = []
+
+    @property
+    def depth(self) -> int:
+        return len(self.acts)
+
+    def extend(self) -> None:
+        i = self.depth
+        x = self.tr[i]
+        num = self.num
+        a = num.const(f"{self.tag}act@{i}")
+        y = [num.const(f"{self.tag}{n}@{i + 1}") for n in self.names]
+        cons: list[Term] = []
+        choices = self.enabled_actions
+        if not choices:
+            cons.append(z3.BoolVal(False))
+        else:
+            cons.append(z3.Or([a == j for j in choices]))
+        limit = self.system.limit
+        if limit is not None:
+            cons.append(z3.Not(x.boolean(limit)))
+        for j in choices:
+            g = x.boolean(self.system.actions[j].guard)
+            if not z3.is_true(g):
+                cons.append(z3.Implies(a == j, g))
+        for n, yv in zip(self.names, y, strict=True):
+            t = x.env[n]
+            for j in reversed(self.writers[n]):
+                t = z3.If(a == j, x.integer(self.system.actions[j].updates[n]), t)
+            cons.append(yv == t)
+        flag = num.const(f"{self.tag}fault@{i}")
+        cons.append(
+            flag == z3.If(z3.Or([a == j for j in self.fault_actions]), num.one, num.zero)
+            if self.fault_actions
+            else flag == num.zero
+        )
+        if self.simple:
+            for prev in self.states:
+                cons.append(z3.Or([p != q for p, q in zip(prev, y, strict=True)]))
+        self.solver.add(*cons)
+        self.acts.append(a)
+        self.fault_flags.append(flag)
+        self.states.append(y)
+        self.tr.append(Translator(dict(zip(self.names, y, strict=True)), self.num))
+
+    def faults(self, k: int) -> Term:
+        return z3.Sum(self.fault_flags[:k]) if k else self.num.zero
+
+    def domains(self, i: int) -> Term:
+        return z3.And(
+            [
+                z3.And(x >= v.lo, x <= v.hi)
+                for v, x in zip(self.system.variables, self.states[i], strict=True)
+            ]
+        )
+
+
+# find_at(solver, path, k, max_faults): a violating path of exactly k steps, or None
+_Finder = Callable[[Any, "_Unrolling", int, "int | None"], "Path | None"]
+
+
+def _value(model: Any, term: Term) -> int:
+    v = model.eval(term, model_completion=True)
+    return int(v.as_signed_long() if z3.is_bv_value(v) else v.as_long())
+
+
+# ---- the checker -----------------------------------------------------------------------
+@dataclass
+class _Found:
+    depth: int
+    faults: int
+    path: Path
+
+
+@dataclass
+class _Outcome:
+    found: _Found | None = None
+    proof: str = ""  # how `holds` was shown ("" = not shown)
+    why_not: str = ""  # why neither a violation nor a proof
+    depth: int = 0
+    queries: int = 0
+
+
+class Z3Checker:
+    """Built from a transition system; `check` answers for the requested guarantees with
+    the same result type as the explicit engine."""
+
+    def __init__(self, system: TransitionSystem, limits: SymbolicLimits | None = None) -> None:
+        self.system = system
+        self.limits = limits or SymbolicLimits()
+        self.compiled: CompiledSystem = compile_system(system)
+        self.canon = canonicalizer(system) or (lambda s: s)
+        self.is_fault = [a.fault is not None for a in system.actions]
+        self.limit_pred: Predicate | None = (
+            compile_predicate(system, system.limit) if system.limit is not None else None
+        )
+        self.deadline = 0.0
+        self.started = 0.0
+        self.queries = 0
+        extra = max(len(system.actions), self.limits.max_depth + 1)
+        self.num = Numbers(value_width(system, extra) if self.limits.bitvectors else None)
+
+    # ---- public ------------------------------------------------------------------------
+    def check(self, guarantees: Sequence[str]) -> list[GuaranteeResult]:
+        system = self.system
+        wanted = set(guarantees)
+        if "exactly-once" in wanted:
+            wanted |= {"at-least-once", "at-most-once"}
+        todo = [g for g in system.guarantees if g.guarantee in wanted]
+        started = time.perf_counter()
+        by_name: dict[str, GuaranteeResult] = {}
+        for n, g in enumerate(todo):
+            now = time.perf_counter()
+            left = self.limits.timeout_s - (now - started)
+            # each remaining guarantee gets an equal share of the time left
+            self.deadline = now + max(left, 0.0) / (len(todo) - n)
+            self.queries = 0
+            t0 = self.started = time.perf_counter()
+            try:
+                out = self._invariant(g) if isinstance(g, Invariant) else self._eventually(g)
+            except _OutOfTime:
+                out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
+                out.depth = self._depth_reached
+            by_name[g.guarantee] = self._result(g.guarantee, out, time.perf_counter() - t0)
+        results: list[GuaranteeResult] = []
+        for name in guarantees:
+            if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
+                results.append(
+                    ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"])
+                )
+            elif name in by_name:
+                results.append(by_name[name])
+        return results
+
+    # ---- solver helpers ----------------------------------------------------------------
+    _depth_reached = 0
+
+    def _solver(self) -> Any:
+        # Bit-vectors with assumption literals keep Z3 on its incremental SAT solver, which
+        # is several times faster here than the SMT core that push/pop selects.
+        return z3.SolverFor("QF_BV") if self.num.width is not None else z3.Solver()
+
+    def _ask(self, solver: Any, *assumptions: Term) -> Any | None:
+        """A model when the solver's constraints and `assumptions` are satisfiable, None
+        when they are not; out of time raises."""
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            raise _OutOfTime
+        solver.set("timeout", max(1, int(left * 1000)))
+        self.queries += 1
+        if self.num.width is None:
+            solver.push()
+            solver.add(*assumptions)
+            try:
+                r = solver.check()
+                model = solver.model() if r == z3.sat else None
+            finally:
+                solver.pop()
+        elif assumptions:
+            literal = z3.Bool(f"q{self.queries}")
+            solver.add(z3.Implies(literal, z3.And(assumptions)))
+            r = solver.check(literal)
+            model = solver.model() if r == z3.sat else None
+        else:
+            r = solver.check()
+            model = solver.model() if r == z3.sat else None
+        if r == z3.sat:
+            return model
+        if r == z3.unsat:
+            return None
+        raise _OutOfTime
+
+    def _trace(self, model: Any, path: _Unrolling, k: int) -> Path:
+        """The concrete path of a model, re-executed on the compiled model."""
+        state = self.system.initial_state()
+        out: Path = []
+        for i in range(k):
+            a = _value(model, path.acts[i])
+            nxt = self.compiled.apply(a, state)
+            if nxt is None:  # pragma: no cover - the translation and the model disagree
+                raise RuntimeError(
+                    f"z3 path step {i + 1}: {self.system.actions[a].name} not enabled"
+                )
+            want = tuple(_value(model, x) for x in path.states[i + 1])
+            if want != nxt:  # pragma: no cover
+                raise RuntimeError(f"z3 path step {i + 1}: the state differs from the model's")
+            out.append((a, nxt))
+            state = nxt
+        return out
+
+    def _fewest_faults(
+        self, find: _Finder, solver: Any, path: _Unrolling, k: int, first: Path
+    ) -> _Found:
+        """Given a path found at depth k, one with the fewest faults at that depth."""
+        c = self._faults_of(first)
+        for f in range(c):
+            better = find(solver, path, k, f)
+            if better is not None:
+                return _Found(k, self._faults_of(better), better)
+        return _Found(k, c, first)
+
+    def _faults_of(self, path: Path) -> int:
+        return sum(1 for a, _ in path if self.is_fault[a])
+
+    # ---- the deepening loop shared by both kinds -----------------------------------------
+    def _search(
+        self,
+        find_at: _Finder,
+        base_extra: Callable[[_Unrolling, int], list[tuple[str, Term]]],
+        prove: Callable[[int, frozenset[str]], bool],
+    ) -> _Outcome:
+        """Deepen one BMC path. `find_at(solver, path, k, max_faults)` looks for a violation
+        at depth k; `base_extra` lists further parts of the property (name, bad-term) whose
+        base case is checked at each depth; `prove(k, dropped)` tries k-induction for the
+        property without the dropped parts."""
+        solver = self._solver()
+        path = _Unrolling(self.system, solver, "b_", True, True, self.num)
+        dropped: set[str] = set()
+        out = _Outcome()
+        k = 0
+        while True:
+            self._depth_reached = k
+            out.depth = k
+            if k > 0:
+                path.extend()
+                if self._ask(solver) is None:
+                    out.proof = (
+                        f"no simple path of length {k} leaves the initial state: every "
+                        f"reachable state was checked (depth < {k})"
+                    )
+                    break
+            hit = find_at(solver, path, k, None)
+            if hit is not None:
+                out.found = _Found(k, self._faults_of(hit), hit)
+                self._improve(out, solver, path, find_at)
+                break
+            for name, bad in base_extra(path, k):
+                if name not in dropped and self._ask(solver, bad) is not None:
+                    dropped.add(name)
+            if prove(k + 1, frozenset(dropped)):
+                out.proof = f"k-induction with simple paths succeeded at k = {k + 1}"
+                break
+            if k >= self.limits.max_depth:
+                out.why_not = (
+                    f"no violation up to depth {k}, and no proof by then (the depth limit, "
+                    f"{self.limits.max_depth} steps, was reached)"
+                )
+                break
+            k += 1
+        out.queries = self.queries
+        if out.found is None and "domain" in dropped:
+            out.why_not = out.why_not or "a variable left its declared domain"
+        if out.found is None and "limit" in dropped:
+            out.proof = ""
+            out.why_not = self.system.limit_reason or "a modelling bound was reached"
+        return out
+
+    def _improve(self, out: _Outcome, solver: Any, path: _Unrolling, find_at: _Finder) -> None:
+        """Among paths of the shallowest depth, take one with the fewest faults; then look
+        somewhat deeper (up to twice that depth) for one with fewer still: the explicit
+        engine's preference is fewest faults first, then shortest."""
+        found = out.found
+        assert found is not None
+        # at most as long again as the search took so far (and at least a second)
+        spent = time.perf_counter() - self.started
+        self.deadline = min(self.deadline, time.perf_counter() + max(1.0, spent))
+        try:
+            found = self._fewest_faults(find_at, solver, path, found.depth, found.path)
+            out.found = found
+            k = found.depth
+            cap = min(self.limits.max_depth, 2 * found.depth + 2)
+            while found.faults > 0 and k < cap:
+                k += 1
+                if path.depth < k:
+                    path.extend()
+                if self._ask(solver) is None:
+                    break
+                hit = find_at(solver, path, k, found.faults - 1)
+                if hit is not None:
+                    found = self._fewest_faults(find_at, solver, path, k, hit)
+                    out.found = found
+        except (_OutOfTime, _Undecided):
+            pass
+
+    # ---- induction ---------------------------------------------------------------------
+    def _inductor(
+        self, parts: Callable[[Translator, _Unrolling, int], list[tuple[str, Term]]]
+    ) -> Callable[[int, frozenset[str]], bool]:
+        """k-induction for a property given as named parts (each a term that must hold):
+        a fresh path of k transitions, all states distinct, the property holding in the
+        first k states; proved when it cannot fail in the last. The path is kept and
+        extended while the set of parts used stays the same."""
+        cache: dict[str, Any] = {}
+
+        def prove(k: int, dropped: frozenset[str]) -> bool:
+            if cache.get("key") != dropped:
+                solver = self._solver()
+                cache.update(
+                    key=dropped,
+                    solver=solver,
+                    path=_Unrolling(self.system, solver, "i_", False, True, self.num),
+                )
+            solver = cache["solver"]
+            path: _Unrolling = cache["path"]
+
+            def prop(i: int) -> Term:
+                return z3.And([t for name, t in parts(path.tr[i], path, i) if name not in dropped])
+
+            while path.depth < k:
+                solver.add(prop(path.depth))
+                path.extend()
+            return self._ask(solver, z3.Not(prop(k))) is None
+
+        return prove
+
+    def _common_parts(self, x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
+        parts: list[tuple[str, Term]] = [("domain", path.domains(i))]
+        if self.system.limit is not None:
+            parts.append(("limit", z3.Not(x.boolean(self.system.limit))))
+        return parts
+
+    def _common_base(self, path: _Unrolling, k: int) -> list[tuple[str, Term]]:
+        out = [("domain", z3.Not(path.domains(k)))]
+        if self.system.limit is not None:
+            out.append(("limit", path.tr[k].boolean(self.system.limit)))
+        return out
+
+    # ---- safety ------------------------------------------------------------------------
+    def _invariant(self, g: Invariant) -> _Outcome:
+        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
+            extra = [path.tr[k].boolean(g.bad)]
+            if bound is not None:
+                extra.append(path.faults(k) <= bound)
+            model = self._ask(solver, *extra)
+            return None if model is None else self._trace(model, path, k)
+
+        def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
+            return [("bad", z3.Not(x.boolean(g.bad))), *self._common_parts(x, path, i)]
+
+        return self._search(find_at, self._common_base, self._inductor(parts))
+
+    # ---- at-least-once -----------------------------------------------------------------
+    def _eventually(self, g: Eventually) -> _Outcome:
+        goal_pred = compile_predicate(self.system, g.goal)
+        plans: list[list[int]] = []
+        ok_cache: dict[tuple[int, int, str], Term] = {}
+
+        def ok_terms(path: _Unrolling, i: int) -> list[Term]:
+            """For each learned plan: "the plan runs from state i to the goal or a limit
+            state"."""
+            terms = []
+            for p, plan in enumerate(plans):
+                key = (p, i, path.tag)
+                t = ok_cache.get(key)
+                if t is None:
+                    t = self._plan_works(plan, path.tr[i], g.goal)
+                    ok_cache[key] = t
+                terms.append(t)
+            return terms
+
+        def covered(x: Translator, path: _Unrolling, i: int) -> Term:
+            done = [x.boolean(g.goal)]
+            if self.system.limit is not None:
+                done.append(x.boolean(self.system.limit))
+            return z3.Or(done + ok_terms(path, i))
+
+        # per BMC depth: a literal that switches on "state k is uncovered", and how many
+        # plans have been asserted under it (plans are added incrementally)
+        uncovered: dict[int, tuple[Term, int]] = {}
+
+        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
+            x = path.tr[k]
+            if k not in uncovered:
+                literal = z3.Bool(f"uncovered@{k}")
+                base = [z3.Not(x.boolean(g.goal))]
+                if self.system.limit is not None:
+                    base.append(z3.Not(x.boolean(self.system.limit)))
+                solver.add(z3.Implies(literal, z3.And(base)))
+                uncovered[k] = (literal, 0)
+            while True:
+                literal, done = uncovered[k]
+                for t in ok_terms(path, k)[done:]:
+                    solver.add(z3.Implies(literal, z3.Not(t)))
+                uncovered[k] = (literal, len(plans))
+                extra = [literal]
+                if bound is not None:
+                    extra.append(path.faults(k) <= bound)
+                model = self._ask(solver, *extra)
+                if model is None:
+                    return None
+                trace = self._trace(model, path, k)
+                state = trace[-1][1] if trace else self.system.initial_state()
+                doomed, plan = self._lookahead(state, goal_pred)
+                if doomed:
+                    return trace
+                plans.append(plan)
+
+        def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
+            return [("goal", covered(x, path, i)), *self._common_parts(x, path, i)]
+
+        inductors: dict[int, Callable[[int, frozenset[str]], bool]] = {}
+        last = [-1]
+
+        def prove(k: int, dropped: frozenset[str]) -> bool:
+            # The property grows with the plans, and each new set of plans needs a new
+            # induction path: only try once the plans stopped changing for a depth.
+            n = len(plans)
+            if n != last[0]:
+                last[0] = n
+                return False
+            if n not in inductors:
+                inductors.clear()
+                inductors[n] = self._inductor(parts)
+            return inductors[n](k, dropped)
+
+        try:
+            return self._search(find_at, self._common_base, prove)
+        except _Undecided as why:
+            out = _Outcome(why_not=str(why))
+            out.depth = self._depth_reached
+            return out
+
+    def _plan_works(self, plan: Sequence[int], start: Translator, goal: Expr) -> Term:
+        """Running `plan` from the state of `start` reaches the goal or a limit state
+        (the guards holding on the way)."""
+        limit = self.system.limit
+        x = start
+        enabled: list[Term] = []
+        options: list[Term] = []
+        for step in range(len(plan) + 1):
+            done = [x.boolean(goal)]
+            if limit is not None:
+                done.append(x.boolean(limit))
+            options.append(z3.And([*enabled, z3.Or(done)]))
+            if step == len(plan):
+                break
+            action = self.system.actions[plan[step]]
+            enabled.append(x.boolean(action.guard))
+            env = dict(x.env)
+            for name, e in action.updates.items():
+                env[name] = x.integer(e)
+            x = Translator(env, start.num)
+        return z3.Or(options)
+
+    def _lookahead(self, start: State, goal: Predicate) -> tuple[bool, list[int]]:
+        """(doomed, plan): breadth-first over fault-free steps from a concrete state, not
+        expanding limit states (the explicit engine's judgement). Not doomed comes with the
+        shortest plan to the goal or a limit state."""
+        limit = self.limit_pred
+
+        def done(s: State) -> bool:
+            return goal(s) or (limit is not None and limit(s))
+
+        if done(start):
+            return False, []
+        parent: list[int] = [-1]
+        via: list[int] = [-1]
+        seen = {self.canon(start)}
+        queue: deque[tuple[State, int]] = deque([(start, 0)])
+        budget = self.limits.lookahead_states
+        while queue:
+            if time.perf_counter() > self.deadline:
+                raise _OutOfTime
+            s, si = queue.popleft()
+            for a, t in self.compiled.successors(s):
+                if self.is_fault[a]:
+                    continue
+                c = self.canon(t)
+                if c in seen:
+                    continue
+                seen.add(c)
+                parent.append(si)
+                via.append(a)
+                j = len(parent) - 1
+                if done(t):
+                    plan = []
+                    while j > 0:
+                        plan.append(via[j])
+                        j = parent[j]
+                    return False, plan[::-1]
+                queue.append((t, j))
+            if len(seen) > budget:
+                raise _Undecided(
+                    f"the fault-free look-ahead from a candidate state exceeded {budget} states"
+                )
+        return True, []
+
+    # ---- results -----------------------------------------------------------------------
+    def _result(self, guarantee: str, out: _Outcome, seconds: float) -> GuaranteeResult:
+        bounds = dict(self.system.bounds)
+        stats = Stats(0, 0, out.depth, round(seconds, 3))
+        if out.found is not None:
+            init = self.system.initial_state()
+            path = out.found.path
+            steps = make_steps(self.system, path, init)
+            final = path[-1][1] if path else init
+            cex = describe(self.system, self.compiled, self.canon, steps, final, guarantee, init)
+            stats = Stats(0, 0, out.found.depth, round(seconds, 3))
+            return GuaranteeResult(guarantee, "violated", ENGINE, bounds, stats, cex)
+        if out.proof:
+            return GuaranteeResult(guarantee, "holds", ENGINE, bounds, stats, None, out.proof)
+        reason = out.why_not or "no verdict"
+        if "depth" not in reason:
+            reason += f" (no violation up to depth {out.depth})"
+        return GuaranteeResult(guarantee, "unknown", ENGINE, bounds, stats, None, reason)

@@ -1,0 +1,113 @@
+"""Differential tests: on random small valid specs, the explicit and the Z3 engine give the
+same verdict wherever both give one, and every trace either engine returns replays.
+
+A modest number of examples runs by default (each Z3 run is capped at a few seconds, so
+`unknown` is possible there and only checked for agreement when both decide); the slow run
+(`pytest -m slow`) checks many more with a longer cap.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mqcheck.engines.explicit import ExplicitChecker, Limits
+from mqcheck.engines.result import GuaranteeResult
+from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
+from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.spec.schema import LONG_MAX, Spec
+from mqcheck.trace.render_json import step_json
+from mqcheck.trace.replay import replay
+from tests.factories import make_spec
+
+FAULTS = [
+    "broker_crash",
+    "broker_power_loss",
+    "produce_request_lost",
+    "produce_response_lost",
+    "consumer_crash",
+    "producer_crash",
+    "offsets_expire",
+    "delivery_timeout",
+    "simultaneous_power_loss",
+]
+
+
+@st.composite
+def tiny_specs(draw: st.DrawFn) -> Spec:
+    """Valid specs with one message, at most two replicas and at most two faults."""
+    acks = draw(st.sampled_from([0, 1, -1]))
+    idempotence = acks == -1 and draw(st.booleans())
+    rf = draw(st.integers(1, 2))
+    commit = draw(st.sampled_from(["after_processing", "before_processing", "auto"]))
+    chosen = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
+    faults = {name: 1 for name in chosen}
+    if rf == 2 and len(chosen) < 2:
+        faults["follower_lag"] = draw(st.integers(0, 1))
+    return make_spec(
+        acks=acks,
+        idempotence=idempotence,
+        rf=rf,
+        min_isr=draw(st.integers(1, rf)),
+        unclean=draw(st.booleans()),
+        flush_messages=draw(st.sampled_from([1, LONG_MAX])),
+        max_in_flight=draw(st.sampled_from([1, 5])),
+        on_send_error=draw(st.sampled_from(["drop", "resend", "halt"])),
+        waits_for_result=draw(st.booleans()),
+        commit=commit,
+        processing=draw(st.sampled_from(["sync", "async"])) if commit == "auto" else "sync",
+        reset=draw(st.sampled_from(["earliest", "latest"])),
+        joins=draw(st.sampled_from(["before_production", "any_time"])),
+        idempotent_app=draw(st.booleans()),
+        faults=faults,
+        guarantees=("at-least-once", "at-most-once"),
+        ordering=False,
+        messages=1,
+    )
+
+
+GUARANTEES = ("at-least-once", "at-most-once")
+
+
+def _replays(system: object, r: GuaranteeResult) -> bool:
+    assert r.counterexample is not None
+    steps = [step_json(s) for s in r.counterexample.steps]
+    return replay(system, r.guarantee, steps).ok  # type: ignore[arg-type]
+
+
+def _agree(spec: Spec, z3_seconds: float) -> None:
+    try:
+        system = build(spec, GUARANTEES)
+    except UnsupportedSpec:
+        return
+    explicit = ExplicitChecker(system, Limits(max_states=200_000, timeout_s=60)).check(GUARANTEES)
+    symbolic = Z3Checker(system, SymbolicLimits(timeout_s=z3_seconds)).check(GUARANTEES)
+    for e, z in zip(explicit, symbolic, strict=True):
+        assert e.guarantee == z.guarantee
+        if e.verdict != "unknown" and z.verdict != "unknown":
+            assert e.verdict == z.verdict, (e.guarantee, e.verdict, z.verdict, z.reason)
+        for r in (e, z):
+            if r.verdict == "violated":
+                assert _replays(system, r), (r.engine, r.guarantee)
+            else:
+                assert r.counterexample is None
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(tiny_specs())
+def test_engines_agree_on_small_specs(spec: Spec) -> None:
+    _agree(spec, z3_seconds=4.0)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_specs())
+def test_engines_agree_on_many_small_specs(spec: Spec) -> None:
+    # CI runs the slow step too: 60 specs with z3 capped at 8 s each stay under ~10 minutes
+    _agree(spec, z3_seconds=8.0)
