@@ -201,8 +201,8 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             params={"message": m},
             fault="produce_request_lost",
             message=label,
-            hazard=_request_lost_hazard(p),
-            fix=_request_lost_fix(p),
+            hazard=_request_lost_risk(p)[0],
+            fix=_request_lost_risk(p)[1],
         )
     )
     for leader in range(b.replicas):
@@ -257,23 +257,20 @@ def retry_note(p: ProducerInfo) -> str:
     return "will retry"
 
 
-def _request_lost_hazard(p: ProducerInfo) -> str:
+def _request_lost_risk(p: ProducerInfo) -> tuple[str, str]:
+    """(hazard, fix) of a lost produce request for this producer's settings."""
     if p.spec.acks == 0:
-        return "acks=0: the producer never learns whether a request arrived"
+        return (
+            "acks=0: the producer never learns whether a request arrived",
+            "use acks=all (or acks=1) so a lost request is retried",
+        )
     if not p.spec.enable_idempotence and p.spec.max_in_flight > 1:
         return (
             f"max.in.flight.requests.per.connection={p.spec.max_in_flight} without idempotence: "
-            "a retried batch can land after a later one"
+            "a retried batch can land after a later one",
+            "enable.idempotence=true (or max.in.flight.requests.per.connection=1)",
         )
-    return ""
-
-
-def _request_lost_fix(p: ProducerInfo) -> str:
-    if p.spec.acks == 0:
-        return "use acks=all (or acks=1) so a lost request is retried"
-    if not p.spec.enable_idempotence and p.spec.max_in_flight > 1:
-        return "enable.idempotence=true (or max.in.flight.requests.per.connection=1)"
-    return ""
+    return "", ""
 
 
 def _spend(b: ModelBuilder, fault: str) -> Updates:

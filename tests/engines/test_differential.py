@@ -16,55 +16,22 @@ from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.model.compile import UnsupportedSpec, build
-from mqcheck.spec.schema import LONG_MAX, Spec
+from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
 from tests.factories import make_spec
-
-FAULTS = [
-    "broker_crash",
-    "broker_power_loss",
-    "produce_request_lost",
-    "produce_response_lost",
-    "consumer_crash",
-    "producer_crash",
-    "offsets_expire",
-    "delivery_timeout",
-    "simultaneous_power_loss",
-]
+from tests.strategies import FAULTS, draw_settings
 
 
 @st.composite
 def tiny_specs(draw: st.DrawFn) -> Spec:
     """Valid specs with one message, at most two replicas and at most two faults."""
-    acks = draw(st.sampled_from([0, 1, -1]))
-    idempotence = acks == -1 and draw(st.booleans())
     rf = draw(st.integers(1, 2))
-    commit = draw(st.sampled_from(["after_processing", "before_processing", "auto"]))
     chosen = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
     faults = {name: 1 for name in chosen}
     if rf == 2 and len(chosen) < 2:
         faults["follower_lag"] = draw(st.integers(0, 1))
-    return make_spec(
-        acks=acks,
-        idempotence=idempotence,
-        rf=rf,
-        min_isr=draw(st.integers(1, rf)),
-        unclean=draw(st.booleans()),
-        flush_messages=draw(st.sampled_from([1, LONG_MAX])),
-        max_in_flight=draw(st.sampled_from([1, 5])),
-        on_send_error=draw(st.sampled_from(["drop", "resend", "halt"])),
-        waits_for_result=draw(st.booleans()),
-        commit=commit,
-        processing=draw(st.sampled_from(["sync", "async"])) if commit == "auto" else "sync",
-        reset=draw(st.sampled_from(["earliest", "latest"])),
-        joins=draw(st.sampled_from(["before_production", "any_time"])),
-        idempotent_app=draw(st.booleans()),
-        faults=faults,
-        guarantees=("at-least-once", "at-most-once"),
-        ordering=False,
-        messages=1,
-    )
+    return make_spec(**draw_settings(draw, rf), faults=faults, ordering=False, messages=1)
 
 
 GUARANTEES = ("at-least-once", "at-most-once")
