@@ -96,6 +96,13 @@ def _not_implemented(command: str, spec: str | None = None) -> NoReturn:
 
 
 _GUARANTEE = click.Choice(GUARANTEES)
+_text_or_json = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 
 
 @main.command()
@@ -193,13 +200,7 @@ def _progress_printer() -> Any:
 
 @main.command("explain-defaults")
 @click.argument("spec")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_text_or_json
 def explain_defaults(spec: str, output_format: str) -> None:
     """Every effective setting of SPEC and where it came from."""
     loaded = load_or_exit(spec)
@@ -402,13 +403,7 @@ def replay(spec: str, trace: str) -> None:
 
 @main.command()
 @click.argument("spec")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_text_or_json
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 def explain(spec: str, output_format: str, max_states: int | None) -> None:
     """Which settings are load-bearing: taking each out breaks a guarantee."""

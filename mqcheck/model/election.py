@@ -61,20 +61,17 @@ def _from_elr(b: ModelBuilder, c: int) -> None:
             b.in_elr(c).is_true(),
         ]
     )
-    b.add(
-        Action(
-            name=f"elect_elr({c})",
-            kind="elect",
-            actor="controller",
-            guard=guard,
-            updates=ups,
-            text=(
-                f"no ISR member is alive; the controller elects {b.broker_name(c)}, an eligible "
-                "leader replica (KIP-966), leader; its log ends at offset {leo}"
-            ),
-            text_args={"leo": b.leo(c)},
-            params={"leader": c, "clean": 1},
-        )
+    _add_election(
+        b,
+        f"elect_elr({c})",
+        c,
+        guard,
+        ups,
+        (
+            f"no ISR member is alive; the controller elects {b.broker_name(c)}, an eligible "
+            "leader replica (KIP-966), leader; its log ends at offset {leo}"
+        ),
+        clean=True,
     )
 
 
@@ -90,22 +87,19 @@ def _last_known_leader(b: ModelBuilder, c: int) -> None:
             b.alive(c).is_true(),
         ]
     )
-    b.add(
-        Action(
-            name=f"elect_last_leader({c})",
-            kind="elect",
-            actor="controller",
-            guard=guard,
-            updates=ups,
-            text=(
-                f"no ISR or eligible leader replica is alive; the controller elects the last "
-                f"known leader {b.broker_name(c)} again; its log ends at offset {{leo}}"
-            ),
-            text_args={"leo": b.leo(c)},
-            params={"leader": c, "clean": 1},
-            hazard="the last known leader came back after an unclean shutdown with a shorter log",
-            fix="flush.messages=1, or keep min.insync.replicas replicas in separate failure domains",
-        )
+    _add_election(
+        b,
+        f"elect_last_leader({c})",
+        c,
+        guard,
+        ups,
+        (
+            f"no ISR or eligible leader replica is alive; the controller elects the last "
+            f"known leader {b.broker_name(c)} again; its log ends at offset {{leo}}"
+        ),
+        clean=True,
+        hazard="the last known leader came back after an unclean shutdown with a shorter log",
+        fix="flush.messages=1, or keep min.insync.replicas replicas in separate failure domains",
     )
 
 
@@ -133,6 +127,34 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upd
     return ups
 
 
+def _add_election(
+    b: ModelBuilder,
+    name: str,
+    c: int,
+    guard: Expr,
+    ups: Updates,
+    text: str,
+    clean: bool,
+    hazard: str = "",
+    fix: str = "",
+) -> None:
+    """One way the controller can pick broker c; `{leo}` in the text is c's log end."""
+    b.add(
+        Action(
+            name=name,
+            kind="elect",
+            actor="controller",
+            guard=guard,
+            updates=ups,
+            text=text,
+            text_args={"leo": b.leo(c)},
+            params={"leader": c, "clean": int(clean)},
+            hazard=hazard,
+            fix=fix,
+        )
+    )
+
+
 def _sole_leader_updates(b: ModelBuilder, c: int) -> Updates:
     """A leader elected from outside the ISR starts with an ISR of itself alone."""
     ups = _new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
@@ -152,20 +174,17 @@ def _clean(b: ModelBuilder, c: int) -> None:
         if r != c:
             ups[b.in_isr(r).name] = ite(b.alive(r).is_true(), b.in_isr(r), 0)
     guard = all_of([b.leader.eq(b.none_replica), b.alive(c).is_true(), b.in_isr(c).is_true()])
-    b.add(
-        Action(
-            name=f"elect({c})",
-            kind="elect",
-            actor="controller",
-            guard=guard,
-            updates=ups,
-            text=(
-                f"the controller elects {b.broker_name(c)} (an ISR member) leader; its log ends "
-                "at offset {leo}"
-            ),
-            text_args={"leo": b.leo(c)},
-            params={"leader": c, "clean": 1},
-        )
+    _add_election(
+        b,
+        f"elect({c})",
+        c,
+        guard,
+        ups,
+        (
+            f"the controller elects {b.broker_name(c)} (an ISR member) leader; its log ends "
+            "at offset {leo}"
+        ),
+        clean=True,
     )
 
 
@@ -182,23 +201,20 @@ def _unclean(b: ModelBuilder, c: int) -> None:
     )
     if b.elr:
         ups[b.in_elr(c).name] = ite(TRUE, 0, 0)
-    b.add(
-        Action(
-            name=f"elect_unclean({c})",
-            kind="elect",
-            actor="controller",
-            guard=guard,
-            updates=ups,
-            text=(
-                f"no ISR member is alive; unclean.leader.election.enable=true lets the "
-                f"controller elect out-of-sync {b.broker_name(c)} leader; its log ends at "
-                "offset {leo}, anything past that on other replicas will be truncated"
-            ),
-            text_args={"leo": b.leo(c)},
-            params={"leader": c, "clean": 0},
-            hazard="unclean.leader.election.enable=true: an out-of-sync replica became leader",
-            fix="unclean.leader.election.enable=false (wait for an ISR member instead)",
-        )
+    _add_election(
+        b,
+        f"elect_unclean({c})",
+        c,
+        guard,
+        ups,
+        (
+            f"no ISR member is alive; unclean.leader.election.enable=true lets the "
+            f"controller elect out-of-sync {b.broker_name(c)} leader; its log ends at "
+            "offset {leo}, anything past that on other replicas will be truncated"
+        ),
+        clean=False,
+        hazard="unclean.leader.election.enable=true: an out-of-sync replica became leader",
+        fix="unclean.leader.election.enable=false (wait for an ISR member instead)",
     )
 
 

@@ -273,6 +273,13 @@ def _request_lost_risk(p: ProducerInfo) -> tuple[str, str]:
     return "", ""
 
 
+def _duplicate_risk(p: ProducerInfo) -> tuple[str, str]:
+    """(hazard, fix) of a retry of a batch the leader already appended."""
+    if p.spec.enable_idempotence:
+        return "", ""
+    return "enable.idempotence=false: the retry appends a second copy", "enable.idempotence=true"
+
+
 def _spend(b: ModelBuilder, fault: str) -> Updates:
     return {f"budget_{fault}": b.budget(fault) - 1}
 
@@ -458,12 +465,8 @@ def _await_ack(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
                 params={"message": m},
                 fault="produce_response_lost",
                 message=label,
-                hazard=(
-                    "enable.idempotence=false: the retry appends a second copy"
-                    if not p.spec.enable_idempotence
-                    else ""
-                ),
-                fix="enable.idempotence=true" if not p.spec.enable_idempotence else "",
+                hazard=_duplicate_risk(p)[0],
+                fix=_duplicate_risk(p)[1],
             )
         )
         if p.spec.acks == -1:
@@ -507,12 +510,8 @@ def _request_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
             ),
             params={"message": m},
             message=label,
-            hazard=(
-                "enable.idempotence=false: the retry appends a second copy"
-                if not p.spec.enable_idempotence
-                else ""
-            ),
-            fix="enable.idempotence=true" if not p.spec.enable_idempotence else "",
+            hazard=_duplicate_risk(p)[0],
+            fix=_duplicate_risk(p)[1],
         )
     )
 

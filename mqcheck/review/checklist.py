@@ -4,13 +4,14 @@ effective configuration and assumptions, as data that the md, html and SARIF ren
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mqcheck.engines.result import CheckResult
 from mqcheck.review.hazards import HazardRow, assess
 from mqcheck.review.profile import DEFAULT_CAP, Profile, resilience_profile
 from mqcheck.review.runs import DEFAULT_MAX_STATES, VariantRunner
-from mqcheck.spec.schema import Spec
+from mqcheck.spec.schema import EffectiveSetting, Spec
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,20 @@ class Checklist:
 
     def exit_code(self) -> int:
         return self.result.exit_code()
+
+    def fault_model(self) -> tuple[str, str]:
+        """(faults allowed with their budgets, faults that never happen), for the assumptions."""
+        faults = self.spec.faults.as_dict()
+        allowed = ", ".join(f"{name}={n}" for name, n in faults.items() if n) or "none"
+        excluded = ", ".join(name for name, n in faults.items() if not n) or "none"
+        return allowed, excluded
+
+    def bounds(self) -> Mapping[str, object]:
+        return self.result.results[0].bounds if self.result.results else {}
+
+    def configuration(self) -> list[EffectiveSetting]:
+        """The effective settings a reviewer reads (faults and check bounds are elsewhere)."""
+        return [s for s in self.spec.settings if s.scope not in ("faults", "check")]
 
 
 def build_checklist(

@@ -213,11 +213,9 @@ def _counterexamples(checklist: Checklist) -> list[str]:
     return lines
 
 
-def _configuration(spec: Spec) -> list[str]:
+def _configuration(checklist: Checklist) -> list[str]:
     lines = ["| scope | property | value | origin |", "|---|---|---|---|"]
-    for s in spec.settings:
-        if s.scope in ("faults", "check"):
-            continue
+    for s in checklist.configuration():
         origin = origin_text(s) + ("" if s.modelled else "; not modelled")
         lines.append(
             f"| {s.scope} | {code(s.name)} | {code(cell(value_text(s.value)))} | {cell(origin)} |"
@@ -227,10 +225,8 @@ def _configuration(spec: Spec) -> list[str]:
 
 def _assumptions(checklist: Checklist) -> list[str]:
     spec = checklist.spec
-    faults = spec.faults.as_dict()
-    allowed = ", ".join(f"{name}={n}" for name, n in faults.items() if n) or "none"
-    excluded = ", ".join(name for name, n in faults.items() if not n) or "none"
-    bounds = checklist.result.results[0].bounds if checklist.result.results else {}
+    allowed, excluded = checklist.fault_model()
+    bounds = checklist.bounds()
     lines = [
         f"- **Fault model** (per run, from the spec): {allowed}. Never happens: {excluded}.",
         f"- **Bounds**: {bounds.get('messages', spec.check.messages)} message(s) per producer"
@@ -271,7 +267,7 @@ def render_markdown(checklist: Checklist) -> str:
         lines += ["", "## Counterexamples"]
         lines += cex
     lines += ["", "## Effective configuration", ""]
-    lines += _configuration(spec)
+    lines += _configuration(checklist)
     lines += ["", "## Assumptions", ""]
     lines += _assumptions(checklist)
     return "\n".join(lines) + "\n"
