@@ -16,7 +16,13 @@ from mqcheck.model import (
     storage,
     transactions,
 )
-from mqcheck.model.layout import ModelBuilder, ProducerInfo, log_capacity, retries_tracked
+from mqcheck.model.layout import (
+    ModelBuilder,
+    Partition,
+    ProducerInfo,
+    log_capacity,
+    retries_tracked,
+)
 from mqcheck.spec.schema import Spec
 
 
@@ -108,15 +114,11 @@ def build(
     capacity = max(1, log_capacity(spec, n, gens, idempotent_all))
     # one COMMIT or ABORT marker per transaction attempt
     capacity += sum(gens for i in infos if i.spec.transactional_id is not None)
-    b = ModelBuilder(
-        spec=spec,
+    partition = Partition(
+        index=0,
         topic=topic,
         replicas=topic.replication_factor,
-        n_messages=n,
         capacity=capacity,
-        gens=gens,
-        producers=infos,
-        consumers=list(spec.consumers.values()),
         legacy_truncation=not spec.kafka_version.at_least(0, 11),
         elr=topic.eligible_leader_replicas and spec.kafka_version.at_least(4, 0),
         # The flushed offset is tracked only where flush.messages forces a flush within the
@@ -124,6 +126,14 @@ def build(
         # OS had written back (storage.py), which covers every flush timing.
         track_flush=1 < topic.flush_messages <= capacity
         and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
+    )
+    b = ModelBuilder(
+        spec=spec,
+        partitions=[partition],
+        n_messages=n,
+        gens=gens,
+        producers=infos,
+        consumers=list(spec.consumers.values()),
     )
     replication.declare(b)
     producer.declare(b)
@@ -154,7 +164,7 @@ def build(
         symmetries=(
             Symmetry(
                 members=tuple(members),
-                index_vars=("leader", *(("last_leader",) if b.elr else ())),
+                index_vars=_leader_vars(b),
             ),
         ),
         bounds=_bounds(spec, per_producer, per_partition, faults, capacity),
@@ -162,3 +172,14 @@ def build(
         limit_reason=f"a replica log needed more than {capacity} slots (the model's log bound)",
         value_labels=labels,
     )
+
+
+def _leader_vars(b: ModelBuilder) -> tuple[str, ...]:
+    """Variables holding a broker index (renamed when brokers are permuted)."""
+    out: list[str] = []
+    for part in b.partitions:
+        with b.focus(part):
+            out.append(b.leader.name)
+            if b.elr:
+                out.append(b.last_leader.name)
+    return tuple(out)

@@ -83,7 +83,7 @@ def _last_known_leader(b: ModelBuilder, c: int) -> None:
             b.leader.eq(b.none_replica),
             ~live_isr_member_exists(b),
             _no_live_elr(b),
-            b.v("last_leader").eq(c),
+            b.last_leader.eq(c),
             b.alive(c).is_true(),
         ]
     )
@@ -112,11 +112,11 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upd
     against the new leader's end offset for the epoch it fetched in, and moves back to it
     if the log was truncated there; committed offsets carry their epoch and are validated
     the same way. The model takes that end offset as the new leader's LEO at election."""
-    ups: Updates = {"leader": ite(TRUE, c, 0)}
+    ups: Updates = {b.leader.name: ite(TRUE, c, 0)}
     unknown = {r: ite(TRUE, -1, 0) for r in range(b.replicas) if r != c}
     # Before 0.11 the new leader starts from its own (possibly trailing) HW.
     start = b.fhw(c) if b.legacy_truncation else minimum([b.hw, b.leo(c)])
-    ups["hw"] = high_watermark_after(b, c, unknown, isr, base=start)
+    ups[b.hw.name] = high_watermark_after(b, c, unknown, isr, base=start)
     ups.update(_followers_truncate(b, c))
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
@@ -219,4 +219,4 @@ def _unclean(b: ModelBuilder, c: int) -> None:
 
 
 def select_alive_last_leader(b: ModelBuilder) -> Expr:
-    return any_of(b.v("last_leader").eq(r) & b.alive(r).is_true() for r in range(b.replicas))
+    return any_of(b.last_leader.eq(r) & b.alive(r).is_true() for r in range(b.replicas))

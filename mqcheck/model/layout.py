@@ -8,6 +8,8 @@ the flushed prefix when flush.messages=1) is not created at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from mqcheck.ir.expr import Const, Expr, Var
@@ -48,27 +50,103 @@ class ProducerInfo:
 
 
 @dataclass
-class ModelBuilder:
-    """Collects variables and actions; knows the encoding. One per compiled spec."""
+class Partition:
+    """One modelled partition: the checked partition of a topic in the pipeline. Its
+    replica r lives on broker r (the brokers are shared by every partition, so one broker
+    fault strikes all the partitions it hosts). Partition 0 is the producers' topic and
+    keeps unprefixed variable names."""
 
-    spec: Spec
+    index: int
     topic: Topic
     replicas: int
-    n_messages: int
     capacity: int  # slots per replica log
-    gens: int  # distinct application-level sends of one message
-    producers: list[ProducerInfo]
-    consumers: list[Consumer]
     track_flush: bool
     # Kafka before 0.11: followers truncate to their own high watermark (KIP-101 problems).
     legacy_truncation: bool = False
     # KIP-966 Eligible Leader Replicas (4.0+, eligible.leader.replicas.version=1).
     elr: bool = False
-    # per replica, the variables of its block (for symmetry), in declaration order
+
+    @property
+    def prefix(self) -> str:
+        return "" if self.index == 0 else f"t{self.index}_"
+
+
+@dataclass
+class ModelBuilder:
+    """Collects variables and actions; knows the encoding. One per compiled spec.
+
+    Replica-level accessors (log, leo, leader, hw, ...) read the partition in focus
+    (`focus`); broker liveness is shared by all partitions."""
+
+    spec: Spec
+    partitions: list[Partition]
+    n_messages: int
+    gens: int  # distinct application-level sends of one message
+    producers: list[ProducerInfo]
+    consumers: list[Consumer]
+    # per broker, the variables of its block (for symmetry), in declaration order
     replica_blocks: list[list[str]] = field(default_factory=list)
     variables: list[Variable] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
+    part: Partition | None = None
+
+    def __post_init__(self) -> None:
+        if self.part is None:
+            self.part = self.partitions[0]
+
+    # ---- the partition in focus --------------------------------------------------------
+    @contextmanager
+    def focus(self, partition: Partition) -> Iterator[Partition]:
+        """Build the actions of `partition` (replication, elections, clients on it)."""
+        saved = self.part
+        self.part = partition
+        try:
+            yield partition
+        finally:
+            self.part = saved
+
+    @property
+    def _p(self) -> Partition:
+        assert self.part is not None
+        return self.part
+
+    @property
+    def topic(self) -> Topic:
+        return self._p.topic
+
+    @property
+    def replicas(self) -> int:
+        return self._p.replicas
+
+    @property
+    def capacity(self) -> int:
+        return self._p.capacity
+
+    @property
+    def track_flush(self) -> bool:
+        return self._p.track_flush
+
+    @property
+    def legacy_truncation(self) -> bool:
+        return self._p.legacy_truncation
+
+    @property
+    def elr(self) -> bool:
+        return self._p.elr
+
+    @property
+    def brokers(self) -> int:
+        """Brokers that host a modelled replica."""
+        return max(p.replicas for p in self.partitions)
+
+    @property
+    def multi(self) -> bool:
+        return len(self.partitions) > 1
+
+    def consumers_of(self, partition: Partition) -> list[int]:
+        """Indices (into `consumers`) of the consumers reading `partition`."""
+        return [i for i, c in enumerate(self.consumers) if c.topic == partition.topic.name]
 
     # ---- variables -------------------------------------------------------------------
     def var(self, name: str, lo: int, hi: int, init: int, doc: str = "") -> Var:
@@ -85,6 +163,10 @@ class ModelBuilder:
         if name not in self._names:
             raise KeyError(name)
         return Var(name)
+
+    def pname(self, name: str) -> str:
+        """The variable name `name` of the partition in focus."""
+        return self._p.prefix + name
 
     def add(self, action: Action) -> None:
         self.actions.append(action)
@@ -151,29 +233,37 @@ class ModelBuilder:
         return self.v(f"alive_{r}")
 
     def log(self, r: int, i: int) -> Var:
-        return self.v(f"log_{r}_{i}")
+        return self.v(f"{self._p.prefix}log_{r}_{i}")
 
     def leo(self, r: int) -> Var:
-        return self.v(f"leo_{r}")
+        return self.v(f"{self._p.prefix}leo_{r}")
 
     def flushed(self, r: int) -> Expr:
-        return self.v(f"flushed_{r}") if self.track_flush else self.leo(r)
+        return self.v(f"{self._p.prefix}flushed_{r}") if self.track_flush else self.leo(r)
 
     def known(self, r: int) -> Var:
         """The leader's view of follower r's log end offset, from r's last fetch (-1: no
         fetch since this leader took over)."""
-        return self.v(f"known_{r}")
+        return self.v(f"{self._p.prefix}known_{r}")
 
     @property
     def leader(self) -> Var:
-        return self.v("leader")
+        return self.v(f"{self._p.prefix}leader")
+
+    def flushed_var(self, r: int) -> Var:
+        return self.v(f"{self._p.prefix}flushed_{r}")
+
+    @property
+    def last_leader(self) -> Var:
+        """KIP-966's "last known leader" (tracked with ELR only)."""
+        return self.v(f"{self._p.prefix}last_leader")
 
     def fhw(self, r: int) -> Var:
         """The replica's own high watermark (tracked before 0.11 only)."""
-        return self.v(f"fhw_{r}")
+        return self.v(f"{self._p.prefix}fhw_{r}")
 
     def in_elr(self, r: int) -> Var:
-        return self.v(f"elr_{r}")
+        return self.v(f"{self._p.prefix}elr_{r}")
 
     def truncate_to(self, r: int, length: Expr) -> dict[str, Expr]:
         """Drop replica r's entries from offset `length` on (a no-op where it is longer)."""
@@ -184,7 +274,7 @@ class ModelBuilder:
         for i in range(self.capacity):
             ups[self.log(r, i).name] = ite(new_leo > i, self.log(r, i), 0)
         if self.track_flush:
-            fl = self.v(f"flushed_{r}")
+            fl = self.v(f"{self._p.prefix}flushed_{r}")
             ups[fl.name] = minimum([fl, new_leo])
         if self.legacy_truncation:
             ups[self.fhw(r).name] = minimum([self.fhw(r), new_leo])
@@ -192,11 +282,11 @@ class ModelBuilder:
 
     def in_isr(self, r: int) -> Var:
         """ISR membership as one 0/1 variable per replica (the partition state's ISR)."""
-        return self.v(f"isr_{r}")
+        return self.v(f"{self._p.prefix}isr_{r}")
 
     @property
     def hw(self) -> Var:
-        return self.v("hw")
+        return self.v(f"{self._p.prefix}hw")
 
     def status(self, m: int) -> Var:
         return self.v(f"status_m{m}")

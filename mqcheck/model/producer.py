@@ -363,7 +363,7 @@ def _append(
     ups.update(flush_on_append(b, leader, k + 1))
     # Partition.appendRecordsToLeader ends with maybeIncrementLeaderHW: with the leader
     # alone in the ISR the HW follows its log end at once.
-    ups["hw"] = high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {})
+    ups[b.hw.name] = high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {})
     if p.spec.acks == 0:
         ups[b.status(m).name] = ite(TRUE, ACKED, 0)
     else:
@@ -402,7 +402,7 @@ def flush_on_append(b: ModelBuilder, r: int, new_leo: int) -> Updates:
     (UnifiedLog: flush when unflushedMessages >= flushInterval)."""
     if not b.track_flush:
         return {}
-    flushed = b.v(f"flushed_{r}")
+    flushed = b.flushed_var(r)
     interval = b.topic.flush_messages
     if interval >= b.capacity + 1:
         return {}

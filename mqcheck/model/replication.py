@@ -18,26 +18,39 @@ from mqcheck.model.watermark import high_watermark_after, isr_size
 
 
 def declare(b: ModelBuilder) -> None:
-    for r in range(b.replicas):
+    """Broker-major order: broker r's liveness, then its replica of each partition, so a
+    broker's variables form one contiguous block for symmetry reduction."""
+    for r in range(b.brokers):
         first = len(b.variables)
         b.var(f"alive_{r}", 0, 1, 1, "broker process running")
-        for i in range(b.capacity):
-            b.var(f"log_{r}_{i}", 0, b.max_code(), 0, "log entry (message id, 0 = empty)")
-        b.var(f"leo_{r}", 0, b.capacity, 0, "log end offset")
-        if b.track_flush:
-            b.var(f"flushed_{r}", 0, b.capacity, 0, "flushed prefix (survives power loss)")
-        b.var(f"known_{r}", -1, b.capacity, 0, "leader's view of this replica's LEO")
-        b.var(f"isr_{r}", 0, 1, 1, "member of the ISR")
-        if b.legacy_truncation:
-            b.var(f"fhw_{r}", 0, b.capacity, 0, "the replica's own high watermark")
-        if b.elr:
-            b.var(f"elr_{r}", 0, 1, 0, "member of the Eligible Leader Replicas (KIP-966)")
+        for part in b.partitions:
+            if r < part.replicas:
+                with b.focus(part):
+                    _declare_replica(b, r)
         b.replica_blocks.append([v.name for v in b.variables[first:]])
-    b.var("leader", 0, b.none_replica, 0, "partition leader (replicas = none)")
-    b.var("hw", 0, b.capacity, 0, "high watermark held by the leader")
+    for part in b.partitions:
+        with b.focus(part):
+            b.var(b.pname("leader"), 0, b.none_replica, 0, "partition leader (replicas = none)")
+            b.var(b.pname("hw"), 0, b.capacity, 0, "high watermark held by the leader")
+            if b.elr:
+                # "the last known leader" (KIP-966 election order, third choice)
+                b.var(
+                    b.pname("last_leader"), 0, b.none_replica, b.none_replica, "last known leader"
+                )
+
+
+def _declare_replica(b: ModelBuilder, r: int) -> None:
+    for i in range(b.capacity):
+        b.var(b.pname(f"log_{r}_{i}"), 0, b.max_code(), 0, "log entry (message id, 0 = empty)")
+    b.var(b.pname(f"leo_{r}"), 0, b.capacity, 0, "log end offset")
+    if b.track_flush:
+        b.var(b.pname(f"flushed_{r}"), 0, b.capacity, 0, "flushed prefix (survives power loss)")
+    b.var(b.pname(f"known_{r}"), -1, b.capacity, 0, "leader's view of this replica's LEO")
+    b.var(b.pname(f"isr_{r}"), 0, 1, 1, "member of the ISR")
+    if b.legacy_truncation:
+        b.var(b.pname(f"fhw_{r}"), 0, b.capacity, 0, "the replica's own high watermark")
     if b.elr:
-        # "the last known leader" (KIP-966 election order, third choice)
-        b.var("last_leader", 0, b.none_replica, b.none_replica, "last known leader")
+        b.var(b.pname(f"elr_{r}"), 0, 1, 0, "member of the Eligible Leader Replicas (KIP-966)")
 
 
 def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> list[Expr]:
@@ -74,7 +87,7 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
     if k < b.capacity:
         ups: Updates = {
             b.known(f).name: ite(TRUE, k, 0),
-            "hw": hw,
+            b.hw.name: hw,
             b.log(f, k).name: b.log(leader, k),
             b.leo(f).name: ite(TRUE, k + 1, 0),
         }
@@ -118,7 +131,7 @@ def _fetch(b: ModelBuilder, leader: int, f: int, k: int) -> None:
             ),
             updates={
                 b.known(f).name: ite(TRUE, k, 0),
-                "hw": hw,
+                b.hw.name: hw,
                 **({b.fhw(f).name: minimum([b.hw, k])} if b.legacy_truncation else {}),
             },
             text=(
@@ -152,7 +165,7 @@ def _truncate(b: ModelBuilder, leader: int, f: int, c: int) -> None:
     for i in range(c, b.capacity):
         ups[b.log(f, i).name] = ite(TRUE, 0, 0)
     if b.track_flush:
-        fl = b.v(f"flushed_{f}")
+        fl = b.flushed_var(f)
         ups[fl.name] = minimum([fl, c])
     b.add(
         Action(
@@ -217,7 +230,7 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
             guard=guard,
             updates={
                 b.in_isr(f).name: ite(TRUE, 0, 0),
-                "hw": hw,
+                b.hw.name: hw,
                 "budget_follower_lag": b.budget("follower_lag") - 1,
                 **elr_ups,
             },
@@ -258,7 +271,7 @@ def _expand(b: ModelBuilder, leader: int, f: int) -> None:
             actor=f"broker:{leader + 1}",
             guard=guard,
             # Partition.maybeExpandIsr is followed by maybeIncrementLeaderHW.
-            updates={b.in_isr(f).name: ite(TRUE, 1, 1), "hw": hw, **_elr_after_expand(b)},
+            updates={b.in_isr(f).name: ite(TRUE, 1, 1), b.hw.name: hw, **_elr_after_expand(b)},
             text=(
                 f"follower {b.broker_name(f)} has caught up to the high watermark and rejoins "
                 "the ISR; the high watermark is now {hw}"

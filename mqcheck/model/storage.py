@@ -68,7 +68,7 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
         below = isr_size - 1 < b.topic.min_insync_replicas
         extra: Updates = {b.in_elr(r).name: ite(was_member & below, 1, b.in_elr(r))}
         if leader == r:
-            extra["last_leader"] = ite(TRUE, r, 0)
+            extra[b.last_leader.name] = ite(TRUE, r, 0)
     else:
         # The controller drops a dead broker from the ISR, but never empties the ISR.
         new_member = ite(b.in_isr(r).is_true() & (isr_size > 1), 0, b.in_isr(r))
@@ -79,13 +79,13 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
     ups: Updates = {
         b.alive(r).name: ite(TRUE, 0, 0),
         b.in_isr(r).name: new_member,
-        "leader": ite(TRUE, b.none_replica if leader == r else leader, 0),
+        b.leader.name: ite(TRUE, b.none_replica if leader == r else leader, 0),
         f"budget_{fault}": b.budget(fault) - 1,
         **extra,
     }
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
-        ups["hw"] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
+        ups[b.hw.name] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
     base_guard = [b.alive(r).is_true(), b.leader.eq(leader), b.budget(fault) > 0]
     for suffix, kept_guard, kept, text, args in _survivors(b, r, power):
         crash_ups = dict(ups)
@@ -187,7 +187,7 @@ def _simultaneous_power_loss(b: ModelBuilder) -> None:
 
 
 def _simultaneous_variant(b: ModelBuilder, keeps: tuple[int | None, ...]) -> None:
-    ups: Updates = {"leader": ite(TRUE, b.none_replica, 0)}
+    ups: Updates = {b.leader.name: ite(TRUE, b.none_replica, 0)}
     guard: list[Expr] = [
         b.budget("simultaneous_power_loss") > 0,
         any_of(b.alive(r).is_true() for r in range(b.replicas)),
@@ -210,7 +210,7 @@ def _simultaneous_variant(b: ModelBuilder, keeps: tuple[int | None, ...]) -> Non
             ups[b.in_isr(r).name] = ite(TRUE, 0, 0)
             ups[b.in_elr(r).name] = ite(b.in_isr(r).is_true(), 1, b.in_elr(r))
     if b.elr:
-        ups["last_leader"] = ite(b.leader.ne(b.none_replica), b.leader, b.v("last_leader"))
+        ups[b.last_leader.name] = ite(b.leader.ne(b.none_replica), b.leader, b.last_leader)
     ups["budget_simultaneous_power_loss"] = b.budget("simultaneous_power_loss") - 1
     parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
     if all(k is None for k in keeps):
@@ -313,7 +313,7 @@ def _bounce(b: ModelBuilder, r: int) -> None:
 
 
 def _flush(b: ModelBuilder, r: int) -> None:
-    fl = b.v(f"flushed_{r}")
+    fl = b.flushed_var(r)
     b.add(
         Action(
             name=f"flush({r})",

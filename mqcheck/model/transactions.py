@@ -172,7 +172,7 @@ def _write_marker(
     ups: Updates = {
         b.log(leader, k).name: ite(TRUE, code, 0),
         b.leo(leader).name: ite(TRUE, k + 1, 0),
-        "hw": high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {}),
+        b.hw.name: high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {}),
     }
     from mqcheck.model.producer import flush_on_append
 
