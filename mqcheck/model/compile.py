@@ -11,6 +11,7 @@ from mqcheck.model import (
     consumer,
     election,
     guarantees,
+    processors,
     producer,
     replication,
     storage,
@@ -19,23 +20,33 @@ from mqcheck.model import (
 from mqcheck.model.layout import (
     ModelBuilder,
     Partition,
+    ProcessorInfo,
     ProducerInfo,
     log_capacity,
     retries_tracked,
 )
-from mqcheck.spec.schema import Spec
+from mqcheck.model.pipeline import Chain, NotAChain, chain, processor_consumer, processor_producer
+from mqcheck.spec.schema import Spec, Topic
 
 
 class UnsupportedSpec(Exception):
     """The spec uses a feature the model does not cover yet; the verdict is `unknown`."""
 
 
-def _check_supported(spec: Spec) -> None:
-    if spec.processors:
-        raise UnsupportedSpec("consume-transform-produce processors are not modelled yet")
-    topics = {p.topic for p in spec.producers.values()} | {c.topic for c in spec.consumers.values()}
-    if len(topics) != 1:
-        raise UnsupportedSpec("producers and consumers on several topics are not modelled yet")
+def _check_supported(spec: Spec) -> Chain:
+    producer_topics = {p.topic for p in spec.producers.values()}
+    if len(producer_topics) != 1:
+        raise UnsupportedSpec("producers on several topics are not modelled yet")
+    try:
+        pipeline = chain(spec, next(iter(producer_topics)))
+    except NotAChain as exc:
+        raise UnsupportedSpec(str(exc)) from None
+    for c in spec.consumers.values():
+        if c.topic not in pipeline.topics:
+            raise UnsupportedSpec(
+                f"consumer {c.name} reads {c.topic}, which no producer or processor writes"
+            )
+    return pipeline
 
 
 def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
@@ -55,9 +66,16 @@ def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
 
 
 def _bounds(
-    spec: Spec, per_producer: int, per_partition: int, faults: dict[str, int], capacity: int
+    spec: Spec, per_producer: int, per_partition: int, faults: dict[str, int], b: ModelBuilder
 ) -> dict[str, object]:
-    bounds: dict[str, object] = {"messages": per_producer, "faults": faults, "log_slots": capacity}
+    bounds: dict[str, object] = {
+        "messages": per_producer,
+        "faults": faults,
+        "log_slots": b.partitions[0].capacity,
+    }
+    if b.multi:
+        bounds["log_slots_per_topic"] = {p.topic.name: p.capacity for p in b.partitions}
+        bounds["processors"] = [x.spec.name for x in b.processors]
     topic = spec.topics[next(iter(spec.producers.values())).topic]
     if topic.partitions > 1:
         bounds["partitions"] = topic.partitions
@@ -69,21 +87,57 @@ def needs_ordering(spec: Spec, guarantees_wanted: tuple[str, ...]) -> bool:
     return "ordering" in guarantees_wanted
 
 
+def _effective_topic(spec: Spec, name: str) -> Topic:
+    topic = spec.topics[name]
+    if spec.kafka_version.at_least(3, 7) and topic.min_insync_replicas > topic.replication_factor:
+        # KAFKA-15583 (3.7): Partition.effectiveMinIsr = min(min.insync.replicas, RF).
+        topic = replace(topic, min_insync_replicas=topic.replication_factor)
+    return topic
+
+
+def _partition(spec: Spec, index: int, topic: Topic, capacity: int) -> Partition:
+    f = spec.faults
+    return Partition(
+        index=index,
+        topic=topic,
+        replicas=topic.replication_factor,
+        capacity=capacity,
+        legacy_truncation=not spec.kafka_version.at_least(0, 11),
+        elr=topic.eligible_leader_replicas and spec.kafka_version.at_least(4, 0),
+        # The flushed offset is tracked only where flush.messages forces a flush within the
+        # log bound and a power loss can happen; otherwise a power loss chooses what the
+        # OS had written back (storage.py), which covers every flush timing.
+        track_flush=1 < topic.flush_messages <= capacity
+        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
+    )
+
+
+def _processor_gens(spec: Spec) -> int:
+    """Sends of one output a run can need: the first, one per re-processing (a processor
+    crash, a task restarted by a failed send, a rewind) and one per upstream duplicate."""
+    f = spec.faults
+    return (
+        2
+        + f.processor_crash
+        + f.delivery_timeout
+        + f.produce_response_lost
+        + f.broker_crash
+        + f.broker_power_loss
+        + f.offsets_expire
+    )
+
+
 def build(
     spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages: int | None = None
 ) -> TransitionSystem:
     """Compile the spec. `guarantees_wanted` only decides whether ordering bookkeeping is
     needed; every guarantee is always defined."""
-    _check_supported(spec)
+    pipeline = _check_supported(spec)
     wanted = guarantees_wanted if guarantees_wanted is not None else spec.checked_guarantees()
     per_producer = messages if messages is not None else spec.check.messages
     per_partition = messages_in_one_partition(spec, per_producer)
     track_order = needs_ordering(spec, wanted)
-    topic_name = next(iter(spec.producers.values())).topic
-    topic = spec.topics[topic_name]
-    if spec.kafka_version.at_least(3, 7) and topic.min_insync_replicas > topic.replication_factor:
-        # KAFKA-15583 (3.7): Partition.effectiveMinIsr = min(min.insync.replicas, RF).
-        topic = replace(topic, min_insync_replicas=topic.replication_factor)
+    topic = _effective_topic(spec, pipeline.topics[0])
 
     infos: list[ProducerInfo] = []
     next_id = 1
@@ -100,7 +154,7 @@ def build(
             and (spec.faults.delivery_timeout > 0 or spec.faults.producer_crash > 0 or tries)
         ) or p.transactional_id is not None  # the transaction attempt
         infos.append(ProducerInfo(p, index, ids, tries, gen))
-    n = next_id - 1
+    stage_size = next_id - 1
     f = spec.faults
     gens = 1
     if any(i.track_gen for i in infos):
@@ -111,34 +165,41 @@ def build(
             + (2 if any(i.track_tries for i in infos) else 0)
         )
     idempotent_all = all(i.spec.enable_idempotence for i in infos)
-    capacity = max(1, log_capacity(spec, n, gens, idempotent_all))
+    capacity = max(1, log_capacity(spec, stage_size, gens, idempotent_all))
     # one COMMIT or ABORT marker per transaction attempt
     capacity += sum(gens for i in infos if i.spec.transactional_id is not None)
-    partition = Partition(
-        index=0,
-        topic=topic,
-        replicas=topic.replication_factor,
-        capacity=capacity,
-        legacy_truncation=not spec.kafka_version.at_least(0, 11),
-        elr=topic.eligible_leader_replicas and spec.kafka_version.at_least(4, 0),
-        # The flushed offset is tracked only where flush.messages forces a flush within the
-        # log bound and a power loss can happen; otherwise a power loss chooses what the
-        # OS had written back (storage.py), which covers every flush timing.
-        track_flush=1 < topic.flush_messages <= capacity
-        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
-    )
+    partitions = [_partition(spec, 0, topic, capacity)]
+    consumers = list(spec.consumers.values())
+    stages: list[ProcessorInfo] = []
+    if pipeline.processors:
+        gens = max(gens, _processor_gens(spec))
+    for i, proc in enumerate(pipeline.processors):
+        out_spec = processor_producer(spec, proc)
+        ids = tuple(range((i + 1) * stage_size + 1, (i + 2) * stage_size + 1))
+        tries = retries_tracked(out_spec) and out_spec.transactional_id is None
+        infos.append(ProducerInfo(out_spec, len(infos), ids, tries, True, i + 1, i))
+        consumers.append(processor_consumer(proc))
+        stages.append(ProcessorInfo(i, proc, len(consumers) - 1, len(infos) - 1))
+        out_capacity = log_capacity(spec, stage_size, gens, out_spec.enable_idempotence)
+        if out_spec.transactional_id is not None:
+            out_capacity += gens
+        out_topic = _effective_topic(spec, pipeline.topics[i + 1])
+        partitions.append(_partition(spec, i + 1, out_topic, out_capacity))
     b = ModelBuilder(
         spec=spec,
-        partitions=[partition],
-        n_messages=n,
+        partitions=partitions,
+        n_messages=stage_size * len(pipeline.topics),
         gens=gens,
         producers=infos,
-        consumers=list(spec.consumers.values()),
+        consumers=consumers,
+        processors=stages,
+        stage_size=stage_size,
     )
     replication.declare(b)
     producer.declare(b)
     transactions.declare(b)
     consumer.declare(b, track_order)
+    processors.declare(b)
     storage.declare_budgets(b)
     b.var("overflow", 0, 1, 0, "a modelling bound was exceeded")
 
@@ -146,8 +207,12 @@ def build(
     transactions.add_actions(b)
     replication.add_actions(b)
     election.add_actions(b)
-    storage.add_actions(b)
+    try:
+        storage.add_actions(b)
+    except storage.TooManyVariants as exc:
+        raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)
+    processors.add_actions(b)
 
     defined: list[Guarantee] = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
     if track_order:
@@ -161,15 +226,10 @@ def build(
         actions=tuple(b.actions),
         guarantees=tuple(defined),
         observations=tuple(guarantees.observations(b, track_order)),
-        symmetries=(
-            Symmetry(
-                members=tuple(members),
-                index_vars=_leader_vars(b),
-            ),
-        ),
-        bounds=_bounds(spec, per_producer, per_partition, faults, capacity),
+        symmetries=_symmetries(b, members),
+        bounds=_bounds(spec, per_producer, per_partition, faults, b),
         limit=Var("overflow").eq(1),
-        limit_reason=f"a replica log needed more than {capacity} slots (the model's log bound)",
+        limit_reason=_limit_reason(b),
         value_labels=labels,
     )
 
@@ -183,3 +243,18 @@ def _leader_vars(b: ModelBuilder) -> tuple[str, ...]:
             if b.elr:
                 out.append(b.last_leader.name)
     return tuple(out)
+
+
+def _symmetries(b: ModelBuilder, members: list[tuple[str, ...]]) -> tuple[Symmetry, ...]:
+    """Brokers are interchangeable when every partition has a replica on each of them
+    (equal replication factors); otherwise no reduction."""
+    if len({len(block) for block in members}) != 1:
+        return ()
+    return (Symmetry(members=tuple(members), index_vars=_leader_vars(b)),)
+
+
+def _limit_reason(b: ModelBuilder) -> str:
+    if not b.multi:
+        return f"a replica log needed more than {b.partitions[0].capacity} slots (the model's log bound)"
+    slots = ", ".join(f"{p.topic.name}: {p.capacity}" for p in b.partitions)
+    return f"a replica log or a resend count exceeded the model's bound (log slots {slots})"

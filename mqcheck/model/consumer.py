@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
-from mqcheck.model.layout import ModelBuilder
+from mqcheck.model.layout import ModelBuilder, Partition, ProcessorInfo
 from mqcheck.model.outcomes import Updates, merge
 from mqcheck.spec.schema import Consumer
 
@@ -25,66 +25,96 @@ class ConsumerVars:
     spec: Consumer
     slots: int  # records handed out but not yet processed
     cap: int  # processed-count saturation: 1 for an idempotent app, else 2
+    partition: Partition  # the partition it reads
+    processor: ProcessorInfo | None  # set when this is a processor's consumer side
 
     @property
     def pre(self) -> str:
         return f"c{self.index}"
 
+    @property
+    def stage(self) -> int:
+        """Which stage's message ids it reads (the index of its topic in the chain)."""
+        return self.partition.index
+
 
 def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
     out = []
     for i, c in enumerate(b.consumers):
-        slots = 1 if c.app.processing == "sync" else b.capacity
-        out.append(ConsumerVars(i, c, slots, 1 if c.app.idempotent else 2))
+        part = b.partition_of_consumer(i)
+        slots = 1 if c.app.processing == "sync" else part.capacity
+        cap = 1 if c.app.idempotent else 2
+        out.append(ConsumerVars(i, c, slots, cap, part, b.processor_of_consumer(i)))
     return out
+
+
+def final_consumers(b: ModelBuilder) -> list[ConsumerVars]:
+    """The consumers whose processing the guarantees are about (not processors)."""
+    return [cv for cv in consumer_vars(b) if cv.processor is None]
 
 
 def declare(b: ModelBuilder, track_order: bool) -> None:
     for cv in consumer_vars(b):
-        c, pre = cv.spec, cv.pre
-        b.var(f"{pre}_pos", 0, b.capacity, 0, f"{c.name}: fetch position")
-        # auto.offset.reset=none: we take the group's offset as set to 0 before the run
-        # (otherwise a new group could never start); later resets fail.
-        init_commit = 0 if c.auto_offset_reset == "none" else -1
-        b.var(f"{pre}_committed", -1, b.capacity, init_commit, f"{c.name}: committed offset")
-        for s in range(cv.slots):
-            b.var(f"{pre}_buf_{s}", 0, b.max_code(), 0, f"{c.name}: record handed to the app")
-        for m in range(1, b.n_messages + 1):
-            b.var(f"{pre}_done_m{m}", 0, cv.cap, 0, f"{c.name}: times m{m} was processed")
-        if c.app.joins == "any_time":
-            b.var(f"{pre}_joined", 0, 1, 0, f"{c.name}: group has joined")
-        if c.auto_offset_reset == "none":
-            b.var(f"{pre}_failed", 0, 1, 0, f"{c.name}: stopped by NoOffsetForPartition")
-        if track_order:
-            b.var(
-                f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order"
-            )
+        with b.focus(cv.partition):
+            _declare(b, cv, track_order)
+
+
+def _declare(b: ModelBuilder, cv: ConsumerVars, track_order: bool) -> None:
+    c, pre = cv.spec, cv.pre
+    b.var(f"{pre}_pos", 0, b.capacity, 0, f"{c.name}: fetch position")
+    # auto.offset.reset=none: we take the group's offset as set to 0 before the run
+    # (otherwise a new group could never start); later resets fail.
+    init_commit = 0 if c.auto_offset_reset == "none" else -1
+    b.var(f"{pre}_committed", -1, b.capacity, init_commit, f"{c.name}: committed offset")
+    for s in range(cv.slots):
+        b.var(f"{pre}_buf_{s}", 0, b.max_code(), 0, f"{c.name}: record handed to the app")
+    if cv.processor is None:
+        for m in b.stage_ids(cv.stage):
+            b.var(f"{pre}_done_m{m}", 0, cv.cap, 0, f"{c.name}: times {b.label(m)} was processed")
+    if c.app.joins == "any_time":
+        b.var(f"{pre}_joined", 0, 1, 0, f"{c.name}: group has joined")
+    if c.auto_offset_reset == "none":
+        b.var(f"{pre}_failed", 0, 1, 0, f"{c.name}: stopped by NoOffsetForPartition")
+    if track_order and cv.processor is None:
+        b.var(f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order")
 
 
 def processed(b: ModelBuilder, cv: ConsumerVars, m: int) -> Expr:
-    return b.v(f"{cv.pre}_done_m{m}") >= 1
+    """Producer message m, as this consumer's topic carries it, was processed."""
+    return b.v(f"{cv.pre}_done_m{b.at_stage(m, cv.stage)}") >= 1
+
+
+def record_codes_here(b: ModelBuilder, cv: ConsumerVars) -> list[int]:
+    """The record codes that can appear in this consumer's partition."""
+    return [c for c in range(1, b.record_codes() + 1) if b.stage_of(b.message_of(c)) == cv.stage]
 
 
 def add_actions(b: ModelBuilder, track_order: bool) -> None:
+    from mqcheck.model import processors
+
     for cv in consumer_vars(b):
-        _join(b, cv)
-        for leader in range(b.replicas):
-            for k in range(b.capacity):
-                for s in range(cv.slots):
-                    _fetch(b, cv, leader, k, s)
-            _out_of_range(b, cv, leader)
-        _commit(b, cv)
-        for code in range(1, b.record_codes() + 1):
-            _process(b, cv, code, track_order)
-        _crash(b, cv)
-        _offsets_expire(b, cv)
+        with b.focus(cv.partition):
+            _join(b, cv)
+            for leader in range(b.replicas):
+                for k in range(b.capacity):
+                    for s in range(cv.slots):
+                        _fetch(b, cv, leader, k, s)
+                _out_of_range(b, cv, leader)
+            if cv.processor is not None:
+                processors.add_consumer_side(b, cv)
+            else:
+                _commit(b, cv)
+                for code in record_codes_here(b, cv):
+                    _process(b, cv, code, track_order)
+                _crash(b, cv)
+            _offsets_expire(b, cv)
 
 
 def _name(cv: ConsumerVars) -> str:
     return cv.spec.name
 
 
-def _running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
+def running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
     out: list[Expr] = []
     if b.has(f"{cv.pre}_joined"):
         out.append(b.v(f"{cv.pre}_joined").is_true())
@@ -93,7 +123,7 @@ def _running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
     return out
 
 
-def _buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
+def buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
     return b.v(f"{cv.pre}_buf_0").eq(0)
 
 
@@ -150,7 +180,7 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
     pre = cv.pre
     pos = b.v(f"{pre}_pos")
     guard = [
-        *_running(b, cv),
+        *running(b, cv),
         b.leader.eq(leader),
         pos.eq(k),
         b.hw > k,
@@ -158,7 +188,7 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
         *([b.v(f"{pre}_buf_{s - 1}").ne(0)] if s else []),
     ]
     commit = cv.spec.app.commit
-    if commit in ("after_processing", "before_processing"):
+    if commit in ("after_processing", "before_processing") and cv.processor is None:
         # commitSync of everything handed out before the next poll
         committed = b.v(f"{pre}_committed")
         guard.append(committed.eq(pos) | committed.eq(-1))
@@ -184,7 +214,11 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
 
 
 def _has_transactions(b: ModelBuilder) -> bool:
-    return any(p.spec.transactional_id is not None for p in b.producers)
+    """Some producer writing the partition in focus is transactional."""
+    return any(
+        p.spec.transactional_id is not None and b.partitions[p.partition] is b.part
+        for p in b.producers
+    )
 
 
 def _committed_marker_below_hw(b: ModelBuilder, leader: int, code: int) -> Expr:
@@ -201,7 +235,7 @@ def _fetch_with_transactions(
     pre = cv.pre
     committed_only = cv.spec.isolation_level == "read_committed"
     base = list(guard)
-    for code in range(1, b.max_code() + 1):
+    for code in _codes_here(b, cv):
         at_k = b.log(leader, k).eq(code)
         skip_reason = ""
         deliver: Expr | None = TRUE
@@ -219,6 +253,17 @@ def _fetch_with_transactions(
                 skip = _committed_marker_below_hw(b, leader, abort_code)
                 skip_reason = "a record of an aborted transaction, dropped by read_committed"
         label = b.value_label(code)
+        hazard, fix = "", ""
+        if (
+            not committed_only
+            and not b.is_marker(code)
+            and b.producer_of(b.message_of(code)).spec.transactional_id is not None
+        ):
+            hazard = (
+                "isolation.level=read_uncommitted: records of open and aborted transactions "
+                "are handed to the application"
+            )
+            fix = "isolation.level=read_committed"
         if deliver is not None:
             b.add(
                 Action(
@@ -241,6 +286,8 @@ def _fetch_with_transactions(
                     ),
                     text_args={"hw": b.hw},
                     params={"consumer": _name(cv), "leader": leader, "offset": k},
+                    hazard=hazard,
+                    fix=fix,
                 )
             )
         if skip is not None and s == 0:
@@ -259,6 +306,16 @@ def _fetch_with_transactions(
                     params={"consumer": _name(cv), "leader": leader, "offset": k},
                 )
             )
+
+
+def _codes_here(b: ModelBuilder, cv: ConsumerVars) -> list[int]:
+    """Records and transaction markers that can appear in this consumer's partition."""
+    markers = [
+        c
+        for c in range(b.record_codes() + 1, b.max_code() + 1)
+        if b.producers[b.marker_owner(c)[0]].partition == cv.partition.index
+    ]
+    return [*record_codes_here(b, cv), *markers]
 
 
 def _is_slot_guard(g: Expr, pre: str) -> bool:
@@ -286,7 +343,7 @@ def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:
             name=f"out_of_range({pre},{leader})",
             kind="fetch",
             actor=f"consumer:{_name(cv)}",
-            guard=all_of([*_running(b, cv), b.leader.eq(leader), pos > b.leo(leader)]),
+            guard=all_of([*running(b, cv), b.leader.eq(leader), pos > b.leo(leader)]),
             updates=merge({f"{pre}_pos": new_pos}, extra),
             text=f"{_name(cv)}'s position {{pos}} is past leader {b.broker_name(leader)}'s log end: {how}",
             text_args={"pos": pos, "leo": b.leo(leader)},
@@ -299,15 +356,15 @@ def _commit(b: ModelBuilder, cv: ConsumerVars) -> None:
     pre = cv.pre
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
     commit = cv.spec.app.commit
-    guard = [*_running(b, cv), committed.ne(pos)]
+    guard = [*running(b, cv), committed.ne(pos)]
     if commit == "after_processing":
-        guard.append(_buffer_empty(b, cv))
+        guard.append(buffer_empty(b, cv))
         how = "after processing (commitSync)"
     elif commit == "before_processing":
-        guard.append(~_buffer_empty(b, cv))
+        guard.append(~buffer_empty(b, cv))
         how = "before processing the records it holds"
     elif cv.spec.app.processing == "sync":
-        guard.append(_buffer_empty(b, cv))
+        guard.append(buffer_empty(b, cv))
         how = f"by auto-commit inside poll() (every auto.commit.interval.ms={cv.spec.auto_commit_interval_ms})"
     else:
         how = (
@@ -343,7 +400,7 @@ def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) ->
     pre = cv.pre
     m = b.message_of(code)
     done = b.v(f"{pre}_done_m{m}")
-    guard = [*_running(b, cv), b.v(f"{pre}_buf_0").eq(code)]
+    guard = [*running(b, cv), b.v(f"{pre}_buf_0").eq(code)]
     if cv.spec.app.commit == "before_processing":
         guard.append(b.v(f"{pre}_committed").eq(b.v(f"{pre}_pos")))
     ups: Updates = {done.name: minimum([done + 1, cv.cap])}
@@ -370,7 +427,7 @@ def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) ->
     )
 
 
-def _clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
+def clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
     return {f"{cv.pre}_buf_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
 
 
@@ -388,13 +445,13 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
             actor=f"consumer:{_name(cv)}",
             guard=all_of(
                 [
-                    *_running(b, cv),
+                    *running(b, cv),
                     b.budget("consumer_crash") > 0,
-                    any_of([~_buffer_empty(b, cv), committed.ne(pos)]),
+                    any_of([~buffer_empty(b, cv), committed.ne(pos)]),
                 ]
             ),
             updates=merge(
-                _clear_buffer(b, cv),
+                clear_buffer(b, cv),
                 {pos.name: ite(has_commit, committed, reset)},
                 extra,
                 {"budget_consumer_crash": b.budget("consumer_crash") - 1},
@@ -419,9 +476,9 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
             name=f"offsets_expire({pre})",
             kind="offsets_expire",
             actor=f"consumer:{_name(cv)}",
-            guard=all_of([*_running(b, cv), b.budget("offsets_expire") > 0]),
+            guard=all_of([*running(b, cv), b.budget("offsets_expire") > 0]),
             updates=merge(
-                _clear_buffer(b, cv),
+                clear_buffer(b, cv),
                 {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
                 extra,
                 {"budget_offsets_expire": b.budget("offsets_expire") - 1},

@@ -20,6 +20,12 @@ from mqcheck.model.watermark import high_watermark_after
 
 
 def add_actions(b: ModelBuilder) -> None:
+    for part in b.partitions:
+        with b.focus(part):
+            _add_partition_actions(b)
+
+
+def _add_partition_actions(b: ModelBuilder) -> None:
     for c in range(b.replicas):
         _clean(b, c)
         if b.elr:
@@ -121,7 +127,8 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upd
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
     if b.spec.kafka_version.at_least(2, 3):
-        for i in range(len(b.consumers)):
+        assert b.part is not None
+        for i in b.consumers_of(b.part):
             for name in (f"c{i}_pos", f"c{i}_committed"):
                 ups[name] = minimum([b.v(name), b.leo(c)])
     return ups

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import Expr, all_of, any_of
 from mqcheck.ir.system import Eventually, Invariant, Observation
-from mqcheck.model.consumer import consumer_vars, processed
+from mqcheck.model.consumer import final_consumers, processed
 from mqcheck.model.layout import EXCUSED, UNSENT, ModelBuilder
 from mqcheck.model.producer import halted
 
@@ -22,11 +22,11 @@ def message_settled(b: ModelBuilder, m: int) -> Expr:
     excused = [st.eq(EXCUSED)]
     if p.spec.app.on_send_error == "halt":
         excused.append(st.eq(UNSENT) & halted(b, p))
-    return any_of([all_of(processed(b, cv, m) for cv in consumer_vars(b)), *excused])
+    return any_of([all_of(processed(b, cv, m) for cv in final_consumers(b)), *excused])
 
 
 def at_least_once(b: ModelBuilder) -> Eventually:
-    parts = {b.label(m): message_settled(b, m) for m in range(1, b.n_messages + 1)}
+    parts = {b.label(m): message_settled(b, m) for m in b.stage_ids(0)}
     return Eventually(
         guarantee="at-least-once",
         goal=all_of(parts.values()),
@@ -36,15 +36,26 @@ def at_least_once(b: ModelBuilder) -> Eventually:
 
 
 def duplicated(b: ModelBuilder, m: int) -> Expr:
+    """Producer message m was processed twice by a consumer (as its topic carries it), or
+    an exactly-once processor wrote it twice into one transaction (processors.py)."""
+    from mqcheck.model.processors import written_twice
+
     return any_of(
-        b.v(f"{cv.pre}_done_m{m}") >= 2 for cv in consumer_vars(b) if not cv.spec.app.idempotent
+        [
+            *(
+                b.v(f"{cv.pre}_done_m{b.at_stage(m, cv.stage)}") >= 2
+                for cv in final_consumers(b)
+                if not cv.spec.app.idempotent
+            ),
+            *written_twice(b, m),
+        ]
     )
 
 
 def at_most_once(b: ModelBuilder) -> Invariant:
     return Invariant(
         guarantee="at-most-once",
-        bad=any_of(duplicated(b, m) for m in range(1, b.n_messages + 1)),
+        bad=any_of(duplicated(b, m) for m in b.stage_ids(0)),
         description="no message is processed twice by a consumer",
     )
 
@@ -52,21 +63,24 @@ def at_most_once(b: ModelBuilder) -> Invariant:
 def ordering(b: ModelBuilder) -> Invariant:
     return Invariant(
         guarantee="ordering",
-        bad=any_of(b.v(f"{cv.pre}_reordered") > 0 for cv in consumer_vars(b)),
+        bad=any_of(b.v(f"{cv.pre}_reordered") > 0 for cv in final_consumers(b)),
         description="each producer's messages are first processed in send order",
     )
 
 
 def observations(b: ModelBuilder, track_order: bool) -> list[Observation]:
     out = []
-    for m in range(1, b.n_messages + 1):
+    for m in b.stage_ids(0):
         out.append(Observation("duplicated", b.label(m), duplicated(b, m)))
         if track_order:
             out.append(
                 Observation(
                     "reordered",
                     b.label(m),
-                    any_of(b.v(f"{cv.pre}_reordered").eq(m) for cv in consumer_vars(b)),
+                    any_of(
+                        b.v(f"{cv.pre}_reordered").eq(b.at_stage(m, cv.stage))
+                        for cv in final_consumers(b)
+                    ),
                 )
             )
     return out

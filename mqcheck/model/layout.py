@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mqcheck.ir.expr import Const, Expr, Var
 from mqcheck.ir.system import Action, Variable
-from mqcheck.spec.schema import INT_MAX, Consumer, Producer, Spec, Topic
+from mqcheck.spec.schema import INT_MAX, Consumer, Processor, Producer, Spec, Topic
 
 # Producer-side status of one message (what the producer and its application know).
 UNSENT = 0  # the application has not called send() yet
@@ -47,6 +47,27 @@ class ProducerInfo:
     messages: tuple[int, ...]  # global message ids, in send order
     track_tries: bool
     track_gen: bool
+    partition: int = 0  # index into ModelBuilder.partitions
+    processor: int | None = None  # the processor (index into processors) whose output this is
+
+
+@dataclass
+class ProcessorInfo:
+    """A consume-transform-produce stage: its consumer side is `consumers[consumer]`, its
+    producer side `producers[producer]`; it reads partition `stage - 1` and writes `stage`."""
+
+    index: int  # position in the chain, 0-based
+    spec: Processor
+    consumer: int
+    producer: int
+
+    @property
+    def stage(self) -> int:
+        return self.index + 1
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.spec.processing_guarantee != "at_least_once"
 
 
 @dataclass
@@ -84,27 +105,56 @@ class ModelBuilder:
     gens: int  # distinct application-level sends of one message
     producers: list[ProducerInfo]
     consumers: list[Consumer]
+    processors: list[ProcessorInfo] = field(default_factory=list)
+    # message ids per pipeline stage: stage s carries ids s*stage_size+1 .. (s+1)*stage_size
+    # (stage 0: the producers' messages; stage s: processor s's outputs of them)
+    stage_size: int = 0
     # per broker, the variables of its block (for symmetry), in declaration order
     replica_blocks: list[list[str]] = field(default_factory=list)
     variables: list[Variable] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
     part: Partition | None = None
+    _focused: bool = False
 
     def __post_init__(self) -> None:
         if self.part is None:
             self.part = self.partitions[0]
+        if not self.stage_size:
+            self.stage_size = self.n_messages
+
+    # ---- pipeline stages -------------------------------------------------------------
+    def stage_of(self, message: int) -> int:
+        return (message - 1) // self.stage_size
+
+    def origin(self, message: int) -> int:
+        """The producer's message a stage's message id stands for."""
+        return (message - 1) % self.stage_size + 1
+
+    def at_stage(self, message: int, stage: int) -> int:
+        """The id of (original) message `message` as written by stage `stage`."""
+        return self.origin(message) + stage * self.stage_size
+
+    def stage_ids(self, stage: int) -> range:
+        return range(stage * self.stage_size + 1, (stage + 1) * self.stage_size + 1)
+
+    def partition_of_consumer(self, consumer: int) -> Partition:
+        topic = self.consumers[consumer].topic
+        return next(p for p in self.partitions if p.topic.name == topic)
+
+    def processor_of_consumer(self, consumer: int) -> ProcessorInfo | None:
+        return next((x for x in self.processors if x.consumer == consumer), None)
 
     # ---- the partition in focus --------------------------------------------------------
     @contextmanager
     def focus(self, partition: Partition) -> Iterator[Partition]:
         """Build the actions of `partition` (replication, elections, clients on it)."""
-        saved = self.part
-        self.part = partition
+        saved, saved_focused = self.part, self._focused
+        self.part, self._focused = partition, True
         try:
             yield partition
         finally:
-            self.part = saved
+            self.part, self._focused = saved, saved_focused
 
     @property
     def _p(self) -> Partition:
@@ -169,6 +219,15 @@ class ModelBuilder:
         return self._p.prefix + name
 
     def add(self, action: Action) -> None:
+        if self.multi and self._focused:
+            # several partitions: name the one this step happens on
+            where = f"{self._p.topic.name}-0"
+            action = replace(
+                action,
+                name=f"{where}/{action.name}",
+                text=f"[{where}] {action.text}",
+                params={**action.params, "partition": where},
+            )
         self.actions.append(action)
 
     # ---- encoding --------------------------------------------------------------------
@@ -213,11 +272,17 @@ class ModelBuilder:
             word = "ABORT" if abort else "COMMIT"
             return f"the {word} marker of {self.producers[owner].spec.name} (attempt {gen + 1})"
         n = self.n_messages
-        extra = "" if code <= n else f" (send {(code - 1) // n + 1})"
+        notes = []
+        stage = self.stage_of(self.message_of(code))
+        if stage:
+            notes.append(f"via {self.processors[stage - 1].spec.name}")
+        if code > n:
+            notes.append(f"send {(code - 1) // n + 1}")
+        extra = f" ({', '.join(notes)})" if notes else ""
         return self.label(self.message_of(code)) + extra
 
     def label(self, message: int) -> str:
-        return f"m{message}"
+        return f"m{self.origin(message)}"
 
     def broker_name(self, replica: int) -> str:
         return f"broker {replica + 1}"

@@ -37,14 +37,19 @@ def acks_text(p: ProducerInfo) -> str:
 def declare(b: ModelBuilder) -> None:
     """Per-message producer state."""
     for p in b.producers:
-        for m in p.messages:
-            b.var(f"status_m{m}", UNSENT, EXCUSED, UNSENT, "producer-side status of the message")
-            if p.spec.acks == -1:
-                b.var(f"poff_m{m}", 0, b.capacity - 1, 0, "offset the leader appended it at")
-            if p.track_tries:
-                b.var(f"tries_m{m}", 0, p.spec.retries, 0, "retries used by the current send")
-            if p.track_gen:
-                b.var(f"gen_m{m}", 0, b.gens - 1, 0, "application-level sends so far")
+        with b.focus(b.partitions[p.partition]):
+            _declare(b, p)
+
+
+def _declare(b: ModelBuilder, p: ProducerInfo) -> None:
+    for m in p.messages:
+        b.var(f"status_m{m}", UNSENT, EXCUSED, UNSENT, "producer-side status of the message")
+        if p.spec.acks == -1:
+            b.var(f"poff_m{m}", 0, b.capacity - 1, 0, "offset the leader appended it at")
+        if p.track_tries:
+            b.var(f"tries_m{m}", 0, p.spec.retries, 0, "retries used by the current send")
+        if p.track_gen:
+            b.var(f"gen_m{m}", 0, b.gens - 1, 0, "application-level sends so far")
 
 
 def is_pending(b: ModelBuilder, m: int) -> Expr:
@@ -74,14 +79,17 @@ def too_large_for_topic(b: ModelBuilder, p: ProducerInfo) -> bool:
 
 def add_actions(b: ModelBuilder) -> None:
     for p in b.producers:
-        for j, m in enumerate(p.messages):
-            _app_send(b, p, j, m)
-            _dispatch(b, p, j, m)
-            _arrive(b, p, j, m)
-            _await_ack(b, p, m)
-            _request_timeout(b, p, m)
-            _delivery_timeout(b, p, m)
-        _producer_crash(b, p)
+        with b.focus(b.partitions[p.partition]):
+            for j, m in enumerate(p.messages):
+                if p.processor is None:  # a processor sends when it processes (processors.py)
+                    _app_send(b, p, j, m)
+                _dispatch(b, p, j, m)
+                _arrive(b, p, j, m)
+                _await_ack(b, p, m)
+                _request_timeout(b, p, m)
+                _delivery_timeout(b, p, m)
+            if p.processor is None:  # a processor's crash is processor_crash
+                _producer_crash(b, p)
 
 
 def _txn_open(b: ModelBuilder, p: ProducerInfo) -> Expr:
@@ -370,7 +378,13 @@ def _append(
         ups[b.status(m).name] = ite(TRUE, WAIT, 0)
     if p.spec.acks == -1:
         ups[f"poff_m{m}"] = ite(TRUE, k, 0)
-    resent = " (a new send by the application)" if gen else ""
+    resent = ""
+    if gen:
+        resent = (
+            " (a new send by the application)"
+            if p.processor is None
+            else f" (written again: {p.spec.name} processed its input again)"
+        )
     dup_note = ""
     if not p.spec.enable_idempotence:
         dup_note = ", without duplicate detection (enable.idempotence=false)"

@@ -58,6 +58,12 @@ def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> li
 
 
 def add_actions(b: ModelBuilder) -> None:
+    for part in b.partitions:
+        with b.focus(part):
+            _add_partition_actions(b)
+
+
+def _add_partition_actions(b: ModelBuilder) -> None:
     for leader in range(b.replicas):
         for f in range(b.replicas):
             if f == leader:

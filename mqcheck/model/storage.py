@@ -14,7 +14,7 @@ import itertools
 
 from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, minimum
 from mqcheck.ir.system import Action
-from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder
+from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder, Partition
 from mqcheck.model.outcomes import Updates, merge, on_retriable
 from mqcheck.model.watermark import high_watermark_after
 
@@ -26,21 +26,27 @@ def declare_budgets(b: ModelBuilder) -> None:
 
 
 def add_actions(b: ModelBuilder) -> None:
-    for r in range(b.replicas):
-        for leader in range(b.none_replica + 1):
-            _crash(b, r, leader, power=False)
-            _crash(b, r, leader, power=True)
-        if b.track_flush:
-            _flush(b, r)
-        _restart(b, r)
+    for r in range(b.brokers):
+        hosted = [part for part in b.partitions if r < part.replicas]
+        leaders = itertools.product(*(range(part.replicas + 1) for part in hosted))
+        for combo in leaders:
+            _crash(b, r, hosted, combo, power=False)
+            _crash(b, r, hosted, combo, power=True)
+        for part in hosted:
+            with b.focus(part):
+                if b.track_flush:
+                    _flush(b, r)
+        _restart(b, r, hosted)
     _simultaneous_power_loss(b)
 
 
 def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
     """Requests to a leader that died fail: the producer retries them; an acks=0 request
-    that was on the wire is simply gone."""
+    that was on the wire is simply gone. (For the producers of the partition in focus.)"""
     parts: list[Updates] = []
     for p in b.producers:
+        if b.partitions[p.partition] is not b.part:
+            continue
         for m in p.messages:
             st = b.status(m)
             if p.spec.acks == 0:
@@ -54,11 +60,60 @@ def _lose_unflushed(b: ModelBuilder, r: int) -> Updates:
     return b.truncate_to(r, b.flushed(r))
 
 
-def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
-    """Broker r dies while `leader` leads (none_replica: no leader)."""
+Survivor = tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]
+
+
+def _crash(
+    b: ModelBuilder, r: int, hosted: list[Partition], leaders: tuple[int, ...], power: bool
+) -> None:
+    """Broker r dies while partition hosted[i] is led by leaders[i] (its replica count:
+    no leader). Every partition with a replica on r loses that replica at once."""
     fault = "broker_power_loss" if power else "broker_crash"
     if b.spec.faults.as_dict()[fault] <= 0:
         return
+    per_partition: list[tuple[Updates, list[Expr], list[Survivor], bool]] = []
+    for part, leader in zip(hosted, leaders, strict=True):
+        with b.focus(part):
+            per_partition.append(_partition_crash(b, r, leader, power))
+    shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), f"budget_{fault}": b.budget(fault) - 1}
+    base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
+    for _ups, guard, _, _ in per_partition:
+        base_guard += guard
+    survivor_choices = itertools.product(*(surv for _, _, surv, _ in per_partition))
+    for choice in survivor_choices:
+        parts: list[Updates] = [shared]
+        guard = list(base_guard)
+        texts: list[str] = []
+        args: dict[str, Expr] = {}
+        suffix = ""
+        for (ups, _, _, led), part, survivor in zip(per_partition, hosted, choice, strict=True):
+            sfx, kept_guard, kept, text, text_args = survivor
+            with b.focus(part):
+                crash_ups = dict(ups)
+                if kept is not None:
+                    lost = b.truncate_to(r, kept)
+                    if b.legacy_truncation and led:
+                        lost[b.fhw(r).name] = minimum([b.hw, kept])
+                    crash_ups.update(lost)
+                parts += [crash_ups, *_requests_fail(b, TRUE if led else FALSE)]
+            guard += kept_guard
+            suffix += sfx
+            if b.multi and power:
+                text = f"[{part.topic.name}-0] " + text.replace("{", "{" + f"p{part.index}_")
+                text_args = {f"p{part.index}_{k}": v for k, v in text_args.items()}
+            texts.append(text)
+            args.update(text_args)
+        lead = ",".join(str(x) for x in leaders)
+        # a crash reads the same for every partition; a power loss says what each kept
+        text = "; ".join(texts) if b.multi and power else texts[0]
+        _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
+
+
+def _partition_crash(
+    b: ModelBuilder, r: int, leader: int, power: bool
+) -> tuple[Updates, list[Expr], list[Survivor], bool]:
+    """The focused partition's part of broker r dying: (updates, guard, what of its log
+    can survive, whether r was its leader)."""
     isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
     if b.elr:
         # KIP-966: the ISR may become empty; a member leaving an ISR that is then below
@@ -77,27 +132,14 @@ def _crash(b: ModelBuilder, r: int, leader: int, power: bool) -> None:
         # the leader's own HW is the partition's HW when it dies
         extra[b.fhw(r).name] = b.hw
     ups: Updates = {
-        b.alive(r).name: ite(TRUE, 0, 0),
         b.in_isr(r).name: new_member,
         b.leader.name: ite(TRUE, b.none_replica if leader == r else leader, 0),
-        f"budget_{fault}": b.budget(fault) - 1,
         **extra,
     }
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
         ups[b.hw.name] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
-    base_guard = [b.alive(r).is_true(), b.leader.eq(leader), b.budget(fault) > 0]
-    for suffix, kept_guard, kept, text, args in _survivors(b, r, power):
-        crash_ups = dict(ups)
-        if kept is not None:
-            lost = b.truncate_to(r, kept)
-            if b.legacy_truncation and leader == r:
-                lost[b.fhw(r).name] = minimum([b.hw, kept])
-            crash_ups.update(lost)
-        parts = [crash_ups, *_requests_fail(b, TRUE if leader == r else FALSE)]
-        _add_crash(
-            b, r, leader, power, fault, suffix, [*base_guard, *kept_guard], parts, text, args
-        )
+    return ups, [b.leader.eq(leader)], _survivors(b, r, power), leader == r
 
 
 def _survivors(
@@ -134,7 +176,7 @@ def _survivors(
 def _add_crash(
     b: ModelBuilder,
     r: int,
-    leader: int,
+    leader: str,
     power: bool,
     fault: str,
     suffix: str,
@@ -174,26 +216,91 @@ def _power_loss_fix(b: ModelBuilder) -> str:
     return fix
 
 
+#: Past this many survivor combinations a multi-topic simultaneous power loss is not
+#: compiled (the spec is then `unknown`, with this reason).
+MAX_BLACKOUT_VARIANTS = 4096
+
+
+class TooManyVariants(Exception):
+    pass
+
+
+def _blackout_choices(b: ModelBuilder) -> list[tuple[int | None, ...]]:
+    """What each replica of the focused partition keeps: its flushed prefix (tracked or
+    everything with flush.messages=1), or, with OS write-back, any prefix."""
+    if b.track_flush or b.topic.flush_messages == 1:
+        return [tuple(None for _ in range(b.replicas))]
+    return list(itertools.product(range(b.capacity + 1), repeat=b.replicas))
+
+
 def _simultaneous_power_loss(b: ModelBuilder) -> None:
     if b.spec.faults.simultaneous_power_loss <= 0:
         return
-    if b.track_flush or b.topic.flush_messages == 1:
-        choices: list[tuple[int | None, ...]] = [tuple(None for _ in range(b.replicas))]
-    else:
-        # each broker's OS may have written back any prefix of its log
-        choices = list(itertools.product(range(b.capacity + 1), repeat=b.replicas))
-    for keeps in choices:
-        _simultaneous_variant(b, keeps)
+    per_partition = []
+    for part in b.partitions:
+        with b.focus(part):
+            per_partition.append(_blackout_choices(b))
+    total = 1
+    for choices in per_partition:
+        total *= len(choices)
+    if total > MAX_BLACKOUT_VARIANTS:
+        raise TooManyVariants(
+            f"a simultaneous power loss over {len(b.partitions)} topics with unflushed logs has "
+            f"{total} survivor combinations (the model compiles at most {MAX_BLACKOUT_VARIANTS}); "
+            "set flush.messages=1 on the topics or lower check.messages"
+        )
+    for combo in itertools.product(*per_partition):
+        _simultaneous_variant(b, combo)
 
 
-def _simultaneous_variant(b: ModelBuilder, keeps: tuple[int | None, ...]) -> None:
-    ups: Updates = {b.leader.name: ite(TRUE, b.none_replica, 0)}
+def _simultaneous_variant(b: ModelBuilder, combo: tuple[tuple[int | None, ...], ...]) -> None:
     guard: list[Expr] = [
         b.budget("simultaneous_power_loss") > 0,
-        any_of(b.alive(r).is_true() for r in range(b.replicas)),
+        any_of(b.alive(r).is_true() for r in range(b.brokers)),
     ]
+    parts: list[Updates] = [
+        {b.alive(r).name: ite(TRUE, 0, 0) for r in range(b.brokers)},
+        {"budget_simultaneous_power_loss": b.budget("simultaneous_power_loss") - 1},
+    ]
+    details: list[str] = []
+    names: list[str] = []
+    args: dict[str, Expr] = {}
+    for part, keeps in zip(b.partitions, combo, strict=True):
+        with b.focus(part):
+            g, ups, detail, name, a = _blackout(b, keeps)
+        guard += g
+        parts += ups
+        details.append(f"[{part.topic.name}-0] {detail}" if b.multi else detail)
+        names.append(name)
+        args.update(a)
+    suffix = ";".join(names)
+    b.add(
+        Action(
+            name="simultaneous_power_loss" + (f"({suffix})" if suffix else ""),
+            kind="power_loss",
+            actor="datacenter",
+            guard=all_of(guard),
+            updates=merge(*parts),
+            text="every broker loses power at the same instant; " + "; ".join(details),
+            text_args=args,
+            fault="simultaneous_power_loss",
+            hazard=(
+                f"flush.messages={b.topic.flush_messages}: acks=all only means every ISR member "
+                "has the message in page cache"
+            ),
+            fix="flush.messages=1 on the topic (or replicas in separate power domains)",
+        )
+    )
+
+
+def _blackout(
+    b: ModelBuilder, keeps: tuple[int | None, ...]
+) -> tuple[list[Expr], list[Updates], str, str, dict[str, Expr]]:
+    """The focused partition's share of a datacenter power loss."""
+    tag = f"p{b._p.index}_" if b.multi else ""
+    ups: Updates = {b.leader.name: ite(TRUE, b.none_replica, 0)}
+    guard: list[Expr] = []
     for r in range(b.replicas):
-        ups[b.alive(r).name] = ite(TRUE, 0, 0)
         keep = keeps[r]
         kept: Expr = b.leo(r)
         if keep is not None:
@@ -211,52 +318,48 @@ def _simultaneous_variant(b: ModelBuilder, keeps: tuple[int | None, ...]) -> Non
             ups[b.in_elr(r).name] = ite(b.in_isr(r).is_true(), 1, b.in_elr(r))
     if b.elr:
         ups[b.last_leader.name] = ite(b.leader.ne(b.none_replica), b.leader, b.last_leader)
-    ups["budget_simultaneous_power_loss"] = b.budget("simultaneous_power_loss") - 1
     parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
     if all(k is None for k in keeps):
-        lost = ", ".join(f"{b.broker_name(r)} keeps {{f{r}}}" for r in range(b.replicas))
-        args = {f"f{r}": b.flushed(r) for r in range(b.replicas)}
-        detail = f"each keeps only its flushed prefix ({lost} entries)"
-        name = "simultaneous_power_loss"
-    else:
-        lost = ", ".join(
-            f"{b.broker_name(r)} kept {k} of its {{l{r}}} entries" for r, k in enumerate(keeps)
-        )
-        args = {f"l{r}": b.leo(r) for r in range(b.replicas)}
-        detail = f"each keeps only what its OS had written to disk: {lost}"
-        name = "simultaneous_power_loss(" + ",".join(str(k) for k in keeps) + ")"
-    b.add(
-        Action(
-            name=name,
-            kind="power_loss",
-            actor="datacenter",
-            guard=all_of(guard),
-            updates=merge(*parts),
-            text=f"every broker loses power at the same instant; {detail}",
-            text_args=args,
-            fault="simultaneous_power_loss",
-            hazard=(
-                f"flush.messages={b.topic.flush_messages}: acks=all only means every ISR member "
-                "has the message in page cache"
-            ),
-            fix="flush.messages=1 on the topic (or replicas in separate power domains)",
-        )
+        lost = ", ".join(f"{b.broker_name(r)} keeps {{{tag}f{r}}}" for r in range(b.replicas))
+        args = {f"{tag}f{r}": b.flushed(r) for r in range(b.replicas)}
+        return guard, parts, f"each keeps only its flushed prefix ({lost} entries)", "", args
+    lost = ", ".join(
+        f"{b.broker_name(r)} kept {k} of its {{{tag}l{r}}} entries" for r, k in enumerate(keeps)
     )
+    args = {f"{tag}l{r}": b.leo(r) for r in range(b.replicas)}
+    detail = f"each keeps only what its OS had written to disk: {lost}"
+    return guard, parts, detail, ",".join(str(k) for k in keeps), args
 
 
-def _restart(b: ModelBuilder, r: int) -> None:
-    ups: Updates = {b.alive(r).name: ite(TRUE, 1, 1), b.known(r).name: ite(TRUE, -1, 0)}
+def _restart(b: ModelBuilder, r: int, hosted: list[Partition]) -> None:
+    ups: Updates = {b.alive(r).name: ite(TRUE, 1, 1)}
     text = f"{b.broker_name(r)} restarts with {{leo}} entries in its log"
-    if b.legacy_truncation:
-        # Before 0.11 a broker that becomes a follower truncates to its own HW (KIP-101):
-        # at once when there is a leader to follow; otherwise at the next election, unless
-        # it is elected itself.
-        for name, expr in b.truncate_to(r, b.fhw(r)).items():
-            ups[name] = ite(b.leader.ne(b.none_replica), expr, b.v(name))
-        text += " (before 0.11: if a leader is up, it truncates them to its high watermark {fhw})"
-    if b.elr:
-        # KIP-966: a broker that did not shut down cleanly leaves the ELR.
-        ups[b.in_elr(r).name] = ite(TRUE, 0, 0)
+    if b.multi:
+        text = f"{b.broker_name(r)} restarts"
+    args: dict[str, Expr] = {}
+    for part in hosted:
+        with b.focus(part):
+            ups[b.known(r).name] = ite(TRUE, -1, 0)
+            if not b.multi:
+                args["leo"] = b.leo(r)
+            if b.legacy_truncation:
+                # Before 0.11 a broker that becomes a follower truncates to its own HW
+                # (KIP-101): at once when there is a leader to follow; otherwise at the next
+                # election, unless it is elected itself.
+                for name, expr in b.truncate_to(r, b.fhw(r)).items():
+                    ups[name] = ite(b.leader.ne(b.none_replica), expr, b.v(name))
+                if not b.multi:
+                    text += (
+                        " (before 0.11: if a leader is up, it truncates them to its high "
+                        "watermark {fhw})"
+                    )
+                    args["fhw"] = b.fhw(r)
+            if b.elr:
+                # KIP-966: a broker that did not shut down cleanly leaves the ELR.
+                ups[b.in_elr(r).name] = ite(TRUE, 0, 0)
+    if b.multi and any(part.legacy_truncation for part in hosted):
+        text += " (before 0.11: where a leader is up, it truncates each log to its high watermark)"
+    if any(part.elr for part in hosted):
         text += "; it did not shut down cleanly, so it is no longer an eligible leader replica"
     b.add(
         Action(
@@ -266,11 +369,11 @@ def _restart(b: ModelBuilder, r: int) -> None:
             guard=b.alive(r).eq(0),
             updates=ups,
             text=text,
-            text_args={"leo": b.leo(r), **({"fhw": b.fhw(r)} if b.legacy_truncation else {})},
+            text_args=args,
             params={"broker": r},
         )
     )
-    if b.legacy_truncation and b.spec.faults.broker_crash > 0:
+    if not b.multi and b.legacy_truncation and b.spec.faults.broker_crash > 0:
         _bounce(b, r)
 
 

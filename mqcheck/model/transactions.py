@@ -71,9 +71,17 @@ def abort_updates(
     halts (halt)."""
     if policy is None:
         policy = p.spec.app.on_send_error if p.spec.app.waits_for_result else "drop"
-    outcome = {"resend": QUEUED, "drop": GAVE_UP, "halt": EXCUSED}[policy]
+    if p.processor is not None:
+        # Streams closes the task and re-processes from the committed offsets: the
+        # outputs are produced again by that re-processing (processors.py).
+        policy = "unsend"
+    outcome = {"resend": QUEUED, "drop": GAVE_UP, "halt": EXCUSED, "unsend": UNSENT}[policy]
     txn = b.v(txn_var(p))
     ups: Updates = {txn.name: ite(cond, ABORTING, txn)}
+    if p.processor is not None:
+        from mqcheck.model.processors import rewind
+
+        ups.update(rewind(b, b.processors[p.processor], cond))
     for m in p.messages:
         st = b.status(m)
         sent = cond & st.ne(UNSENT)
@@ -88,15 +96,16 @@ def add_actions(b: ModelBuilder) -> None:
     for p in b.producers:
         if not transactional(p):
             continue
-        _begin(b, p)
-        _commit(b, p)
-        for leader in range(b.replicas):
-            for abort in (False, True):
-                for g in range(b.gens):
-                    for k in range(b.capacity + 1):
-                        _write_marker(b, p, leader, g, abort, k)
-                    for j in range(b.capacity):
-                        _marker_replicated(b, p, leader, g, abort, j)
+        with b.focus(b.partitions[p.partition]):
+            _begin(b, p)
+            _commit(b, p)
+            for leader in range(b.replicas):
+                for abort in (False, True):
+                    for g in range(b.gens):
+                        for k in range(b.capacity + 1):
+                            _write_marker(b, p, leader, g, abort, k)
+                        for j in range(b.capacity):
+                            _marker_replicated(b, p, leader, g, abort, j)
 
 
 def _actor(p: ProducerInfo) -> str:
@@ -106,6 +115,8 @@ def _actor(p: ProducerInfo) -> str:
 def _begin(b: ModelBuilder, p: ProducerInfo) -> None:
     to_send = any_of(b.status(m).eq(UNSENT) | b.status(m).eq(QUEUED) for m in p.messages)
     halted = any_of(b.status(m).eq(EXCUSED) for m in p.messages)
+    if p.processor is not None:
+        to_send = any_of(b.status(m).eq(UNSENT) for m in p.messages)
     b.add(
         Action(
             name=f"txn_begin({p.spec.name})",
@@ -124,17 +135,36 @@ def _begin(b: ModelBuilder, p: ProducerInfo) -> None:
 
 
 def _commit(b: ModelBuilder, p: ProducerInfo) -> None:
+    guard = [is_open(b, p), *(b.status(m).eq(ACKED) for m in p.messages)]
+    ups: Updates = {txn_var(p): ite(TRUE, COMMITTING, 0)}
+    text = (
+        f"{p.spec.name} calls commitTransaction(): the coordinator writes PrepareCommit, "
+        "so the commit is decided; the COMMIT marker still has to reach the partition"
+    )
+    if p.processor is not None:
+        from mqcheck.model.processors import commit_offsets_in_transaction
+
+        extra_guard, offsets = commit_offsets_in_transaction(b, b.processors[p.processor])
+        guard += extra_guard
+        ups.update(offsets)
+        text = (
+            f"{p.spec.name} commits its transaction with its input offsets "
+            "(sendOffsetsToTransaction, KIP-447): the coordinator writes PrepareCommit, so the "
+            "outputs and the offset {pos} are committed together; the COMMIT marker still has "
+            "to reach the output partition"
+        )
+    text_args = {}
+    if p.processor is not None:
+        text_args = {"pos": b.v(f"c{b.processors[p.processor].consumer}_pos")}
     b.add(
         Action(
             name=f"txn_commit({p.spec.name})",
             kind="txn_commit",
             actor=_actor(p),
-            guard=all_of([is_open(b, p), *(b.status(m).eq(ACKED) for m in p.messages)]),
-            updates={txn_var(p): ite(TRUE, COMMITTING, 0)},
-            text=(
-                f"{p.spec.name} calls commitTransaction(): the coordinator writes PrepareCommit, "
-                "so the commit is decided; the COMMIT marker still has to reach the partition"
-            ),
+            guard=all_of(guard),
+            updates=ups,
+            text=text,
+            text_args=text_args,
             params={"producer": p.spec.name},
         )
     )

@@ -56,8 +56,14 @@ def _bounds(r: GuaranteeResult) -> str:
         else "none"
     )
     text = f"{b.get('messages')} message(s) per producer; faults: {fault_text}"
-    if "log_slots" in b:
+    per_topic = b.get("log_slots_per_topic")
+    if isinstance(per_topic, dict):
+        slots = ", ".join(f"{topic}: {n}" for topic, n in per_topic.items())
+        text += f"; log slots per replica: {slots}"
+    elif "log_slots" in b:
         text += f"; {b['log_slots']} log slot(s) per replica"
+    if b.get("processors"):
+        text += f"; processors: {', '.join(str(p) for p in b['processors'])}"  # type: ignore[attr-defined]
     return text
 
 
@@ -93,14 +99,15 @@ def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
 
 
 def _hazards(guarantee: str, cex: Counterexample) -> list[tuple[int, str, str]]:
-    """The settings that made steps fatal. Duplicates and reorderings come from faults;
-    a loss can also come from an ordinary step (an acks=1 ack, an unclean election)."""
+    """The settings that made steps fatal. Duplicates and reorderings come from faults,
+    or from what a reader is handed (a read_uncommitted poll, a duplicated input); a loss
+    can also come from an ordinary step (an acks=1 ack, an unclean election)."""
     seen: set[str] = set()
     out = []
     for s in cex.steps:
         if not s.hazard or s.hazard in seen:
             continue
-        if guarantee != "at-least-once" and not s.fault:
+        if guarantee != "at-least-once" and not s.fault and s.kind not in ("fetch", "process"):
             continue
         seen.add(s.hazard)
         out.append((s.i, s.hazard, s.fix))
