@@ -249,7 +249,7 @@ def _arrive(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             present = [b.log(leader, i).eq(code) for i in range(b.capacity)]
             if p.spec.enable_idempotence:
                 for i in range(b.capacity):
-                    _dedup(b, p, m, leader, i, [*accept, *gen_guard, present[i]])
+                    _dedup(b, p, m, leader, i, gen, [*accept, *gen_guard, present[i]])
             absent = [~x for x in present] if p.spec.enable_idempotence else []
             for k in range(b.capacity + 1):
                 _append(b, p, m, leader, k, gen, [*accept, *gen_guard, *absent])
@@ -320,8 +320,13 @@ def _reject_too_large(
     )
 
 
+def _gen_suffix(gen: int) -> str:
+    """Names of per-send variants stay unique (the first send keeps the short name)."""
+    return f",g{gen}" if gen else ""
+
+
 def _dedup(
-    b: ModelBuilder, p: ProducerInfo, m: int, leader: int, offset: int, guard: list[Expr]
+    b: ModelBuilder, p: ProducerInfo, m: int, leader: int, offset: int, gen: int, guard: list[Expr]
 ) -> None:
     label = b.label(m)
     ups: Updates = {b.status(m).name: ite(TRUE, WAIT, 0)}
@@ -329,7 +334,7 @@ def _dedup(
         ups[f"poff_m{m}"] = ite(TRUE, offset, 0)
     b.add(
         Action(
-            name=f"dedup({label},{leader},{offset})",
+            name=f"dedup({label},{leader},{offset}{_gen_suffix(gen)})",
             kind="append",
             actor=f"broker:{leader + 1}",
             guard=all_of(guard),
@@ -353,7 +358,7 @@ def _append(
     if k == b.capacity:
         b.add(
             Action(
-                name=f"overflow({label},{leader})",
+                name=f"overflow({label},{leader}{_gen_suffix(gen)})",
                 kind="append",
                 actor=f"broker:{leader + 1}",
                 guard=all_of([*guard, b.leo(leader).eq(k)]),
