@@ -4,6 +4,8 @@ docs/semantics.md §2.16 on a small pipeline orders -> [processors] -> final top
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.run import check_spec, compile_spec
@@ -236,3 +238,40 @@ def test_action_names_are_unique_in_every_library_spec() -> None:
         assert spec is not None
         names = [a.name for a in build(spec).actions]
         assert len(names) == len(set(names)), path
+
+
+FAULT_CHOICES = (
+    "processor_crash: 1",
+    "broker_crash: 1",
+    "produce_response_lost: 1",
+    "delivery_timeout: 1",
+    "offsets_expire: 1",
+    "broker_power_loss: 1",
+)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    guarantee=st.sampled_from(["at_least_once", "exactly_once_v2"]),
+    stages=st.integers(1, 2),
+    isolation=st.sampled_from(["read_committed", "read_uncommitted"]),
+    fault=st.sampled_from(FAULT_CHOICES),
+    version=st.sampled_from(["2.8", "3.7", "4.1"]),
+    rf=st.integers(1, 3),
+)
+def test_random_pipelines_compile_check_and_replay(
+    guarantee: str, stages: int, isolation: str, fault: str, version: str, rf: int
+) -> None:
+    if version == "2.8" and guarantee == "exactly_once_v2":
+        guarantee = "exactly_once_beta"  # the v2 protocol's name before 3.0 (KIP-447)
+    spec = pipeline(
+        guarantee, stages=stages, isolation=isolation, faults=fault, version=version, rf=rf
+    )
+    result = check_spec(spec, max_states=20_000)
+    system = compile_spec(spec, spec.checked_guarantees())
+    for r in result.results:
+        if r.counterexample is None:
+            continue
+        steps = [step_json(s) for s in r.counterexample.steps]
+        outcome = replay(system, r.guarantee, steps)
+        assert outcome.ok, outcome.message
