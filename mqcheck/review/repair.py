@@ -26,6 +26,7 @@ from mqcheck.review.repair_rules import rules
 from mqcheck.review.repair_solver import Config, Proposer, SolverGaveUp
 from mqcheck.review.repair_space import Knob, SearchSpace, Write, search_space
 from mqcheck.review.repair_variants import Variants, same
+from mqcheck.review.repair_yaml import unshared
 from mqcheck.review.sweep import apply
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec_data
@@ -56,6 +57,7 @@ class Alternative:
     cost: int
     result: GuaranteeResult  # the explicit engine's re-check of the repaired spec
     others: tuple[tuple[str, str, str], ...]  # (guarantee, verdict before, verdict after)
+    repaired: Spec  # the spec that was checked
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def repair(
     progress: Progress | None = None,
 ) -> Repair:
     """Repair `spec` (loaded from YAML `text`) for `guarantee`."""
-    data = yaml.safe_load(text)
+    data = unshared(yaml.safe_load(text))
     return _repair(spec, data, guarantee, options, progress)
 
 
@@ -250,6 +252,7 @@ class _Search:
             self.proposer.cost(config),
             result,
             others,
+            variant.spec,
         )
         return stats, alternative
 

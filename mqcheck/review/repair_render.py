@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from mqcheck.review.hazards import one_sentence
 from mqcheck.review.repair import Alternative, Change, Exclusion, Repair
 from mqcheck.review.repair_space import Knob, Write
+from mqcheck.spec.schema import Spec
 
 
 def shown(knob: Knob, value: object) -> str:
@@ -21,16 +22,30 @@ def shown(knob: Knob, value: object) -> str:
     return "null" if value is None else str(value)
 
 
-def where(knob: Knob) -> str:
-    """Where the setting lives: the key written and its line, or where its value came from."""
-    key = ".".join(knob.paths[-1])
+def keys(knob: Knob, spec: Spec) -> list[tuple[str, int | None]]:
+    """The keys a change writes, with the line of those already in the spec."""
+    out = []
+    for path in knob.paths:
+        dotted = ".".join(path)
+        position = spec.positions.get(dotted)
+        out.append((dotted, position[0] if position else None))
+    return out
+
+
+def where(knob: Knob, spec: Spec) -> str:
+    """Where the setting lives: the keys written (line, or new) and, for a new key, where
+    the old value came from."""
+    written = ", ".join(
+        f"{key} (line {line})" if line else f"{key} (new)" for key, line in keys(knob, spec)
+    )
     origin = knob.origin
-    if origin is not None and origin.line and origin.path == key:
-        return f"{key} (line {origin.line})"
-    if origin is not None and origin.line:
-        return f"{key} (new; now {origin.path}, line {origin.line})"
-    source = f"{origin.source}" if origin is not None else "default"
-    return f"{key} (new; now the {source})"
+    if origin is None or origin.source in ("spec", "topic override"):
+        return f"in {written}"
+    if origin.line:
+        return f"in {written}; the old value is set at {origin.path}, line {origin.line}"
+    article = "the " if origin.source.endswith("default") else ""
+    note = f" ({origin.note})" if origin.note else ""
+    return f"in {written}; the old value is {article}{origin.source}{note}"
 
 
 def change_text(change: Change) -> str:
@@ -48,10 +63,11 @@ def _stats_text(a: Alternative) -> str:
     return f"{s.states:,} states, {s.seconds:.2f} s"
 
 
-def _alternative_lines(n: int, a: Alternative, guarantee: str) -> list[str]:
+def _alternative_lines(n: int, a: Alternative, guarantee: str, spec: Spec) -> list[str]:
     lines = [f"{n}. cost {a.cost}: {guarantee} {a.result.verdict} (re-checked: {_stats_text(a)})"]
     for c in a.changes:
-        lines.append(f"     {change_text(c)}   {where(c.knob)}")
+        lines.append(f"     {change_text(c)}")
+        lines.append(f"       {where(c.knob, spec)}")
         lines.append(f"       cost {c.cost}" + (f": {c.why}" if c.why else ""))
     for w in a.pins:
         lines.append(f"     also written, to keep its value: {_write_text(w)}")
@@ -88,12 +104,10 @@ def render_text(r: Repair) -> str:
     lines.append("")
     if r.status == "repaired":
         count = len(r.alternatives)
-        plural = "repair" if count == 1 else "repairs"
-        lines.append(
-            f"{count} {plural}, cheapest first (each checked by the explicit engine after the change):"
-        )
+        head = "1 repair" if count == 1 else f"{count} repairs, cheapest first"
+        lines.append(f"{head} (each checked by the explicit engine after the change):")
         for n, a in enumerate(r.alternatives, 1):
-            lines.extend(_alternative_lines(n, a, r.guarantee))
+            lines.extend(_alternative_lines(n, a, r.guarantee, spec))
     elif r.status == "no_repair":
         lines.append(
             f"No configuration of the {len(r.space.knobs)} settings searched makes {r.guarantee} "
@@ -119,34 +133,38 @@ def _search_line(r: Repair) -> str:
     return (
         f"Search: {s.knobs} settings, {s.configurations:,} configurations; {s.proposals} "
         f"proposals ({s.refuted} refuted by a counterexample, {s.refused} refused by Kafka's "
-        f"rules, {s.inconclusive} inconclusive), {s.clauses} clauses learned, {s.replays} "
+        f"rules, {s.inconclusive} inconclusive), {_n(s.clauses, 'clause')} learned, {s.replays} "
         f"trace replays, {s.seconds:.1f} s."
     )
 
 
-def _change_json(c: Change) -> dict[str, object]:
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def _change_json(c: Change, spec: Spec) -> dict[str, object]:
     k = c.knob
     origin = k.origin
+    written = keys(k, spec)
     return {
         "scope": k.scope,
         "property": k.name,
         "old": shown(k, k.current),
         "new": shown(k, c.new),
-        "path": ".".join(k.paths[-1]),
-        "line": origin.line
-        if origin is not None and origin.path == ".".join(k.paths[-1])
-        else None,
-        "origin": origin.source if origin is not None else "",
+        "path": written[-1][0],
+        "line": written[-1][1],
+        "keys": [{"path": key, "line": line} for key, line in written],
+        "old_origin": origin.source if origin is not None else "",
         "cost": c.cost,
         "why": c.why,
     }
 
 
-def _alternative_json(a: Alternative) -> dict[str, object]:
+def _alternative_json(a: Alternative, spec: Spec) -> dict[str, object]:
     s = a.result.stats
     return {
         "cost": a.cost,
-        "changes": [_change_json(c) for c in a.changes],
+        "changes": [_change_json(c, spec) for c in a.changes],
         "pinned": [{"path": ".".join(p), "value": v} for p, v in a.pins],
         "verdict": a.result.verdict,
         "engine": a.result.engine,
@@ -167,13 +185,13 @@ def render_json(r: Repair, written: str | None = None) -> str:
             "story": one_sentence(r.baseline),
             "reason": r.baseline.reason,
         },
-        "alternatives": [_alternative_json(a) for a in r.alternatives],
+        "alternatives": [_alternative_json(a, r.spec) for a in r.alternatives],
         "fault_exclusions": [
             {
                 "fault": e.fault,
                 "budget": e.budget,
                 "status": e.status,
-                "repair": _alternative_json(e.alternative) if e.alternative else None,
+                "repair": _alternative_json(e.alternative, r.spec) if e.alternative else None,
             }
             for e in r.exclusions
         ],

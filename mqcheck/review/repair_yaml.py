@@ -11,8 +11,9 @@ because one text position would then stand for several keys; the caller is told.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -31,13 +32,23 @@ def edit(text: str, writes: Sequence[Write]) -> Edited:
     """`text` with every write applied."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is None or not isinstance(root, yaml.MappingNode) or _shares_nodes(root):
-        data = yaml.safe_load(text) or {}
+        data = unshared(yaml.safe_load(text) or {})
         for path, value in writes:
             data = apply(data, path, value)
         return Edited(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), False)
     for path, value in writes:
         text = _edit_one(text, path, value)
     return Edited(text, True)
+
+
+def unshared(data: Any) -> Any:
+    """A copy in which no mapping or list is reachable twice: an alias becomes a copy of
+    its anchor, so writing through one path changes that path only."""
+    if isinstance(data, Mapping):
+        return {k: unshared(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [unshared(v) for v in data]
+    return data
 
 
 def _shares_nodes(root: yaml.Node) -> bool:
@@ -70,7 +81,7 @@ def _edit_one(text: str, path: KeyPath, value: object) -> str:
     node: yaml.Node | None = yaml.compose(text, Loader=yaml.SafeLoader)
     for depth, key in enumerate(path):
         if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
-            return _splice(text, node, " " + _flow(path[depth:], value))  # `app:` with nothing
+            return _splice(text, node, " {" + _flow(path[depth:], value) + "}")  # `app:` alone
         if not isinstance(node, yaml.MappingNode):
             raise ValueError(f"{'.'.join(path[:depth])} is not a mapping")
         child = _lookup(node, key)
