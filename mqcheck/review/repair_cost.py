@@ -15,8 +15,11 @@ from mqcheck.review.repair_space import Knob
 
 CHANGE = 10
 APP_CODE = 20  # on top of CHANGE for every app.* change: code, review, deploy
-#: min.insync.replicas equal to replication.factor: one broker down stops every acks=all write.
+#: min.insync.replicas equal to replication.factor (both at least 2), charged once.
 MIN_ISR_EQUALS_RF = 3
+MIN_ISR_EQUALS_RF_WHY = (
+    "min.insync.replicas = replication.factor: one broker down stops every acks=all write"
+)
 
 
 @dataclass(frozen=True)

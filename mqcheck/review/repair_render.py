@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from mqcheck.review.hazards import one_sentence
 from mqcheck.review.repair import Alternative, Change, Exclusion, Repair
+from mqcheck.review.repair_cost import MIN_ISR_EQUALS_RF_WHY
 from mqcheck.review.repair_space import Knob, Write
 from mqcheck.spec.schema import Spec
 
@@ -69,6 +70,9 @@ def _alternative_lines(n: int, a: Alternative, guarantee: str, spec: Spec) -> li
         lines.append(f"     {change_text(c)}")
         lines.append(f"       {where(c.knob, spec)}")
         lines.append(f"       cost {c.cost}" + (f": {c.why}" if c.why else ""))
+    extra = a.cost - sum(c.cost for c in a.changes)
+    if extra:
+        lines.append(f"     plus {extra}: {MIN_ISR_EQUALS_RF_WHY}")
     for w in a.pins:
         lines.append(f"     also written, to keep its value: {_write_text(w)}")
     moved = [(g, b, v) for g, b, v in a.others if b != v]

@@ -12,8 +12,8 @@ domains are documented in docs/repair.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mqcheck.review.sweep import targets
@@ -171,39 +171,50 @@ def _apply_freeze(knobs: list[Knob], freeze: Sequence[str]) -> list[Knob]:
     return [k for k in knobs if not any(frozen(k, p) for p in freeze)]
 
 
-def _topic_knobs(spec: Spec, name: str, max_brokers: int) -> Iterable[Knob]:
-    topic = spec.topics[name]
-    scope = f"topic:{name}"
+def _maker(spec: Spec, section: str, role: str, owner: str) -> Callable[..., Knob]:
+    """A knob of one owner (a topic, producer or consumer): its YAML key, typed attribute
+    and origin follow from the property name."""
+    scope = f"{role}:{owner}"
 
-    def knob(prop: str, attr: str, domain: tuple[object, ...], current: object) -> Knob:
+    def knob(prop: str, attr: tuple[str, ...], domain: tuple[object, ...], current: object) -> Knob:
         return Knob(
             scope,
             prop,
-            "config",
+            "app" if prop.startswith("app.") else "config",
             domain,
             current,
-            ("topics", name, attr),
-            (_path(spec, "topics", name, prop),),
+            (section, owner, *attr),
+            (_path(spec, section, owner, prop),),
             _origin(spec, scope, prop),
         )
 
+    return knob
+
+
+def _topic_knobs(spec: Spec, name: str, max_brokers: int) -> Iterable[Knob]:
+    topic = spec.topics[name]
+    knob = _maker(spec, "topics", "topic", name)
+
     rf = topic.replication_factor
-    yield knob("replication.factor", "replication_factor", tuple(range(1, max_brokers + 1)), rf)
+    yield knob("replication.factor", ("replication_factor",), tuple(range(1, max_brokers + 1)), rf)
     min_isr = topic.min_insync_replicas
     top = max(max_brokers, min_isr)
-    yield knob("min.insync.replicas", "min_insync_replicas", tuple(range(1, top + 1)), min_isr)
+    yield knob("min.insync.replicas", ("min_insync_replicas",), tuple(range(1, top + 1)), min_isr)
     unclean = topic.unclean_leader_election_enable
     yield knob(
-        "unclean.leader.election.enable", "unclean_leader_election_enable", (False, True), unclean
+        "unclean.leader.election.enable",
+        ("unclean_leader_election_enable",),
+        (False, True),
+        unclean,
     )
     flush = topic.flush_messages
-    yield knob("flush.messages", "flush_messages", _values(flush, 1, LONG_MAX), flush)
+    yield knob("flush.messages", ("flush_messages",), _values(flush, 1, LONG_MAX), flush)
     largest = max(
         (p.app.message_bytes for p in spec.producers.values() if p.topic == name), default=0
     )
     if largest > topic.max_message_bytes:  # the model compares the record size with it
         size = topic.max_message_bytes
-        yield knob("max.message.bytes", "max_message_bytes", (size, largest), size)
+        yield knob("max.message.bytes", ("max_message_bytes",), (size, largest), size)
     if spec.kafka_version.at_least(4, 0):  # KIP-966, a broker feature level
         elr = topic.eligible_leader_replicas
         yield Knob(
@@ -220,19 +231,7 @@ def _topic_knobs(spec: Spec, name: str, max_brokers: int) -> Iterable[Knob]:
 
 def _producer_knobs(spec: Spec, name: str) -> Iterable[Knob]:
     p = spec.producers[name]
-    scope = f"producer:{name}"
-
-    def knob(prop: str, attr: tuple[str, ...], domain: tuple[object, ...], current: object) -> Knob:
-        return Knob(
-            scope,
-            prop,
-            "app" if prop.startswith("app.") else "config",
-            domain,
-            current,
-            ("producers", name, *attr),
-            (_path(spec, "producers", name, prop),),
-            _origin(spec, scope, prop),
-        )
+    knob = _maker(spec, "producers", "producer", name)
 
     yield knob("acks", ("acks",), (0, 1, -1), p.acks)
     if spec.kafka_version.at_least(0, 11) and p.transactional_id is None:
@@ -263,19 +262,7 @@ def _producer_knobs(spec: Spec, name: str) -> Iterable[Knob]:
 
 def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
     c = spec.consumers[name]
-    scope = f"consumer:{name}"
-
-    def knob(prop: str, attr: tuple[str, ...], domain: tuple[object, ...], current: object) -> Knob:
-        return Knob(
-            scope,
-            prop,
-            "app" if prop.startswith("app.") else "config",
-            domain,
-            current,
-            ("consumers", name, *attr),
-            (_path(spec, "consumers", name, prop),),
-            _origin(spec, scope, prop),
-        )
+    knob = _maker(spec, "consumers", "consumer", name)
 
     commit = knob(
         "app.commit",
@@ -284,16 +271,7 @@ def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
         c.app.commit,
     )
     auto_path = _path(spec, "consumers", name, "enable.auto.commit")
-    yield Knob(
-        commit.scope,
-        commit.name,
-        commit.kind,
-        commit.domain,
-        commit.current,
-        commit.attr,
-        (auto_path, commit.paths[0]),
-        commit.origin,
-    )
+    yield replace(commit, paths=(auto_path, commit.paths[0]))
     yield knob(
         "auto.offset.reset",
         ("auto_offset_reset",),
