@@ -1,14 +1,15 @@
 """Learning from a counterexample: which knobs the refuting trace depends on.
 
 A knob is *involved* when some other value of it, changed alone, makes the trace stop
-replaying (an action disappears, a guard fails, a state differs, or the last state no
-longer violates the guarantee). Knobs whose every alternative Kafka would refuse on its own
-(acks of an idempotent producer) count as involved, which only weakens the clause. Then the
-single changes are combined: the uninvolved knobs are moved away one after another,
-keeping each move while the trace still replays; a knob whose move breaks it joins the
-involved set. The clause learned is "at least one involved knob differs", and the trace
-witnesses a violation for the refuted configuration, each single-change neighbour and the
-chain of joint changes (docs/repair.md, "Soundness").
+witnessing a violation (repair_witness.py: followed through the changed model, with short
+fault-free fillings, it must end in a violating state). A change Kafka refuses on its own
+(acks=1 for an idempotent producer) is tried with the fewest companion changes that make it
+valid; a knob with no valid alternative counts as involved, which only weakens the clause.
+Then the uninvolved knobs are moved away together, one after another, keeping each move
+while the trace still witnesses; a knob whose move breaks it joins the involved set. The
+clause learned is "at least one involved knob differs": the refuted configuration, each
+single-change neighbour and the chain of joint moves are all witnessed; other combinations
+are a generalisation (docs/repair.md, "Soundness").
 """
 
 from __future__ import annotations

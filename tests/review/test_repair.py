@@ -107,7 +107,9 @@ def test_the_space_holds_what_the_model_reads_and_nothing_fixed() -> None:
 
 def test_allow_and_freeze_widen_and_narrow_it() -> None:
     spec = make_spec(faults={"broker_crash": 1}, message_bytes=2_000_000)
-    wide = {k.name for k in search_space(spec, allow=("faults.broker_crash", "cluster.brokers")).knobs}
+    wide = {
+        k.name for k in search_space(spec, allow=("faults.broker_crash", "cluster.brokers")).knobs
+    }
     assert {"broker_crash", "brokers", "max.request.size", "max.message.bytes"} <= wide
     narrow = {k.name for k in search_space(spec, freeze=("app", "acks")).knobs}
     assert not any(n.startswith("app.") for n in narrow) and "acks" not in narrow
@@ -220,7 +222,9 @@ def _violated() -> list[tuple[str, str]]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("path", "guarantee"), _violated())
-def test_every_violated_spec_of_the_library_gets_a_verified_repair(path: str, guarantee: str) -> None:
+def test_every_violated_spec_of_the_library_gets_a_verified_repair(
+    path: str, guarantee: str
+) -> None:
     text = Path(path).read_text(encoding="utf-8")
     found = _run(text, guarantee)
     assert found.status == "repaired", found.reason
