@@ -337,7 +337,11 @@ def _names_option(
 @_text_or_json
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option(
-    "--alternatives", type=click.IntRange(1, 10), default=3, show_default=True, help="At most."
+    "--alternatives",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="How many repairs to show, at most.",
 )
 @click.option(
     "--max-iterations",

@@ -127,8 +127,9 @@ def render_text(r: Repair) -> str:
             lines.extend(_exclusion_line(e, r.guarantee) for e in r.exclusions)
     else:
         lines.append(f"unknown: no repair verified ({r.reason}); nothing is claimed.")
-    lines.append("")
-    lines.append(_search_line(r))
+    if r.baseline.verdict == "violated":  # a search ran
+        lines.append("")
+        lines.append(_search_line(r))
     return "\n".join(lines) + "\n"
 
 
