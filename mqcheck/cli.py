@@ -89,12 +89,6 @@ def _messages_option(ctx: click.Context, param: click.Parameter, value: int | No
     return value
 
 
-def _not_implemented(command: str, spec: str | None = None) -> NoReturn:
-    if spec is not None:
-        load_or_exit(spec)
-    fail(f"mqcheck {command}: not implemented yet")
-
-
 _GUARANTEE = click.Choice(GUARANTEES)
 _text_or_json = click.option(
     "--format",
@@ -313,12 +307,113 @@ def profile(spec: str, cap: int, max_states: int) -> None:
     click.echo(render_profile_text(loaded, found), nl=False)
 
 
+def _names_option(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> tuple[str, ...]:
+    """Repeatable and comma-separated: --allow a,b --allow c."""
+    return tuple(n.strip() for value in values for n in value.split(",") if n.strip())
+
+
 @main.command()
 @click.argument("spec")
 @click.option("--guarantee", required=True, type=_GUARANTEE)
-def repair(spec: str, guarantee: str) -> None:
-    """Smallest configuration change that makes GUARANTEE hold."""
-    _not_implemented("repair", spec)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the repaired spec here."
+)
+@click.option(
+    "--allow",
+    multiple=True,
+    callback=_names_option,
+    metavar="KEY,...",
+    help="Also search: faults.NAME, faults, cluster.brokers, app.joins.",
+)
+@click.option(
+    "--freeze",
+    multiple=True,
+    callback=_names_option,
+    metavar="KEY,...",
+    help="Never change these: a property, app, or a dotted path (producers.NAME).",
+)
+@_text_or_json
+@click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+@click.option(
+    "--alternatives",
+    type=click.IntRange(1, 10),
+    default=3,
+    show_default=True,
+    help="How many repairs to show, at most.",
+)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Proposals checked before giving up (unknown).",
+)
+@click.option(
+    "--pick", type=click.IntRange(min=1), default=1, show_default=True, help="Alternative for -o."
+)
+def repair(
+    spec: str,
+    guarantee: str,
+    output: str | None,
+    allow: tuple[str, ...],
+    freeze: tuple[str, ...],
+    output_format: str,
+    max_states: int | None,
+    alternatives: int,
+    max_iterations: int,
+    pick: int,
+) -> None:
+    """Cheapest configuration change that makes GUARANTEE hold (0 repaired or already
+    holds, 1 no repair exists, 2 invalid input, 3 unknown)."""
+    from mqcheck.review import repair as repairing
+    from mqcheck.review import repair_render as render
+    from mqcheck.review.repair_space import SpaceError
+    from mqcheck.review.repair_write import fixed_text
+
+    loaded = load_or_exit(spec)
+    text = Path(spec).read_text(encoding="utf-8-sig")
+    options = repairing.Options(
+        allow=allow,
+        freeze=freeze,
+        max_states=max_states,
+        alternatives=alternatives,
+        max_iterations=max_iterations,
+    )
+    progress = None
+    if sys.stderr.isatty():
+
+        def progress(message: str) -> None:
+            click.echo(f"  {message}", err=True)
+
+    try:
+        found = repairing.repair(loaded, text, guarantee, options, progress)
+    except SpaceError as why:
+        fail(str(why))
+    written = None
+    notes: list[str] = []
+    if output and found.alternatives:
+        if pick > len(found.alternatives):
+            fail(f"--pick {pick}: only {len(found.alternatives)} alternative(s) were found")
+        fixed = fixed_text(found, text, pick - 1)
+        Path(output).write_text(fixed.text, encoding="utf-8")
+        written = output
+        notes.append(f"wrote {output} (alternative {pick}, re-loaded and verified)")
+        if not fixed.kept_layout:
+            notes.append("  the spec uses YAML anchors: it was re-dumped and comments were lost")
+        notes.extend(render.expect_lines(fixed.expect_updates))
+    elif output:
+        notes.append(f"nothing written to {output}: no verified repair")
+    if output_format == "json":
+        click.echo(render.render_json(found, written), nl=False)
+        for note in notes:
+            click.echo(note, err=True)
+    else:
+        click.echo(render.render_text(found), nl=False)
+        for note in notes:
+            click.echo(note)
+    sys.exit(found.exit_code())
 
 
 def _vary_option(

@@ -84,17 +84,6 @@ def test_check_of_a_missing_file_exits_2() -> None:
     assert (code, output.strip()) == (2, "no-such-spec.yaml: no such file")
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["repair", "SPEC", "--guarantee", "at-least-once"],
-    ],
-)
-def test_commands_not_wired_yet_exit_2(args: list[str]) -> None:
-    code, output = run(*[str(DURABLE) if a == "SPEC" else a for a in args])
-    assert code == 2 and "not implemented yet" in output
-
-
 def test_replay_parses_its_arguments(tmp_path: Path) -> None:
     trace = tmp_path / "trace.json"
     trace.write_text("{}")

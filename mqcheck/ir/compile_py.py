@@ -179,6 +179,43 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
     )
 
 
+ActionCode = tuple[Predicate, Callable[[State], State]]
+
+
+def compile_actions(
+    system: TransitionSystem,
+    indexes: Sequence[int],
+    cache: dict[str, ActionCode] | None = None,
+) -> dict[int, ActionCode]:
+    """Guard and update of a few actions, without the successor function: following one
+    trace through a model needs only the actions it takes (repair follows many traces
+    through many similar models). With a `cache`, an action whose code is the same text
+    as one compiled before (the same action in a model of the same layout) is reused."""
+    em = _Emitter(system)
+    cache = {} if cache is None else cache
+    texts: dict[int, str] = {}
+    for index in indexes:
+        action = system.actions[index]
+        em.lines = ["def guard(s):"]
+        em.unpack("    ")
+        em.lines.append(f"    return bool({to_source(action.guard, em.names)})")
+        em.lines.append("def update(s):")
+        em.unpack("    ")
+        em.lines.append(f"    return {em.tuple_for(action)}")
+        texts[index] = "\n".join(em.lines) + "\n"
+    missing = list(dict.fromkeys(t for t in texts.values() if t not in cache))
+    if missing:
+        source = "".join(
+            t.replace("def guard(", f"def guard_{n}(").replace("def update(", f"def update_{n}(")
+            for n, t in enumerate(missing)
+        )
+        namespace: dict[str, object] = {}
+        exec(compile(source, f"<mqcheck actions {system.name}>", "exec"), namespace)
+        for n, t in enumerate(missing):
+            cache[t] = (namespace[f"guard_{n}"], namespace[f"update_{n}"])  # type: ignore[assignment]
+    return {i: cache[t] for i, t in texts.items()}
+
+
 def compile_predicate(system: TransitionSystem, expr: Expr) -> Predicate:
     """A state predicate as a Python function."""
     return _compile_fn(system, expr, boolean=True)  # type: ignore[return-value]

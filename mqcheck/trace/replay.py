@@ -14,7 +14,7 @@ from typing import Any
 
 from mqcheck.engines.explicit import unreachable_parts
 from mqcheck.engines.symmetry import canonicalizer
-from mqcheck.ir.compile_py import compile_predicate, compile_system
+from mqcheck.ir.compile_py import CompiledSystem, compile_predicate, compile_system
 from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
 
 
@@ -50,6 +50,24 @@ def extract_trace(data: Mapping[str, Any]) -> tuple[str, int | None, list[Mappin
     raise ValueError("not an mqcheck trace: expected 'results', 'counterexample' or 'steps'")
 
 
+def violates(
+    system: TransitionSystem, compiled: CompiledSystem, guarantee: str, state: tuple[int, ...]
+) -> bool | None:
+    """Whether `state` violates the guarantee (None: the model defines no such guarantee).
+    at-least-once looks ahead over fault-free steps with `compiled.successors`."""
+    g = system.guarantee("at-least-once" if guarantee == "exactly-once" else guarantee)
+    if guarantee == "exactly-once":
+        amo = system.guarantee("at-most-once")
+        if isinstance(amo, Invariant) and compile_predicate(system, amo.bad)(state):
+            g = amo
+    if isinstance(g, Invariant):
+        return compile_predicate(system, g.bad)(state)
+    if isinstance(g, Eventually):
+        canon = canonicalizer(system) or (lambda s: s)
+        return bool(unreachable_parts(system, compiled, canon, g, state))
+    return None
+
+
 def replay(
     system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str, Any]]
 ) -> ReplayOutcome:
@@ -83,17 +101,8 @@ def replay(
                         f"step {n}: after {action_name}, {name} is {value} but the trace says {recorded[name]}",
                     )
         state = after
-    g = system.guarantee("at-least-once" if guarantee == "exactly-once" else guarantee)
-    if guarantee == "exactly-once":
-        amo = system.guarantee("at-most-once")
-        if isinstance(amo, Invariant) and compile_predicate(system, amo.bad)(state):
-            g = amo
-    if isinstance(g, Invariant):
-        violated = compile_predicate(system, g.bad)(state)
-    elif isinstance(g, Eventually):
-        canon = canonicalizer(system) or (lambda s: s)
-        violated = bool(unreachable_parts(system, compiled, canon, g, state))
-    else:
+    violated = violates(system, compiled, guarantee, state)
+    if violated is None:
         return ReplayOutcome(
             True,
             len(steps),
