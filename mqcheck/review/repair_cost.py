@@ -77,6 +77,25 @@ TABLE: tuple[Cost, ...] = (
     Cost("app.waits_for_result", True, 3, "latency: the application reads every send result"),
     Cost("app.waits_for_result", False, 2, "fire and forget"),
     Cost("app.joins", "before_production", 2, "deploy the consumer group first"),
+    Cost(
+        "processing.guarantee",
+        "exactly_once_v2",
+        5,
+        "latency: outputs are visible downstream only once the transaction commits",
+    ),
+    Cost(
+        "processing.guarantee",
+        "exactly_once_beta",
+        5,
+        "latency: outputs are visible downstream only once the transaction commits",
+    ),
+    Cost(
+        "processing.guarantee",
+        "exactly_once",
+        6,
+        "latency and a producer per task: outputs wait for the transaction commit",
+    ),
+    Cost("processing.guarantee", "at_least_once", 3, "a crash re-processes and duplicates"),
     Cost("brokers", "raise", 30, "hardware: one more broker"),
     Cost("fault", "lower", 100, "last resort: assumes the fault never happens"),
 )

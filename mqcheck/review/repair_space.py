@@ -125,10 +125,13 @@ def search_space(spec: Spec, allow: Sequence[str] = (), freeze: Sequence[str] = 
         )
     max_brokers = spec.brokers + (EXTRA_BROKERS if brokers_allowed else 0)
     topic_names = dict.fromkeys(p.topic for p in spec.producers.values())
+    topic_names.update(dict.fromkeys(x.to_topic for x in spec.processors.values()))
     for name in topic_names:
         knobs.extend(_topic_knobs(spec, name, max_brokers))
     for producer in spec.producers:
         knobs.extend(_producer_knobs(spec, producer))
+    for processor in spec.processors:
+        knobs.extend(_processor_knobs(spec, processor))
     for consumer in spec.consumers:
         knobs.extend(_consumer_knobs(spec, consumer, "app.joins" in allow))
     budgets = spec.faults.as_dict()
@@ -289,3 +292,31 @@ def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
     yield knob("app.idempotent", ("app", "idempotent"), (False, True), c.app.idempotent)
     if joins:
         yield knob("app.joins", ("app", "joins"), ("before_production", "any_time"), c.app.joins)
+
+
+def _processor_knobs(spec: Spec, name: str) -> Iterable[Knob]:
+    """A Kafka Streams processor's `processing.guarantee`: at_least_once, or the
+    transactional protocol the version has (exactly_once_v2 from 3.0, exactly_once_beta
+    in 2.6-2.8; the v1 `exactly_once` before)."""
+    proc = spec.processors[name]
+    v = spec.kafka_version
+    if v.at_least(3, 0):
+        exactly = "exactly_once_v2"
+    elif v.at_least(2, 6):
+        exactly = "exactly_once_beta"
+    elif v.at_least(0, 11):
+        exactly = "exactly_once"
+    else:
+        return
+    current = proc.processing_guarantee
+    domain = _values(current, "at_least_once", exactly if current == "at_least_once" else current)
+    yield Knob(
+        f"processor:{name}",
+        "processing.guarantee",
+        "config",
+        domain,
+        current,
+        ("processors", name, "processing_guarantee"),
+        (("processors", name, "processing.guarantee"),),
+        _origin(spec, f"processor:{name}", "processing.guarantee"),
+    )

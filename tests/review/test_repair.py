@@ -289,3 +289,16 @@ def test_cli_bad_input_exits_2(tmp_path: Path, args: list[str]) -> None:
     code, output = _cli(*[swap.get(a, a) for a in args])
     assert code == 2, output
     assert "Traceback" not in output
+
+
+def test_a_processor_is_repaired_by_its_processing_guarantee() -> None:
+    """Kafka Streams: exactly_once_v2 is cheaper than making the final consumer's writes
+    idempotent, and the change is written under processors.<name>."""
+    text = (ROOT / "specs" / "streams-at-least-once-crash.yaml").read_text(encoding="utf-8")
+    found = _run(text, "at-most-once")
+    assert found.status == "repaired"
+    best = found.alternatives[0]
+    assert [(c.knob.name, c.new) for c in best.changes] == [
+        ("processing.guarantee", "exactly_once_v2")
+    ]
+    _verified(found, text)
