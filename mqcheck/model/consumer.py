@@ -468,9 +468,15 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
 
 
 def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
+    """The group sat empty (its members were down) past the retention. A processor was
+    down too: its unacknowledged outputs died and its open transaction was aborted
+    (transaction.timeout.ms), processors.stopped()."""
+    from mqcheck.model.processors import stopped
+
     pre = cv.pre
     reset, extra, how = _reset_position(b, cv)
     minutes = b.spec.offsets_retention_minutes
+    down = stopped(b, cv.processor) if cv.processor is not None else {}
     b.add(
         Action(
             name=f"offsets_expire({pre})",
@@ -478,6 +484,7 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
             actor=f"consumer:{_name(cv)}",
             guard=all_of([*running(b, cv), b.budget("offsets_expire") > 0]),
             updates=merge(
+                down,
                 clear_buffer(b, cv),
                 {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
                 extra,

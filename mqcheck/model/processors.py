@@ -74,6 +74,10 @@ def rewind(b: ModelBuilder, proc: ProcessorInfo, cond: Expr) -> Updates:
     return ups
 
 
+def has_input_in_hand(b: ModelBuilder, proc: ProcessorInfo) -> Expr:
+    return ~buffer_empty(b, _consumer(b, proc))
+
+
 def commit_offsets_in_transaction(
     b: ModelBuilder, proc: ProcessorInfo
 ) -> tuple[list[Expr], Updates]:
@@ -189,14 +193,18 @@ def _process_in_transaction(
             guard=all_of([*base, st.ne(UNSENT)]),
             updates=merge(_shift(b, cv), {twice: ite(TRUE, 1, 1)}),
             text=(
-                f"{proc.spec.name} reads {b.label(m_in)} a second time (a duplicate record in "
-                f"{cv.spec.topic}) and writes its result again in the same transaction: "
-                "exactly-once processing does not remove duplicates already in its input"
+                f"{proc.spec.name} processes {b.label(m_in)} again (a duplicate record in "
+                f"{cv.spec.topic}, or input read again after its offsets were committed) and "
+                "writes its result again: exactly-once covers one read-process-write, not a "
+                "record read twice"
             ),
             params={"processor": proc.spec.name, "message": b.origin(m_in)},
             message=b.label(m_in),
-            hazard="the input topic already held a duplicate of this message",
-            fix="make the upstream producer idempotent (enable.idempotence=true)",
+            hazard="the processor read this message a second time",
+            fix=(
+                "an idempotent upstream producer (enable.idempotence=true), and committed "
+                "offsets that outlive outages (offsets.retention.minutes)"
+            ),
         )
     )
 
@@ -231,6 +239,21 @@ def _die(b: ModelBuilder, proc: ProcessorInfo) -> Updates:
         ups[st.name] = ite(dying, GAVE_UP, st)
         ups.update(_reset_attempt(b, out, dying))
     return ups
+
+
+def stopped(b: ModelBuilder, proc: ProcessorInfo) -> Updates:
+    """What a processor that was down loses, apart from its position: unacknowledged
+    outputs (at_least_once), or its open transaction, aborted by the coordinator once
+    transaction.timeout.ms passed (exactly_once_v2). Position and buffer are left to the
+    caller."""
+    producer = b.producers[proc.producer]
+    if proc.exactly_once and transactional(producer):
+        ups = abort_updates(b, producer, is_open(b, producer))
+        cv = _consumer(b, proc)
+        for name in (f"{cv.pre}_pos", *clear_buffer(b, cv)):
+            ups.pop(name, None)
+        return ups
+    return _die(b, proc)
 
 
 def _task_restart(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:

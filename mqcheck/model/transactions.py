@@ -132,6 +132,38 @@ def _begin(b: ModelBuilder, p: ProducerInfo) -> None:
             params={"producer": p.spec.name},
         )
     )
+    if p.processor is not None:
+        _begin_after_commit(b, p)
+
+
+def _begin_after_commit(b: ModelBuilder, p: ProducerInfo) -> None:
+    """A processor that reads input again after its transaction committed (its committed
+    offsets expired, or a leader change moved its position back) processes it in a new
+    transaction, a new attempt with its own markers."""
+    from mqcheck.model.processors import has_input_in_hand
+
+    proc = b.processors[p.processor] if p.processor is not None else None
+    assert proc is not None
+    parts: list[Updates] = [{txn_var(p): ite(TRUE, OPEN, 0)}]
+    for m in p.messages:
+        gv = b.v(f"gen_m{m}")
+        parts.append({gv.name: ite(gv < b.gens - 1, gv + 1, gv)})
+    parts.append({"overflow": ite(generation(b, p).eq(b.gens - 1), 1, b.v("overflow"))})
+    b.add(
+        Action(
+            name=f"txn_begin_again({p.spec.name})",
+            kind="txn_begin",
+            actor=_actor(p),
+            guard=all_of([b.v(txn_var(p)).eq(COMMITTED), has_input_in_hand(b, proc)]),
+            updates=merge(*parts),
+            text=(
+                f"{p.spec.name} has input to process again and begins a new transaction "
+                f"(transactional.id={p.spec.transactional_id}, attempt {{attempt}})"
+            ),
+            text_args={"attempt": generation(b, p) + 2},
+            params={"producer": p.spec.name},
+        )
+    )
 
 
 def _commit(b: ModelBuilder, p: ProducerInfo) -> None:
