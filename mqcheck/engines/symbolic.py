@@ -267,13 +267,32 @@ class _Unrolling:
                     self.writers[name].append(i)
         self.fault_actions = [i for i in self.enabled_actions if system.actions[i].fault]
         if from_initial:
-            first = [num.val(v.init) for v in system.variables]
+            first = self._initial(system, solver, tag, num)
         else:
             first = [num.const(f"{tag}{n}@0") for n in self.names]
         self.states: list[list[Term]] = [first]
         self.tr: list[Translator] = [Translator(dict(zip(self.names, first, strict=True)), num)]
         self.acts: list[Term] = []
         self.fault_flags: list[Term] = []
+
+    @staticmethod
+    def _initial(system: TransitionSystem, solver: Any, tag: str, num: Numbers) -> list[Term]:
+        """The initial state: constants, or, where the system has several initial states,
+        a fresh term for each variable on which they differ, constrained to one of them."""
+        starts = system.starts()
+        first: list[Term] = []
+        varying: list[int] = []
+        for i, v in enumerate(system.variables):
+            if all(s[i] == starts[0][i] for s in starts):
+                first.append(num.val(starts[0][i]))
+            else:
+                first.append(num.const(f"{tag}{v.name}@0"))
+                varying.append(i)
+        if varying:
+            solver.add(
+                z3.Or([z3.And([first[i] == num.val(s[i]) for i in varying]) for s in starts])
+            )
+        return first
 
     @property
     def depth(self) -> int:
@@ -330,8 +349,23 @@ class _Unrolling:
         )
 
 
-# find_at(solver, path, k, max_faults): a violating path of exactly k steps, or None
-_Finder = Callable[[Any, "_Unrolling", int, "int | None"], "Path | None"]
+# find_at(solver, path, k, max_faults, focus): a violating path of exactly k steps (under
+# the further assumptions `focus`), or None
+_Finder = Callable[[Any, "_Unrolling", int, "int | None", Sequence[Any]], "Path | None"]
+# parts(x, path, i): the named parts of the property proved by induction, in state i
+_Parts = Callable[["Translator", "_Unrolling", int], list[tuple[str, Any]]]
+
+
+@dataclass
+class Query:
+    """One guarantee as the deepening loop asks about it: how to find a violation at a
+    depth, the property that induction proves, and `version`, which changes whenever that
+    property does (at-least-once learns plans), so an induction path is rebuilt."""
+
+    find_at: _Finder
+    parts: _Parts
+    version: Callable[[], int]
+    grows: bool = False
 
 
 def _value(model: Any, term: Term) -> int:
@@ -447,7 +481,7 @@ class Z3Checker:
 
     def _trace(self, model: Any, path: _Unrolling, k: int) -> Path:
         """The concrete path of a model, re-executed on the compiled model."""
-        state = self.system.initial_state()
+        state = self.start_of(model, path)
         out: Path = []
         for i in range(k):
             a = _value(model, path.acts[i])
@@ -463,13 +497,26 @@ class Z3Checker:
             state = nxt
         return out
 
+    def start_of(self, model: Any, path: _Unrolling) -> State:
+        """The initial state of a model's path (one of the system's initial states)."""
+        start = tuple(_value(model, x) for x in path.states[0])
+        if start not in self.system.starts():  # pragma: no cover - a translation bug
+            raise RuntimeError("z3 path starts outside the initial states")
+        return start
+
     def _fewest_faults(
-        self, find: _Finder, solver: Any, path: _Unrolling, k: int, first: Path
+        self,
+        find: _Finder,
+        solver: Any,
+        path: _Unrolling,
+        k: int,
+        first: Path,
+        focus: Sequence[Term] = (),
     ) -> _Found:
         """Given a path found at depth k, one with the fewest faults at that depth."""
         c = self._faults_of(first)
         for f in range(c):
-            better = find(solver, path, k, f)
+            better = find(solver, path, k, f, focus)
             if better is not None:
                 return _Found(k, self._faults_of(better), better)
         return _Found(k, c, first)
@@ -478,18 +525,18 @@ class Z3Checker:
         return sum(1 for a, _ in path if self.is_fault[a])
 
     # ---- the deepening loop shared by both kinds -----------------------------------------
-    def _search(
-        self,
-        find_at: _Finder,
-        base_extra: Callable[[_Unrolling, int], list[tuple[str, Term]]],
-        prove: Callable[[int, frozenset[str]], bool],
-    ) -> _Outcome:
-        """Deepen one BMC path. `find_at(solver, path, k, max_faults)` looks for a violation
-        at depth k; `base_extra` lists further parts of the property (name, bad-term) whose
-        base case is checked at each depth; `prove(k, dropped)` tries k-induction for the
-        property without the dropped parts."""
+    def bmc_path(self) -> tuple[Any, _Unrolling]:
+        """A solver holding the simple path from the initial state(s), not yet deepened."""
         solver = self._solver()
-        path = _Unrolling(self.system, solver, "b_", True, True, self.num)
+        return solver, _Unrolling(self.system, solver, "b_", True, True, self.num)
+
+    def _search(self, query: Query) -> _Outcome:
+        """Deepen one BMC path. `query.find_at` looks for a violation at each depth; the
+        base case of the common parts (domains, `limit`) is checked at each depth, and
+        k-induction tries the property without the parts whose base case failed."""
+        find_at = query.find_at
+        prove = self._gated(query)
+        solver, path = self.bmc_path()
         dropped: set[str] = set()
         out = _Outcome()
         k = 0
@@ -504,12 +551,12 @@ class Z3Checker:
                         f"reachable state was checked (depth < {k})"
                     )
                     break
-            hit = find_at(solver, path, k, None)
+            hit = find_at(solver, path, k, None, ())
             if hit is not None:
                 out.found = _Found(k, self._faults_of(hit), hit)
                 self._improve(out, solver, path, find_at)
                 break
-            for name, bad in base_extra(path, k):
+            for name, bad in self.common_base(path, k):
                 if name not in dropped and self._ask(solver, bad) is not None:
                     dropped.add(name)
             if prove(k + 1, frozenset(dropped)):
@@ -550,7 +597,7 @@ class Z3Checker:
                     path.extend()
                 if self._ask(solver) is None:
                     break
-                hit = find_at(solver, path, k, found.faults - 1)
+                hit = find_at(solver, path, k, found.faults - 1, ())
                 if hit is not None:
                     found = self._fewest_faults(find_at, solver, path, k, hit)
                     out.found = found
@@ -558,23 +605,27 @@ class Z3Checker:
             pass
 
     # ---- induction ---------------------------------------------------------------------
-    def _inductor(
-        self, parts: Callable[[Translator, _Unrolling, int], list[tuple[str, Term]]]
-    ) -> Callable[[int, frozenset[str]], bool]:
+    def inductor(self, parts: _Parts) -> Callable[..., bool]:
         """k-induction for a property given as named parts (each a term that must hold):
         a fresh path of k transitions, all states distinct, the property holding in the
-        first k states; proved when it cannot fail in the last. The path is kept and
-        extended while the set of parts used stays the same."""
+        first k states; proved when it cannot fail in the last. `prove(k, dropped, within)`
+        leaves out the dropped parts and, when `within` is given (a function of the first
+        state's terms), assumes it of the first state. The path is kept and extended while
+        the parts used and `within` stay the same (`key` names the latter)."""
         cache: dict[str, Any] = {}
 
-        def prove(k: int, dropped: frozenset[str]) -> bool:
-            if cache.get("key") != dropped:
-                solver = self._solver()
-                cache.update(
-                    key=dropped,
-                    solver=solver,
-                    path=_Unrolling(self.system, solver, "i_", False, True, self.num),
-                )
+        def prove(
+            k: int,
+            dropped: frozenset[str],
+            within: Callable[[list[Term]], Term] | None = None,
+            key: object = None,
+        ) -> bool:
+            if cache.get("key") != (dropped, key):
+                fresh = self._solver()
+                start = _Unrolling(self.system, fresh, "i_", False, True, self.num)
+                if within is not None:
+                    fresh.add(within(start.states[0]))
+                cache.update(key=(dropped, key), solver=fresh, path=start)
             solver = cache["solver"]
             path: _Unrolling = cache["path"]
 
@@ -588,34 +639,61 @@ class Z3Checker:
 
         return prove
 
-    def _common_parts(self, x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
+    def _gated(self, query: Query) -> Callable[..., bool]:
+        """Induction for a query. A property that grows (at-least-once learns plans) needs a
+        new induction path for each version, so it is only tried once the version stayed
+        the same since the previous attempt."""
+        if not query.grows:
+            return self.inductor(query.parts)
+        inductors: dict[int, Callable[..., bool]] = {}
+        last = [-1]
+
+        def prove(k: int, dropped: frozenset[str], *rest: Any) -> bool:
+            n = query.version()
+            if n != last[0]:
+                last[0] = n
+                return False
+            if n not in inductors:
+                inductors.clear()
+                inductors[n] = self.inductor(query.parts)
+            return inductors[n](k, dropped, *rest)
+
+        return prove
+
+    def common_parts(self, x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
         parts: list[tuple[str, Term]] = [("domain", path.domains(i))]
         if self.system.limit is not None:
             parts.append(("limit", z3.Not(x.boolean(self.system.limit))))
         return parts
 
-    def _common_base(self, path: _Unrolling, k: int) -> list[tuple[str, Term]]:
+    def common_base(self, path: _Unrolling, k: int) -> list[tuple[str, Term]]:
+        """The common parts' failures at depth k: (name, term that holds when it fails)."""
         out = [("domain", z3.Not(path.domains(k)))]
         if self.system.limit is not None:
             out.append(("limit", path.tr[k].boolean(self.system.limit)))
         return out
 
     # ---- safety ------------------------------------------------------------------------
-    def _invariant(self, g: Invariant) -> _Outcome:
-        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
-            extra = [path.tr[k].boolean(g.bad)]
+    def query(self, g: Invariant | Eventually) -> Query:
+        return self._invariant_query(g) if isinstance(g, Invariant) else self._eventually_query(g)
+
+    def _invariant_query(self, g: Invariant) -> Query:
+        def find_at(
+            solver: Any, path: _Unrolling, k: int, bound: int | None, focus: Sequence[Term]
+        ) -> Path | None:
+            extra = [path.tr[k].boolean(g.bad), *focus]
             if bound is not None:
                 extra.append(path.faults(k) <= bound)
             model = self._ask(solver, *extra)
             return None if model is None else self._trace(model, path, k)
 
         def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
-            return [("bad", z3.Not(x.boolean(g.bad))), *self._common_parts(x, path, i)]
+            return [("bad", z3.Not(x.boolean(g.bad))), *self.common_parts(x, path, i)]
 
-        return self._search(find_at, self._common_base, self._inductor(parts))
+        return Query(find_at, parts, lambda: 0)
 
     # ---- at-least-once -----------------------------------------------------------------
-    def _eventually(self, g: Eventually) -> _Outcome:
+    def _eventually_query(self, g: Eventually) -> Query:
         goal_pred = compile_predicate(self.system, g.goal)
         plans: list[list[int]] = []
         ok_cache: dict[tuple[int, int, str], Term] = {}
@@ -643,7 +721,9 @@ class Z3Checker:
         # plans have been asserted under it (plans are added incrementally)
         uncovered: dict[int, tuple[Term, int]] = {}
 
-        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
+        def find_at(
+            solver: Any, path: _Unrolling, k: int, bound: int | None, focus: Sequence[Term]
+        ) -> Path | None:
             x = path.tr[k]
             if k not in uncovered:
                 literal = z3.Bool(f"uncovered@{k}")
@@ -657,39 +737,30 @@ class Z3Checker:
                 for t in ok_terms(path, k)[done:]:
                     solver.add(z3.Implies(literal, z3.Not(t)))
                 uncovered[k] = (literal, len(plans))
-                extra = [literal]
+                extra = [literal, *focus]
                 if bound is not None:
                     extra.append(path.faults(k) <= bound)
                 model = self._ask(solver, *extra)
                 if model is None:
                     return None
                 trace = self._trace(model, path, k)
-                state = trace[-1][1] if trace else self.system.initial_state()
+                state = trace[-1][1] if trace else self.start_of(model, path)
                 doomed, plan = self._lookahead(state, goal_pred)
                 if doomed:
                     return trace
                 plans.append(plan)
 
         def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
-            return [("goal", covered(x, path, i)), *self._common_parts(x, path, i)]
+            return [("goal", covered(x, path, i)), *self.common_parts(x, path, i)]
 
-        inductors: dict[int, Callable[[int, frozenset[str]], bool]] = {}
-        last = [-1]
+        return Query(find_at, parts, lambda: len(plans), grows=True)
 
-        def prove(k: int, dropped: frozenset[str]) -> bool:
-            # The property grows with the plans, and each new set of plans needs a new
-            # induction path: only try once the plans stopped changing for a depth.
-            n = len(plans)
-            if n != last[0]:
-                last[0] = n
-                return False
-            if n not in inductors:
-                inductors.clear()
-                inductors[n] = self._inductor(parts)
-            return inductors[n](k, dropped)
+    def _invariant(self, g: Invariant) -> _Outcome:
+        return self._search(self._invariant_query(g))
 
+    def _eventually(self, g: Eventually) -> _Outcome:
         try:
-            return self._search(find_at, self._common_base, prove)
+            return self._search(self._eventually_query(g))
         except _Undecided as why:
             out = _Outcome(why_not=str(why))
             out.depth = self._depth_reached

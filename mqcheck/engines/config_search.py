@@ -1,0 +1,259 @@
+"""The Z3 engine over a union of configurations (`check --symbolic`): one deepening BMC query
+per guarantee answers for every configuration at once.
+
+The union (mqcheck.ir.union) starts in any member's initial state, its `config` variable
+naming the member. At each depth k the solver is asked for a violation with `config` free;
+each answer names a configuration, which gets the fewest-fault path of that length (so its
+trace is its shortest violation), is then blocked (`config != i` is asserted) and the same
+depth is asked again, until no configuration violates at depth k. The configurations left
+are then checked for a reachable `limit` state or domain escape (as in `Z3Checker`: such a
+configuration can be `violated` or `unknown`, never `holds`), and the others get a proof
+attempt, k-induction with `config` restricted to them. When no simple path of length k is
+left, every configuration still open has been searched completely (holds, or unknown for a
+flagged one). The search ends when every configuration is decided, or at the depth or time
+limit: the configurations still open are `unknown`, "no violation up to depth k".
+
+Soundness is the single-configuration engine's, per member: the union's paths with
+`config == i` are exactly member i's paths (no action writes `config`, member i's actions
+are guarded by it), and every reported trace is re-executed on member i's own compiled
+model, so it replays against that configuration's spec.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import z3  # type: ignore[import-untyped]
+
+from mqcheck.engines.explicit import ExplicitChecker, describe
+from mqcheck.engines.result import GuaranteeResult, Stats
+from mqcheck.engines.symbolic import (
+    ENGINE,
+    Path,
+    Query,
+    SymbolicLimits,
+    Z3Checker,
+    _Found,
+    _OutOfTime,
+    _Undecided,
+    _Unrolling,
+)
+from mqcheck.engines.symmetry import canonicalizer
+from mqcheck.ir.compile_py import compile_system
+from mqcheck.ir.system import Eventually, Invariant
+from mqcheck.ir.union import Union
+from mqcheck.trace.steps import make_steps
+
+Term = Any
+
+
+@dataclass
+class _Outcomes:
+    """Per configuration: a violation, a proof, or why neither (a flagged part)."""
+
+    found: dict[int, _Found] = field(default_factory=dict)
+    proof: dict[int, str] = field(default_factory=dict)
+    flagged: dict[int, str] = field(default_factory=dict)  # "limit" | "domain"
+    why_not: str = ""
+    depth: int = 0
+
+
+class UnionChecker:
+    """Checks every member of a union in one query per guarantee; `check` returns, per
+    member, the results a `Z3Checker` of that member alone would give."""
+
+    def __init__(self, u: Union, limits: SymbolicLimits | None = None) -> None:
+        self.u = u
+        self.z3 = Z3Checker(u.system, limits)
+        self.slot = u.system.index()[u.selector]
+
+    def check(self, guarantees: Sequence[str]) -> list[list[GuaranteeResult]]:
+        c = self.z3
+        wanted = set(guarantees)
+        if "exactly-once" in wanted:
+            wanted |= {"at-least-once", "at-most-once"}
+        todo = [g for g in c.system.guarantees if g.guarantee in wanted]
+        started = time.perf_counter()
+        per_member: list[dict[str, GuaranteeResult]] = [{} for _ in self.u.members]
+        for n, g in enumerate(todo):
+            now = time.perf_counter()
+            left = c.limits.timeout_s - (now - started)
+            c.deadline = now + max(left, 0.0) / (len(todo) - n)
+            c.queries = 0
+            t0 = c.started = time.perf_counter()
+            out = self._search(g)
+            seconds = time.perf_counter() - t0
+            for i, results in enumerate(per_member):
+                results[g.guarantee] = self._result(i, g.guarantee, out, seconds)
+        return [self._requested(guarantees, by_name) for by_name in per_member]
+
+    @staticmethod
+    def _requested(
+        guarantees: Sequence[str], by_name: dict[str, GuaranteeResult]
+    ) -> list[GuaranteeResult]:
+        out = []
+        for name in guarantees:
+            if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
+                out.append(
+                    ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"])
+                )
+            elif name in by_name:
+                out.append(by_name[name])
+        return out
+
+    # ---- the search --------------------------------------------------------------------
+    def _search(self, g: Invariant | Eventually) -> _Outcomes:
+        c = self.z3
+        out = _Outcomes()
+        active = set(range(len(self.u.members)))
+        try:
+            query = c.query(g)
+            prove = c.inductor(query.parts)
+            solver, path = c.bmc_path()
+            cfg = path.states[0][self.slot]
+            tried_version = -1
+            k = 0
+            while active:
+                out.depth = k
+                if k > 0:
+                    path.extend()
+                    if c._ask(solver) is None:
+                        for i in active - out.flagged.keys():
+                            out.proof[i] = (
+                                f"no simple path of length {k} leaves its initial state: every "
+                                f"reachable state was checked (depth < {k})"
+                            )
+                        active.clear()
+                        break
+                self._violations(query, solver, path, k, cfg, active, out)
+                if not active:
+                    break
+                self._flag(solver, path, k, cfg, active, out)
+                open_ = sorted(active - out.flagged.keys())
+                # a property that grows (plans) is only worth proving once it stopped growing
+                version = query.version()
+                ready = not query.grows or version == tried_version
+                tried_version = version
+                if (
+                    open_
+                    and ready
+                    and prove(k + 1, frozenset(), self._within(open_), (version, *open_))
+                ):
+                    for i in open_:
+                        out.proof[i] = f"k-induction with simple paths succeeded at k = {k + 1}"
+                    active -= set(open_)
+                    solver.add(z3.Not(self._among(cfg, open_)))
+                if k >= c.limits.max_depth:
+                    out.why_not = (
+                        f"no violation up to depth {k}, and no proof by then (the depth limit, "
+                        f"{c.limits.max_depth} steps, was reached)"
+                    )
+                    break
+                k += 1
+        except _OutOfTime:
+            out.why_not = f"the time limit ({c.limits.timeout_s:g} s) was reached"
+        except _Undecided as why:
+            out.why_not = str(why)
+        return out
+
+    def _within(self, members: Sequence[int]) -> Callable[[list[Term]], Term]:
+        """ "the first state belongs to one of `members`", for the induction path."""
+        chosen = list(members)
+        return lambda first: self._among(first[self.slot], chosen)
+
+    def _among(self, term: Term, members: Sequence[int]) -> Term:
+        return z3.Or([term == self.z3.num.val(i) for i in members])
+
+    def _violations(
+        self,
+        query: Query,
+        solver: Any,
+        path: _Unrolling,
+        k: int,
+        cfg: Term,
+        active: set[int],
+        out: _Outcomes,
+    ) -> None:
+        """Every open configuration that violates at depth k, each with its fewest-fault
+        path of that length; each one found is blocked."""
+        c = self.z3
+        while active:
+            if k == 0:
+                # an empty path does not say where it started: ask member by member
+                hits = [
+                    (i, query.find_at(solver, path, 0, None, [cfg == c.num.val(i)]))
+                    for i in sorted(active)
+                ]
+                for i, hit in hits:
+                    if hit is not None:
+                        out.found[i] = _Found(0, 0, hit)
+                        active.discard(i)
+                        solver.add(cfg != c.num.val(i))
+                return
+            hit = query.find_at(solver, path, k, None, ())
+            if hit is None:
+                return
+            i = self.u.member_of(hit[0][1])
+            out.found[i] = _Found(k, c._faults_of(hit), hit)
+            active.discard(i)
+            focus = [cfg == c.num.val(i)]
+            out.found[i] = c._fewest_faults(query.find_at, solver, path, k, hit, focus)
+            solver.add(cfg != c.num.val(i))
+
+    def _flag(
+        self, solver: Any, path: _Unrolling, k: int, cfg: Term, active: set[int], out: _Outcomes
+    ) -> None:
+        """Open configurations with a `limit` state or a domain escape at depth k: they
+        can still be violated, but never hold."""
+        c = self.z3
+        for name, bad in c.common_base(path, k):
+            while True:
+                open_ = sorted(active - out.flagged.keys())
+                if not open_:
+                    return
+                model = c._ask(solver, bad, self._among(cfg, open_))
+                if model is None:
+                    break
+                out.flagged[c.start_of(model, path)[self.slot]] = name
+
+    # ---- per-member results --------------------------------------------------------------
+    def _result(self, i: int, guarantee: str, out: _Outcomes, seconds: float) -> GuaranteeResult:
+        member = self.u.members[i]
+        bounds = dict(member.bounds)
+        found = out.found.get(i)
+        if found is not None:
+            stats = Stats(0, 0, found.depth, round(seconds, 3))
+            cex = self._counterexample(i, found.path, guarantee)
+            return GuaranteeResult(guarantee, "violated", ENGINE, bounds, stats, cex)
+        stats = Stats(0, 0, out.depth, round(seconds, 3))
+        if i in out.proof:
+            return GuaranteeResult(guarantee, "holds", ENGINE, bounds, stats, None, out.proof[i])
+        flag = out.flagged.get(i)
+        if flag == "limit":
+            reason = member.limit_reason or "a modelling bound was reached"
+        elif flag == "domain":
+            reason = "a variable left its declared domain"
+        else:
+            reason = out.why_not or "no verdict"
+        if "depth" not in reason:
+            reason += f" (no violation up to depth {out.depth})"
+        return GuaranteeResult(guarantee, "unknown", ENGINE, bounds, stats, None, reason)
+
+    def _counterexample(self, i: int, path: Path, guarantee: str) -> Any:
+        """The union path as member i's own trace, re-executed on member i's model."""
+        member = self.u.members[i]
+        compiled = compile_system(member)
+        init = member.initial_state()
+        state = init
+        for a, want in self.u.member_path(i, path):
+            nxt = compiled.apply(a, state)
+            if nxt != want:  # pragma: no cover - the union and the member disagree
+                raise RuntimeError(f"union step {member.actions[a].name} differs from its member")
+            state = nxt
+        own = self.u.member_path(i, path)
+        steps = make_steps(member, own, init)
+        canon = canonicalizer(member) or (lambda s: s)
+        return describe(member, compiled, canon, steps, state, guarantee, init)
