@@ -49,6 +49,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.engines import z3terms as zt
 from mqcheck.engines.explicit import ExplicitChecker, describe
 from mqcheck.engines.result import GuaranteeResult, Stats
 from mqcheck.engines.symmetry import canonicalizer
@@ -90,6 +91,7 @@ class Numbers:
 
     def __init__(self, width: int | None) -> None:
         self.width = width
+        self._values: dict[int, Term] = {}
         self.one = self.val(1)
         self.zero = self.val(0)
 
@@ -97,7 +99,12 @@ class Numbers:
         return z3.Int(name) if self.width is None else z3.BitVec(name, self.width)
 
     def val(self, value: int) -> Term:
-        return z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
+        """The constant `value` (made once: building a Z3 numeral is not cheap)."""
+        hit = self._values.get(value)
+        if hit is None:
+            hit = z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
+            self._values[value] = hit
+        return hit
 
 
 def _interval(
@@ -163,7 +170,8 @@ def value_width(system: TransitionSystem, extra: int = 0) -> int:
 
 
 class Translator:
-    """IR terms over one state (an environment of Z3 terms), memoised per node."""
+    """IR terms over one state (an environment of Z3 terms), memoised per node. The IR
+    node's sort says whether its term is boolean, so no Z3 sort is queried."""
 
     def __init__(self, env: Mapping[str, Term], num: Numbers) -> None:
         self.env = env
@@ -180,11 +188,11 @@ class Translator:
 
     def boolean(self, e: Expr) -> Term:
         t = self.term(e)
-        return t if z3.is_bool(t) else t != 0
+        return t if e.sort == BOOL else zt.not_(zt.compare("==", t, self.num.zero))
 
     def integer(self, e: Expr) -> Term:
         t = self.term(e)
-        return z3.If(t, self.num.one, self.num.zero) if z3.is_bool(t) else t
+        return zt.ite(t, self.num.one, self.num.zero) if e.sort == BOOL else t
 
     def _term(self, e: Expr) -> Term:
         if isinstance(e, Const):
@@ -197,43 +205,44 @@ class Translator:
             except KeyError:
                 raise KeyError(f"unknown variable {e.name!r}") from None
         if isinstance(e, BinOp):
-            a, b = self.integer(e.left), self.integer(e.right)
-            op = e.op
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "min":
-                return z3.If(a <= b, a, b)
-            if op == "max":
-                return z3.If(a >= b, a, b)
-            if op == "==":
-                return a == b
-            if op == "!=":
-                return a != b
-            if op == "<":
-                return a < b
-            if op == "<=":
-                return a <= b
-            if op == ">":
-                return a > b
-            if op == ">=":
-                return a >= b
-            raise ValueError(f"unknown operator {op!r}")
+            return self._binary(e.op, self.integer(e.left), self.integer(e.right))
         if isinstance(e, Not):
-            return z3.Not(self.boolean(e.arg))
+            return zt.not_(self.boolean(e.arg))
         if isinstance(e, And):
-            return z3.And([self.boolean(a) for a in e.args])
+            return zt.and_([self.boolean(a) for a in e.args])
         if isinstance(e, Or):
-            return z3.Or([self.boolean(a) for a in e.args])
+            return zt.or_([self.boolean(a) for a in e.args])
         if isinstance(e, Ite):
             c = self.boolean(e.cond)
             if e.sort == BOOL:
-                return z3.If(c, self.boolean(e.then), self.boolean(e.other))
-            return z3.If(c, self.integer(e.then), self.integer(e.other))
+                return zt.ite(c, self.boolean(e.then), self.boolean(e.other))
+            return zt.ite(c, self.integer(e.then), self.integer(e.other))
         raise TypeError(f"not an expression: {e!r}")
+
+    def _binary(self, op: str, a: Term, b: Term) -> Term:
+        if op in ("==", "!="):
+            return zt.compare(op, a, b)
+        if op == "min":
+            return zt.ite(self._binary("<=", a, b), a, b)
+        if op == "max":
+            return zt.ite(self._binary(">=", a, b), a, b)
+        if self.num.width is not None:
+            return zt.arith(op, a, b) if op in ("+", "-", "*") else zt.compare(op, a, b)
+        # mathematical integers (the slow reference): z3's own operators
+        if op in _INT_OPS:
+            return _INT_OPS[op](a, b)
+        raise ValueError(f"unknown operator {op!r}")
+
+
+_INT_OPS: dict[str, Callable[[Term, Term], Term]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 class _Unrolling:
@@ -306,27 +315,27 @@ class _Unrolling:
         y = [num.const(f"{self.tag}{n}@{i + 1}") for n in self.names]
         cons: list[Term] = []
         choices = self.enabled_actions
-        if not choices:
-            cons.append(z3.BoolVal(False))
-        else:
-            cons.append(z3.Or([a == j for j in choices]))
+        # "action j is chosen", built once per step
+        chosen = {j: zt.compare("==", a, num.val(j)) for j in choices}
+        cons.append(zt.or_(list(chosen.values())) if choices else z3.BoolVal(False))
         limit = self.system.limit
         if limit is not None:
-            cons.append(z3.Not(x.boolean(limit)))
+            cons.append(zt.not_(x.boolean(limit)))
         for j in choices:
             g = x.boolean(self.system.actions[j].guard)
             if not z3.is_true(g):
-                cons.append(z3.Implies(a == j, g))
+                cons.append(zt.implies(chosen[j], g))
         for n, yv in zip(self.names, y, strict=True):
             t = x.env[n]
             for j in reversed(self.writers[n]):
-                t = z3.If(a == j, x.integer(self.system.actions[j].updates[n]), t)
-            cons.append(yv == t)
+                t = zt.ite(chosen[j], x.integer(self.system.actions[j].updates[n]), t)
+            cons.append(zt.compare("==", yv, t))
         flag = num.const(f"{self.tag}fault@{i}")
+        faulty = [chosen[j] for j in self.fault_actions]
         cons.append(
-            flag == z3.If(z3.Or([a == j for j in self.fault_actions]), num.one, num.zero)
-            if self.fault_actions
-            else flag == num.zero
+            zt.compare("==", flag, zt.ite(zt.or_(faulty), num.one, num.zero))
+            if faulty
+            else zt.compare("==", flag, num.zero)
         )
         if self.simple:
             for prev in self.states:
@@ -771,22 +780,26 @@ class Z3Checker:
         (the guards holding on the way)."""
         limit = self.system.limit
         x = start
-        enabled: list[Term] = []
-        options: list[Term] = []
+        done: list[Term] = []  # after step s: the goal or a limit state
+        guards: list[Term] = []  # the guard of step s
         for step in range(len(plan) + 1):
-            done = [x.boolean(goal)]
+            reached = [x.boolean(goal)]
             if limit is not None:
-                done.append(x.boolean(limit))
-            options.append(z3.And([*enabled, z3.Or(done)]))
+                reached.append(x.boolean(limit))
+            done.append(zt.or_(reached))
             if step == len(plan):
                 break
             action = self.system.actions[plan[step]]
-            enabled.append(x.boolean(action.guard))
+            guards.append(x.boolean(action.guard))
             env = dict(x.env)
             for name, e in action.updates.items():
                 env[name] = x.integer(e)
             x = Translator(env, start.num)
-        return z3.Or(options)
+        # done_0 or (guard_0 and (done_1 or (guard_1 and ... done_n))): linear in the plan
+        works = done[-1]
+        for step in range(len(plan) - 1, -1, -1):
+            works = zt.or_([done[step], zt.and_([guards[step], works])])
+        return works
 
     def _lookahead(self, start: State, goal: Predicate) -> tuple[bool, list[int]]:
         """(doomed, plan): breadth-first over fault-free steps from a concrete state, not
