@@ -40,6 +40,7 @@ from mqcheck.engines.symbolic import (
     _OutOfTime,
     _Undecided,
     _Unrolling,
+    checking_order,
 )
 from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import compile_system
@@ -75,15 +76,13 @@ class UnionChecker:
         wanted = set(guarantees)
         if "exactly-once" in wanted:
             wanted |= {"at-least-once", "at-most-once"}
-        todo = [g for g in c.system.guarantees if g.guarantee in wanted]
+        todo = checking_order(c.system, wanted)
         started = time.perf_counter()
         per_member: list[dict[str, GuaranteeResult]] = [{} for _ in self.u.members]
         for n, g in enumerate(todo):
             now = time.perf_counter()
             left = c.limits.timeout_s - (now - started)
-            c.deadline = now + max(left, 0.0) / (len(todo) - n)
-            c.queries = 0
-            t0 = c.started = time.perf_counter()
+            t0 = c.begin(now + max(left, 0.0) / (len(todo) - n))
             out = self._search(g)
             seconds = time.perf_counter() - t0
             for i, results in enumerate(per_member):

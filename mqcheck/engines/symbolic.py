@@ -63,6 +63,8 @@ Path = list[tuple[int, State]]
 Term = Any  # a z3 expression (z3 is untyped)
 
 ENGINE = "z3"
+# Induction may take this fraction of the time the BMC search has taken (see `inductor`).
+INDUCTION_SHARE = 1 / 3
 
 
 @dataclass
@@ -81,6 +83,10 @@ class _OutOfTime(Exception):
 
 class _Undecided(Exception):
     pass
+
+
+class _Capped(Exception):
+    """One query ran past its own time cap (the search goes on without its answer)."""
 
 
 # ---- translation -----------------------------------------------------------------------
@@ -399,6 +405,14 @@ class _Outcome:
     queries: int = 0
 
 
+def checking_order(system: TransitionSystem, wanted: set[str]) -> list[Invariant | Eventually]:
+    """The guarantees to check, invariants first: each gets an equal share of the time
+    left, and an invariant is often violated quickly, leaving its share to at-least-once,
+    whose proofs need the deepest search."""
+    chosen = [g for g in system.guarantees if g.guarantee in wanted]
+    return sorted(chosen, key=lambda g: isinstance(g, Eventually))
+
+
 class Z3Checker:
     """Built from a transition system; `check` answers for the requested guarantees with
     the same result type as the explicit engine."""
@@ -424,16 +438,14 @@ class Z3Checker:
         wanted = set(guarantees)
         if "exactly-once" in wanted:
             wanted |= {"at-least-once", "at-most-once"}
-        todo = [g for g in system.guarantees if g.guarantee in wanted]
+        todo = checking_order(system, wanted)
         started = time.perf_counter()
         by_name: dict[str, GuaranteeResult] = {}
         for n, g in enumerate(todo):
             now = time.perf_counter()
             left = self.limits.timeout_s - (now - started)
             # each remaining guarantee gets an equal share of the time left
-            self.deadline = now + max(left, 0.0) / (len(todo) - n)
-            self.queries = 0
-            t0 = self.started = time.perf_counter()
+            t0 = self.begin(now + max(left, 0.0) / (len(todo) - n))
             try:
                 out = self._invariant(g) if isinstance(g, Invariant) else self._eventually(g)
             except _OutOfTime:
@@ -452,19 +464,31 @@ class Z3Checker:
 
     # ---- solver helpers ----------------------------------------------------------------
     _depth_reached = 0
+    induction_s = 0.0  # time spent on induction for the current guarantee
+
+    def begin(self, deadline: float) -> float:
+        """Start on a guarantee that must be answered by `deadline`; returns the start."""
+        self.deadline = deadline
+        self.queries = 0
+        self.induction_s = 0.0
+        self.started = time.perf_counter()
+        return self.started
 
     def _solver(self) -> Any:
         # Bit-vectors with assumption literals keep Z3 on its incremental SAT solver, which
         # is several times faster here than the SMT core that push/pop selects.
         return z3.SolverFor("QF_BV") if self.num.width is not None else z3.Solver()
 
-    def _ask(self, solver: Any, *assumptions: Term) -> Any | None:
+    def _ask(self, solver: Any, *assumptions: Term, cap: float | None = None) -> Any | None:
         """A model when the solver's constraints and `assumptions` are satisfiable, None
-        when they are not; out of time raises."""
+        when they are not; out of time raises _OutOfTime, or _Capped when the query's own
+        `cap` (seconds) ran out first."""
         left = self.deadline - time.perf_counter()
         if left <= 0:
             raise _OutOfTime
-        solver.set("timeout", max(1, int(left * 1000)))
+        budget = left if cap is None else min(cap, left)
+        capped = budget < left
+        solver.set("timeout", max(1, int(budget * 1000)))
         self.queries += 1
         if self.num.width is None:
             solver.push()
@@ -486,7 +510,7 @@ class Z3Checker:
             return model
         if r == z3.unsat:
             return None
-        raise _OutOfTime
+        raise _Capped if capped else _OutOfTime
 
     def _trace(self, model: Any, path: _Unrolling, k: int) -> Path:
         """The concrete path of a model, re-executed on the compiled model."""
@@ -620,7 +644,13 @@ class Z3Checker:
         first k states; proved when it cannot fail in the last. `prove(k, dropped, within)`
         leaves out the dropped parts and, when `within` is given (a function of the first
         state's terms), assumes it of the first state. The path is kept and extended while
-        the parts used and `within` stay the same (`key` names the latter)."""
+        the parts used and `within` stay the same (`key` names the latter).
+
+        Induction gets at most INDUCTION_SHARE of the time the BMC search took: on most
+        Kafka specs it fails at every depth while the search reaches the completeness
+        threshold, so an attempt is skipped while induction is over its share, and each
+        query is capped at what is left of it. Skipping depths loses no proof, only delays it: a property that is
+        k-inductive (with simple paths) is also (k+1)-inductive."""
         cache: dict[str, Any] = {}
 
         def prove(
@@ -628,6 +658,24 @@ class Z3Checker:
             dropped: frozenset[str],
             within: Callable[[list[Term]], Term] | None = None,
             key: object = None,
+        ) -> bool:
+            started = time.perf_counter()
+            share = (started - self.started - self.induction_s) * INDUCTION_SHARE
+            if self.induction_s > share:
+                return False
+            try:
+                return attempt(k, dropped, within, key, max(0.25, share - self.induction_s))
+            except _Capped:
+                return False
+            finally:
+                self.induction_s += time.perf_counter() - started
+
+        def attempt(
+            k: int,
+            dropped: frozenset[str],
+            within: Callable[[list[Term]], Term] | None,
+            key: object,
+            cap: float,
         ) -> bool:
             if cache.get("key") != (dropped, key):
                 fresh = self._solver()
@@ -644,7 +692,7 @@ class Z3Checker:
             while path.depth < k:
                 solver.add(prop(path.depth))
                 path.extend()
-            return self._ask(solver, z3.Not(prop(k))) is None
+            return self._ask(solver, z3.Not(prop(k)), cap=cap) is None
 
         return prove
 
