@@ -32,8 +32,10 @@ from mqcheck.engines.explicit import ExplicitChecker, describe
 from mqcheck.engines.result import GuaranteeResult, Stats
 from mqcheck.engines.symbolic import (
     ENGINE,
+    LocalModel,
     Path,
     Query,
+    State,
     SymbolicLimits,
     Z3Checker,
     _Found,
@@ -42,8 +44,7 @@ from mqcheck.engines.symbolic import (
     _Unrolling,
     checking_order,
 )
-from mqcheck.engines.symmetry import canonicalizer
-from mqcheck.ir.compile_py import compile_system
+from mqcheck.ir.compile_py import Predicate, compile_predicate
 from mqcheck.ir.system import Eventually, Invariant
 from mqcheck.ir.union import Union
 from mqcheck.trace.steps import make_steps
@@ -62,13 +63,39 @@ class _Outcomes:
     depth: int = 0
 
 
+class _UnionZ3(Z3Checker):
+    """The Z3 engine on a union, judging each at-least-once candidate on its member's own
+    model (with that member's symmetry reduction) instead of on the union's."""
+
+    def __init__(self, u: Union, limits: SymbolicLimits | None) -> None:
+        super().__init__(u.system, limits)
+        self.u = u
+        self.members: dict[int, LocalModel] = {}
+
+    def judge(self, g: Eventually) -> Callable[[State], tuple[bool, list[int]]]:
+        goals: dict[int, Predicate] = {}
+
+        def run(state: State) -> tuple[bool, list[int]]:
+            i = self.u.member_of(state)
+            member = self.u.members[i]
+            if i not in goals:
+                own = member.guarantee(g.guarantee)
+                assert isinstance(own, Eventually)
+                goals[i] = compile_predicate(member, own.goal)
+                self.members[i] = self.members.get(i) or LocalModel.of(member)
+            doomed, plan = self._lookahead(self.u.project(i, state), goals[i], self.members[i])
+            return doomed, [a + self.u.offsets[i] for a in plan]
+
+        return run
+
+
 class UnionChecker:
     """Checks every member of a union in one query per guarantee; `check` returns, per
     member, the results a `Z3Checker` of that member alone would give."""
 
     def __init__(self, u: Union, limits: SymbolicLimits | None = None) -> None:
         self.u = u
-        self.z3 = Z3Checker(u.system, limits)
+        self.z3: Z3Checker = _UnionZ3(u, limits)
         self.slot = u.system.index()[u.selector]
 
     def check(self, guarantees: Sequence[str]) -> list[list[GuaranteeResult]]:
@@ -244,7 +271,8 @@ class UnionChecker:
     def _counterexample(self, i: int, path: Path, guarantee: str) -> Any:
         """The union path as member i's own trace, re-executed on member i's model."""
         member = self.u.members[i]
-        compiled = compile_system(member)
+        local = LocalModel.of(member)
+        compiled = local.compiled
         init = member.initial_state()
         state = init
         for a, want in self.u.member_path(i, path):
@@ -254,5 +282,4 @@ class UnionChecker:
             state = nxt
         own = self.u.member_path(i, path)
         steps = make_steps(member, own, init)
-        canon = canonicalizer(member) or (lambda s: s)
-        return describe(member, compiled, canon, steps, state, guarantee, init)
+        return describe(member, compiled, local.canon, steps, state, guarantee, init)

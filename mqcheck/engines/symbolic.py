@@ -389,6 +389,25 @@ def _value(model: Any, term: Term) -> int:
 
 
 # ---- the checker -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocalModel:
+    """A system compiled for concrete steps: re-executing traces and the look-ahead."""
+
+    compiled: CompiledSystem
+    canon: Callable[[State], State]
+    is_fault: list[bool]
+    limit: Predicate | None
+
+    @staticmethod
+    def of(system: TransitionSystem) -> LocalModel:
+        return LocalModel(
+            compile_system(system),
+            canonicalizer(system) or (lambda s: s),
+            [a.fault is not None for a in system.actions],
+            compile_predicate(system, system.limit) if system.limit is not None else None,
+        )
+
+
 @dataclass
 class _Found:
     depth: int
@@ -420,12 +439,10 @@ class Z3Checker:
     def __init__(self, system: TransitionSystem, limits: SymbolicLimits | None = None) -> None:
         self.system = system
         self.limits = limits or SymbolicLimits()
-        self.compiled: CompiledSystem = compile_system(system)
-        self.canon = canonicalizer(system) or (lambda s: s)
-        self.is_fault = [a.fault is not None for a in system.actions]
-        self.limit_pred: Predicate | None = (
-            compile_predicate(system, system.limit) if system.limit is not None else None
-        )
+        self.local = LocalModel.of(system)
+        self.compiled: CompiledSystem = self.local.compiled
+        self.canon = self.local.canon
+        self.is_fault = self.local.is_fault
         self.deadline = 0.0
         self.started = 0.0
         self.queries = 0
@@ -751,7 +768,7 @@ class Z3Checker:
 
     # ---- at-least-once -----------------------------------------------------------------
     def _eventually_query(self, g: Eventually) -> Query:
-        goal_pred = compile_predicate(self.system, g.goal)
+        judge = self.judge(g)
         plans: list[list[int]] = []
         ok_cache: dict[tuple[int, int, str], Term] = {}
 
@@ -802,7 +819,7 @@ class Z3Checker:
                     return None
                 trace = self._trace(model, path, k)
                 state = trace[-1][1] if trace else self.start_of(model, path)
-                doomed, plan = self._lookahead(state, goal_pred)
+                doomed, plan = judge(state)
                 if doomed:
                     return trace
                 plans.append(plan)
@@ -849,11 +866,21 @@ class Z3Checker:
             works = zt.or_([done[step], zt.and_([guards[step], works])])
         return works
 
-    def _lookahead(self, start: State, goal: Predicate) -> tuple[bool, list[int]]:
+    def judge(self, g: Eventually) -> Callable[[State], tuple[bool, list[int]]]:
+        """How an at-least-once candidate state is judged: (doomed, plan), see
+        `_lookahead`. A union of configurations judges each on its member's own model."""
+        goal = compile_predicate(self.system, g.goal)
+        return lambda state: self._lookahead(state, goal)
+
+    def _lookahead(
+        self, start: State, goal: Predicate, model: LocalModel | None = None
+    ) -> tuple[bool, list[int]]:
         """(doomed, plan): breadth-first over fault-free steps from a concrete state, not
         expanding limit states (the explicit engine's judgement). Not doomed comes with the
-        shortest plan to the goal or a limit state."""
-        limit = self.limit_pred
+        shortest plan to the goal or a limit state. `model` is the system's own compiled
+        model unless another is given (a union's member)."""
+        m = model or self.local
+        limit = m.limit
 
         def done(s: State) -> bool:
             return goal(s) or (limit is not None and limit(s))
@@ -862,17 +889,17 @@ class Z3Checker:
             return False, []
         parent: list[int] = [-1]
         via: list[int] = [-1]
-        seen = {self.canon(start)}
+        seen = {m.canon(start)}
         queue: deque[tuple[State, int]] = deque([(start, 0)])
         budget = self.limits.lookahead_states
         while queue:
             if time.perf_counter() > self.deadline:
                 raise _OutOfTime
             s, si = queue.popleft()
-            for a, t in self.compiled.successors(s):
-                if self.is_fault[a]:
+            for a, t in m.compiled.successors(s):
+                if m.is_fault[a]:
                     continue
-                c = self.canon(t)
+                c = m.canon(t)
                 if c in seen:
                     continue
                 seen.add(c)

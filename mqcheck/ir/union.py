@@ -34,19 +34,22 @@ class Union:
         """Which member a union state belongs to."""
         return state[self.system.index()[self.selector]]
 
+    def project(self, member: int, state: State) -> State:
+        """A union state as a state of member `member` (its variables, in its order)."""
+        index = self.system.index()
+        return tuple(state[index[v.name]] for v in self.members[member].variables)
+
     def member_path(
         self, member: int, path: Sequence[tuple[int, State]]
     ) -> list[tuple[int, State]]:
         """A union path of member `member` as a path of the member's own system: action
         indices shifted back, states projected onto the member's variables."""
-        index = self.system.index()
-        slots = [index[v.name] for v in self.members[member].variables]
         start = self.offsets[member]
         out = []
         for a, state in path:
             if not start <= a < self.offsets[member + 1]:
                 raise ValueError(f"action {a} does not belong to member {member}")
-            out.append((a - start, tuple(state[i] for i in slots)))
+            out.append((a - start, self.project(member, state)))
         return out
 
 
