@@ -28,7 +28,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from mqcheck.engines.explicit import ExplicitChecker, describe
+from mqcheck.engines.explicit import describe
 from mqcheck.engines.result import GuaranteeResult, Stats
 from mqcheck.engines.symbolic import (
     ENGINE,
@@ -42,7 +42,7 @@ from mqcheck.engines.symbolic import (
     _OutOfTime,
     _Undecided,
     _Unrolling,
-    checking_order,
+    in_requested_order,
 )
 from mqcheck.ir.compile_py import Predicate, compile_predicate
 from mqcheck.ir.system import Eventually, Invariant
@@ -99,36 +99,13 @@ class UnionChecker:
         self.slot = u.system.index()[u.selector]
 
     def check(self, guarantees: Sequence[str]) -> list[list[GuaranteeResult]]:
-        c = self.z3
-        wanted = set(guarantees)
-        if "exactly-once" in wanted:
-            wanted |= {"at-least-once", "at-most-once"}
-        todo = checking_order(c.system, wanted)
-        started = time.perf_counter()
         per_member: list[dict[str, GuaranteeResult]] = [{} for _ in self.u.members]
-        for n, g in enumerate(todo):
-            now = time.perf_counter()
-            left = c.limits.timeout_s - (now - started)
-            t0 = c.begin(now + max(left, 0.0) / (len(todo) - n))
+        for g, t0 in self.z3.in_turn(guarantees):
             out = self._search(g)
             seconds = time.perf_counter() - t0
             for i, results in enumerate(per_member):
                 results[g.guarantee] = self._result(i, g.guarantee, out, seconds)
-        return [self._requested(guarantees, by_name) for by_name in per_member]
-
-    @staticmethod
-    def _requested(
-        guarantees: Sequence[str], by_name: dict[str, GuaranteeResult]
-    ) -> list[GuaranteeResult]:
-        out = []
-        for name in guarantees:
-            if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
-                out.append(
-                    ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"])
-                )
-            elif name in by_name:
-                out.append(by_name[name])
-        return out
+        return [in_requested_order(guarantees, by_name) for by_name in per_member]
 
     # ---- the search --------------------------------------------------------------------
     def _search(self, g: Invariant | Eventually) -> _Outcomes:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -424,6 +424,19 @@ class _Outcome:
     queries: int = 0
 
 
+def in_requested_order(
+    guarantees: Sequence[str], by_name: Mapping[str, GuaranteeResult]
+) -> list[GuaranteeResult]:
+    """The results for `guarantees` in their order, exactly-once combined from its parts."""
+    out = []
+    for name in guarantees:
+        if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
+            out.append(ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"]))
+        elif name in by_name:
+            out.append(by_name[name])
+    return out
+
+
 def checking_order(system: TransitionSystem, wanted: set[str]) -> list[Invariant | Eventually]:
     """The guarantees to check, invariants first: each gets an equal share of the time
     left, and an invariant is often violated quickly, leaving its share to at-least-once,
@@ -451,33 +464,28 @@ class Z3Checker:
 
     # ---- public ------------------------------------------------------------------------
     def check(self, guarantees: Sequence[str]) -> list[GuaranteeResult]:
-        system = self.system
-        wanted = set(guarantees)
-        if "exactly-once" in wanted:
-            wanted |= {"at-least-once", "at-most-once"}
-        todo = checking_order(system, wanted)
-        started = time.perf_counter()
         by_name: dict[str, GuaranteeResult] = {}
-        for n, g in enumerate(todo):
-            now = time.perf_counter()
-            left = self.limits.timeout_s - (now - started)
-            # each remaining guarantee gets an equal share of the time left
-            t0 = self.begin(now + max(left, 0.0) / (len(todo) - n))
+        for g, t0 in self.in_turn(guarantees):
             try:
                 out = self._invariant(g) if isinstance(g, Invariant) else self._eventually(g)
             except _OutOfTime:
                 out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
                 out.depth = self._depth_reached
             by_name[g.guarantee] = self._result(g.guarantee, out, time.perf_counter() - t0)
-        results: list[GuaranteeResult] = []
-        for name in guarantees:
-            if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
-                results.append(
-                    ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"])
-                )
-            elif name in by_name:
-                results.append(by_name[name])
-        return results
+        return in_requested_order(guarantees, by_name)
+
+    def in_turn(self, guarantees: Sequence[str]) -> Iterator[tuple[Invariant | Eventually, float]]:
+        """The guarantees to check (exactly-once as its two parts), each with its start,
+        after setting its deadline: an equal share of the time left."""
+        wanted = set(guarantees)
+        if "exactly-once" in wanted:
+            wanted |= {"at-least-once", "at-most-once"}
+        todo = checking_order(self.system, wanted)
+        started = time.perf_counter()
+        for n, g in enumerate(todo):
+            now = time.perf_counter()
+            left = self.limits.timeout_s - (now - started)
+            yield g, self.begin(now + max(left, 0.0) / (len(todo) - n))
 
     # ---- solver helpers ----------------------------------------------------------------
     _depth_reached = 0
