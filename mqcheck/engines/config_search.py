@@ -46,7 +46,7 @@ from mqcheck.engines.symbolic import (
 )
 from mqcheck.ir.compile_py import Predicate, compile_predicate
 from mqcheck.ir.system import Eventually, Invariant
-from mqcheck.ir.union import Union
+from mqcheck.ir.union import Union, union
 from mqcheck.trace.steps import make_steps
 
 Term = Any
@@ -89,14 +89,31 @@ class _UnionZ3(Z3Checker):
         return run
 
 
+@dataclass
+class _Round:
+    """One union query: the union of the configurations still open (`ids`, indices into
+    the whole union's members) and its checker."""
+
+    u: Union
+    z3: Z3Checker
+    ids: list[int]
+
+    @property
+    def slot(self) -> int:
+        return self.u.system.index()[self.u.selector]
+
+
 class UnionChecker:
     """Checks every member of a union in one query per guarantee; `check` returns, per
-    member, the results a `Z3Checker` of that member alone would give."""
+    member, the results a `Z3Checker` of that member alone would give.
+
+    Once at most half of a query's configurations are still open, the query restarts on
+    the union of those alone: the decided members' actions no longer weigh on every step
+    (violations are usually found shallow, so little deepening is repeated)."""
 
     def __init__(self, u: Union, limits: SymbolicLimits | None = None) -> None:
         self.u = u
         self.z3: Z3Checker = _UnionZ3(u, limits)
-        self.slot = u.system.index()[u.selector]
 
     def check(self, guarantees: Sequence[str]) -> list[list[GuaranteeResult]]:
         per_member: list[dict[str, GuaranteeResult]] = [{} for _ in self.u.members]
@@ -109,14 +126,31 @@ class UnionChecker:
 
     # ---- the search --------------------------------------------------------------------
     def _search(self, g: Invariant | Eventually) -> _Outcomes:
-        c = self.z3
         out = _Outcomes()
-        active = set(range(len(self.u.members)))
+        rnd = _Round(self.u, self.z3, list(range(len(self.u.members))))
+        while True:
+            still_open = self._round(rnd, g, out)
+            if not still_open:
+                return out
+            sub = union([self.u.members[i] for i in still_open], self.u.system.name)
+            checker = _UnionZ3(sub, self.z3.limits)
+            checker.begin(self.z3.deadline)
+            rnd = _Round(sub, checker, still_open)
+
+    def _round(self, rnd: _Round, g: Invariant | Eventually, whole: _Outcomes) -> list[int]:
+        """Deepen one union query, recording decisions in `whole`; returns the open
+        configurations to restart with, or [] when the search is over."""
+        c = rnd.z3
+        out = _Outcomes(
+            flagged={j: whole.flagged[i] for j, i in enumerate(rnd.ids) if i in whole.flagged}
+        )
+        active = set(range(len(rnd.ids)))
+        restart: list[int] = []
         try:
             query = c.query(g)
             prove = c.inductor(query.parts)
             solver, path = c.bmc_path()
-            cfg = path.states[0][self.slot]
+            cfg = path.states[0][rnd.slot]
             tried_version = -1
             k = 0
             while active:
@@ -131,10 +165,10 @@ class UnionChecker:
                             )
                         active.clear()
                         break
-                self._violations(query, solver, path, k, cfg, active, out)
+                self._violations(rnd, query, solver, path, k, cfg, active, out)
                 if not active:
                     break
-                self._flag(solver, path, k, cfg, active, out)
+                self._flag(rnd, solver, path, k, cfg, active, out)
                 open_ = sorted(active - out.flagged.keys())
                 # a property that grows (plans) is only worth proving once it stopped growing
                 version = query.version()
@@ -143,12 +177,15 @@ class UnionChecker:
                 if (
                     open_
                     and ready
-                    and prove(k + 1, frozenset(), self._within(open_), (version, *open_))
+                    and prove(k + 1, frozenset(), self._within(rnd, open_), (version, *open_))
                 ):
                     for i in open_:
                         out.proof[i] = f"k-induction with simple paths succeeded at k = {k + 1}"
                     active -= set(open_)
-                    solver.add(z3.Not(self._among(cfg, open_)))
+                    solver.add(z3.Not(self._among(c, cfg, open_)))
+                if active and 2 * len(active) <= len(rnd.ids):
+                    restart = [rnd.ids[i] for i in sorted(active)]
+                    break
                 if k >= c.limits.max_depth:
                     out.why_not = (
                         f"no violation up to depth {k}, and no proof by then (the depth limit, "
@@ -160,18 +197,26 @@ class UnionChecker:
             out.why_not = f"the time limit ({c.limits.timeout_s:g} s) was reached"
         except _Undecided as why:
             out.why_not = str(why)
-        return out
+        for j, found in out.found.items():
+            own = rnd.u.member_path(j, found.path)
+            whole.found[rnd.ids[j]] = _Found(found.depth, found.faults, own)
+        whole.proof.update((rnd.ids[j], why) for j, why in out.proof.items())
+        whole.flagged.update((rnd.ids[j], why) for j, why in out.flagged.items())
+        whole.why_not, whole.depth = out.why_not, out.depth
+        return restart
 
-    def _within(self, members: Sequence[int]) -> Callable[[list[Term]], Term]:
+    def _within(self, rnd: _Round, members: Sequence[int]) -> Callable[[list[Term]], Term]:
         """ "the first state belongs to one of `members`", for the induction path."""
-        chosen = list(members)
-        return lambda first: self._among(first[self.slot], chosen)
+        chosen, slot = list(members), rnd.slot
+        return lambda first: self._among(rnd.z3, first[slot], chosen)
 
-    def _among(self, term: Term, members: Sequence[int]) -> Term:
-        return z3.Or([term == self.z3.num.val(i) for i in members])
+    @staticmethod
+    def _among(c: Z3Checker, term: Term, members: Sequence[int]) -> Term:
+        return z3.Or([term == c.num.val(i) for i in members])
 
     def _violations(
         self,
+        rnd: _Round,
         query: Query,
         solver: Any,
         path: _Unrolling,
@@ -182,15 +227,12 @@ class UnionChecker:
     ) -> None:
         """Every open configuration that violates at depth k, each with its fewest-fault
         path of that length; each one found is blocked."""
-        c = self.z3
+        c = rnd.z3
         while active:
             if k == 0:
                 # an empty path does not say where it started: ask member by member
-                hits = [
-                    (i, query.find_at(solver, path, 0, None, [cfg == c.num.val(i)]))
-                    for i in sorted(active)
-                ]
-                for i, hit in hits:
+                for i in sorted(active):
+                    hit = query.find_at(solver, path, 0, None, [cfg == c.num.val(i)])
                     if hit is not None:
                         out.found[i] = _Found(0, 0, hit)
                         active.discard(i)
@@ -199,7 +241,7 @@ class UnionChecker:
             hit = query.find_at(solver, path, k, None, ())
             if hit is None:
                 return
-            i = self.u.member_of(hit[0][1])
+            i = rnd.u.member_of(hit[0][1])
             out.found[i] = _Found(k, c._faults_of(hit), hit)
             active.discard(i)
             focus = [cfg == c.num.val(i)]
@@ -207,20 +249,27 @@ class UnionChecker:
             solver.add(cfg != c.num.val(i))
 
     def _flag(
-        self, solver: Any, path: _Unrolling, k: int, cfg: Term, active: set[int], out: _Outcomes
+        self,
+        rnd: _Round,
+        solver: Any,
+        path: _Unrolling,
+        k: int,
+        cfg: Term,
+        active: set[int],
+        out: _Outcomes,
     ) -> None:
         """Open configurations with a `limit` state or a domain escape at depth k: they
         can still be violated, but never hold."""
-        c = self.z3
+        c = rnd.z3
         for name, bad in c.common_base(path, k):
             while True:
                 open_ = sorted(active - out.flagged.keys())
                 if not open_:
                     return
-                model = c._ask(solver, bad, self._among(cfg, open_))
+                model = c._ask(solver, bad, self._among(c, cfg, open_))
                 if model is None:
                     break
-                out.flagged[c.start_of(model, path)[self.slot]] = name
+                out.flagged[c.start_of(model, path)[rnd.slot]] = name
 
     # ---- per-member results --------------------------------------------------------------
     def _result(self, i: int, guarantee: str, out: _Outcomes, seconds: float) -> GuaranteeResult:
@@ -245,18 +294,17 @@ class UnionChecker:
             reason += f" (no violation up to depth {out.depth})"
         return GuaranteeResult(guarantee, "unknown", ENGINE, bounds, stats, None, reason)
 
-    def _counterexample(self, i: int, path: Path, guarantee: str) -> Any:
-        """The union path as member i's own trace, re-executed on member i's model."""
+    def _counterexample(self, i: int, own: Path, guarantee: str) -> Any:
+        """Member i's path (already in its own actions and states) as its trace,
+        re-executed on member i's model."""
         member = self.u.members[i]
         local = LocalModel.of(member)
-        compiled = local.compiled
         init = member.initial_state()
         state = init
-        for a, want in self.u.member_path(i, path):
-            nxt = compiled.apply(a, state)
+        for a, want in own:
+            nxt = local.compiled.apply(a, state)
             if nxt != want:  # pragma: no cover - the union and the member disagree
                 raise RuntimeError(f"union step {member.actions[a].name} differs from its member")
             state = nxt
-        own = self.u.member_path(i, path)
         steps = make_steps(member, own, init)
-        return describe(member, compiled, local.canon, steps, state, guarantee, init)
+        return describe(member, local.compiled, local.canon, steps, state, guarantee, init)
