@@ -146,8 +146,11 @@ class UnionChecker:
         )
         active = set(range(len(rnd.ids)))
         restart: list[int] = []
+        # the guarantee as this round's union states it (its `config` numbers its members)
+        stated = rnd.u.system.guarantee(g.guarantee)
+        assert stated is not None
         try:
-            query = c.query(g)
+            query = c.query(stated)
             prove = c.inductor(query.parts)
             solver, path = c.bmc_path()
             cfg = path.states[0][rnd.slot]

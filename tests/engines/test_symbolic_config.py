@@ -71,6 +71,24 @@ def test_union_answers_per_member() -> None:
     assert "c reached its bound" in got[2][0].reason
 
 
+def test_union_restarts_on_the_open_members() -> None:
+    """Three of five members violate by depth 2, so the query restarts on the union of the
+    other two, where `config` numbers them 0 and 1: each must still be judged by its own
+    guarantee (e violates at depth 5, d never)."""
+    members = (
+        _counter("a", 5, 1),
+        _counter("b", 5, 2),
+        _counter("c", 5, 2),
+        _counter("d", 3, 9),
+        _counter("e", 5, 5),
+    )
+    got = UnionChecker(union(members), SymbolicLimits(timeout_s=20)).check(["at-most-once"])
+    assert [r[0].verdict for r in got] == ["violated"] * 3 + ["holds", "violated"]
+    depths = [len(r[0].counterexample.steps) for r in got if r[0].counterexample]
+    assert depths == [1, 2, 2, 5]
+    assert _replays(members[4], got[4][0])
+
+
 def test_explicit_engine_refuses_a_union() -> None:
     with pytest.raises(ValueError, match="one initial state"):
         ExplicitChecker(union((_counter("a", 3, 9), _counter("b", 3, 9))).system)
