@@ -349,6 +349,26 @@ def test_cli_json_traces_replay_against_their_combination(tmp_path: Path) -> Non
     assert replayed.exit_code == 0, replayed.output
 
 
+def test_cli_engine_both_cross_checks_each_combination(tmp_path: Path) -> None:
+    spec = _spec_file(tmp_path, _minisr_data())
+    run = CliRunner().invoke(
+        main,
+        [
+            "check",
+            spec,
+            "--symbolic",
+            "min.insync.replicas=2,3",
+            "--engine",
+            "both",
+            "--format=json",
+        ],
+    )
+    assert run.exit_code == 1, run.output
+    combos = json.loads(run.output)["symbolic"]["combinations"]
+    assert [c["verdict"] for c in combos] == ["holds", "violated"]
+    assert all("z3 agrees" in r["reason"] for c in combos for r in c["results"])
+
+
 def test_cli_unknown_is_exit_3(tmp_path: Path) -> None:
     spec = _spec_file(tmp_path, _minisr_data())
     run = CliRunner().invoke(main, ["check", spec, "--symbolic", "acks=all", "--max-states", "3"])
