@@ -10,8 +10,9 @@ are then checked for a reachable `limit` state or domain escape (as in `Z3Checke
 configuration can be `violated` or `unknown`, never `holds`), and the others get a proof
 attempt, k-induction with `config` restricted to them. When no simple path of length k is
 left, every configuration still open has been searched completely (holds, or unknown for a
-flagged one). The search ends when every configuration is decided, or at the depth or time
-limit: the configurations still open are `unknown`, "no violation up to depth k".
+flagged one). Once at most half the configurations are open, the query restarts on the
+union of those alone. The search ends when every configuration is decided, or at the depth
+or time limit: the configurations still open are `unknown`, "no violation up to depth k".
 
 Soundness is the single-configuration engine's, per member: the union's paths with
 `config == i` are exactly member i's paths (no action writes `config`, member i's actions
