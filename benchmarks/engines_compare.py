@@ -4,9 +4,9 @@
 
 Both engines check the spec's own guarantees on the same compiled transition system. The
 Z3 engine gets `--z3-timeout` seconds per spec (shared among its guarantees); specs whose
-model has more than `--max-vars` variables are skipped for Z3. Prints one row per spec:
-the verdicts of each engine (h = holds, v = violated, ? = unknown), their times, and whether
-they agree wherever both decided.
+model has more than `--max-vars` variables are skipped for Z3. Prints a markdown table, one
+row per spec: the verdicts of each engine (h = holds, v = violated, ? = unknown), their
+times, and whether they agree wherever both decided; then the totals.
 """
 
 from __future__ import annotations
@@ -34,12 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(__file__).resolve().parent.parent
     paths = args.specs or sorted(glob.glob(str(root / "specs" / "*.yaml")))
-    header = (
-        f"{'spec':<46} {'vars':>4} {'acts':>4} {'explicit':>9} {'s':>7} "
-        f"{'z3':>9} {'s':>7} {'agree':>5}"
-    )
-    print(header)
-    print("-" * len(header))
+    print("| spec | vars | acts | explicit | s | z3 | s | agree |")
+    print("|---|--:|--:|--:|--:|--:|--:|:-:|")
     totals = {"explicit": 0.0, "z3": 0.0}
     decided = agreed = disagreed = 0
     for path in paths:
@@ -78,14 +74,15 @@ def main(argv: list[str] | None = None) -> int:
         totals["explicit"] += te
         name = Path(path).stem
         print(
-            f"{name:<46} {len(system.variables):>4} {len(system.actions):>4} {ev:>9} "
-            f"{te:>7.2f} {zv:>9} {tz_text:>7} {agree:>5}",
+            f"| {name} | {len(system.variables)} | {len(system.actions)} | {ev} | "
+            f"{te:.2f} | {zv} | {tz_text} | {agree} |",
             flush=True,
         )
-    print("-" * len(header))
+    print()
     print(
-        f"total: explicit {totals['explicit']:.1f} s, z3 {totals['z3']:.1f} s; "
-        f"z3 decided {decided} guarantee(s); specs agreeing {agreed}, disagreeing {disagreed}"
+        f"Total: explicit {totals['explicit']:.1f} s, z3 {totals['z3']:.1f} s "
+        f"(z3 capped at {args.z3_timeout:g} s per spec); z3 decided {decided} guarantee(s); "
+        f"specs agreeing {agreed}, disagreeing {disagreed}."
     )
     return 1 if disagreed else 0
 

@@ -113,6 +113,12 @@ _text_or_json = click.option(
 )
 @click.option("--trace-out", type=click.Path(dir_okay=False), help="Write the counterexample here.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+@click.option(
+    "--symbolic",
+    multiple=True,
+    metavar="NAME[,NAME...]|NAME=V1,V2,...",
+    help="Check every combination of these properties' values (see docs/cli.md).",
+)
 def check(
     specs: Sequence[str],
     guarantees: Sequence[str],
@@ -121,12 +127,25 @@ def check(
     output_format: str,
     trace_out: str | None,
     max_states: int | None,
+    symbolic: Sequence[str],
 ) -> None:
     """Check the guarantees of each SPEC."""
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
         fail(format_errors(errors))
+    if symbolic:
+        specs_loaded = [r.spec for r in loaded if r.spec is not None]
+        _check_symbolic(
+            specs_loaded,
+            symbolic,
+            guarantees,
+            engine,
+            messages,
+            max_states,
+            output_format,
+            trace_out,
+        )
     codes = []
     first_trace: dict[str, Any] | None = None
     for result in loaded:
@@ -159,6 +178,59 @@ def check(
     if trace_out and first_trace is not None:
         Path(trace_out).write_text(json_report.dumps(first_trace), encoding="utf-8")
     sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3)) if codes else 0)
+
+
+def _check_symbolic(
+    specs: Sequence[Spec],
+    symbolic: Sequence[str],
+    guarantees: Sequence[str],
+    engine: str | None,
+    messages: int | None,
+    max_states: int | None,
+    output_format: str,
+    trace_out: str | None,
+) -> NoReturn:
+    """`check --symbolic`: a table of combinations per spec; exit 1 if any combination
+    violates a guarantee, 3 if some are unknown and none violated, 0 if all hold, 2 when
+    no combination is valid, 5 when `--engine both` disagrees."""
+    import yaml
+
+    from mqcheck.review import configs, configs_render, domains
+
+    if output_format not in ("text", "json"):
+        fail(f"--symbolic: --format {output_format} is not available (use text or json)")
+    if trace_out:
+        fail(
+            "--symbolic: --trace-out is not available (each trace belongs to its own "
+            "combination; take it from --format json)"
+        )
+    try:
+        requested = domains.parse_symbolic(symbolic)
+        resolved = [domains.resolve(spec, requested) for spec in specs]
+    except domains.DomainError as why:
+        fail(str(why))
+    codes = []
+    for spec, chosen in zip(specs, resolved, strict=True):
+        data = yaml.safe_load(Path(spec.path).read_text(encoding="utf-8-sig"))
+        result = configs.check_symbolic(
+            spec, data, chosen, guarantees, engine, messages, max_states
+        )
+        for values, d in result.disagreements:
+            label = ", ".join(f"{p}={v}" for p, v in values)
+            click.echo(
+                f"internal error: the engines disagree on {d.guarantee} ({spec.name}, {label}): "
+                f"explicit says {d.explicit.verdict}, z3 says {d.z3.verdict}",
+                err=True,
+            )
+        if output_format == "json":
+            doc = configs_render.render_json(result)
+            click.echo(json_report.dumps(doc), nl=False)
+        else:
+            click.echo(configs_render.render_text(result), nl=False)
+        codes.append(result.exit_code() if result.checked() else EXIT_INVALID)
+        if not result.checked():
+            click.echo(f"{spec.path}: every combination is invalid; nothing was checked", err=True)
+    sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2, 2: 3}.get(c, 4)))
 
 
 def _report_disagreements(checked: Any) -> None:

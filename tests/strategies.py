@@ -66,3 +66,15 @@ def small_specs(draw: st.DrawFn) -> Spec:
     isolation = draw(st.sampled_from(["read_uncommitted", "read_committed"]))
     consumer = replace(spec.consumers["reader"], isolation_level=isolation)
     return replace(spec, consumers={"reader": consumer})
+
+
+@st.composite
+def tiny_specs(draw: st.DrawFn) -> Spec:
+    """Valid specs with one message, at most two replicas and at most two faults: small
+    enough for the Z3 engine to decide most of them in seconds."""
+    rf = draw(st.integers(1, 2))
+    chosen = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
+    faults = {name: 1 for name in chosen}
+    if rf == 2 and len(chosen) < 2:
+        faults["follower_lag"] = draw(st.integers(0, 1))
+    return make_spec(**draw_settings(draw, rf), faults=faults, ordering=False, messages=1)

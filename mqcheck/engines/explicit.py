@@ -66,6 +66,9 @@ class ExplicitChecker:
     """Built from a transition system; `check` answers for the requested guarantees."""
 
     def __init__(self, system: TransitionSystem, limits: Limits | None = None) -> None:
+        if len(system.starts()) > 1:
+            # a union of configurations: `--symbolic` checks each one on its own here
+            raise ValueError(f"{system.name}: the explicit engine needs one initial state")
         self.system = system
         self.limits = limits or Limits()
         self.compiled: CompiledSystem = compile_system(system)

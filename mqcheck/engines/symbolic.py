@@ -43,12 +43,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.engines import z3terms as zt
 from mqcheck.engines.explicit import ExplicitChecker, describe
 from mqcheck.engines.result import GuaranteeResult, Stats
 from mqcheck.engines.symmetry import canonicalizer
@@ -62,6 +63,8 @@ Path = list[tuple[int, State]]
 Term = Any  # a z3 expression (z3 is untyped)
 
 ENGINE = "z3"
+# Induction may take this fraction of the time the BMC search has taken (see `inductor`).
+INDUCTION_SHARE = 1 / 3
 
 
 @dataclass
@@ -82,6 +85,10 @@ class _Undecided(Exception):
     pass
 
 
+class _Capped(Exception):
+    """One query ran past its own time cap (the search goes on without its answer)."""
+
+
 # ---- translation -----------------------------------------------------------------------
 class Numbers:
     """The Z3 sort that holds IR integers: signed bit-vectors of `width` bits (the default;
@@ -90,6 +97,7 @@ class Numbers:
 
     def __init__(self, width: int | None) -> None:
         self.width = width
+        self._values: dict[int, Term] = {}
         self.one = self.val(1)
         self.zero = self.val(0)
 
@@ -97,7 +105,12 @@ class Numbers:
         return z3.Int(name) if self.width is None else z3.BitVec(name, self.width)
 
     def val(self, value: int) -> Term:
-        return z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
+        """The constant `value` (made once: building a Z3 numeral is not cheap)."""
+        hit = self._values.get(value)
+        if hit is None:
+            hit = z3.IntVal(value) if self.width is None else z3.BitVecVal(value, self.width)
+            self._values[value] = hit
+        return hit
 
 
 def _interval(
@@ -163,7 +176,8 @@ def value_width(system: TransitionSystem, extra: int = 0) -> int:
 
 
 class Translator:
-    """IR terms over one state (an environment of Z3 terms), memoised per node."""
+    """IR terms over one state (an environment of Z3 terms), memoised per node. The IR
+    node's sort says whether its term is boolean, so no Z3 sort is queried."""
 
     def __init__(self, env: Mapping[str, Term], num: Numbers) -> None:
         self.env = env
@@ -180,11 +194,11 @@ class Translator:
 
     def boolean(self, e: Expr) -> Term:
         t = self.term(e)
-        return t if z3.is_bool(t) else t != 0
+        return t if e.sort == BOOL else zt.not_(zt.compare("==", t, self.num.zero))
 
     def integer(self, e: Expr) -> Term:
         t = self.term(e)
-        return z3.If(t, self.num.one, self.num.zero) if z3.is_bool(t) else t
+        return zt.ite(t, self.num.one, self.num.zero) if e.sort == BOOL else t
 
     def _term(self, e: Expr) -> Term:
         if isinstance(e, Const):
@@ -197,43 +211,44 @@ class Translator:
             except KeyError:
                 raise KeyError(f"unknown variable {e.name!r}") from None
         if isinstance(e, BinOp):
-            a, b = self.integer(e.left), self.integer(e.right)
-            op = e.op
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "min":
-                return z3.If(a <= b, a, b)
-            if op == "max":
-                return z3.If(a >= b, a, b)
-            if op == "==":
-                return a == b
-            if op == "!=":
-                return a != b
-            if op == "<":
-                return a < b
-            if op == "<=":
-                return a <= b
-            if op == ">":
-                return a > b
-            if op == ">=":
-                return a >= b
-            raise ValueError(f"unknown operator {op!r}")
+            return self._binary(e.op, self.integer(e.left), self.integer(e.right))
         if isinstance(e, Not):
-            return z3.Not(self.boolean(e.arg))
+            return zt.not_(self.boolean(e.arg))
         if isinstance(e, And):
-            return z3.And([self.boolean(a) for a in e.args])
+            return zt.and_([self.boolean(a) for a in e.args])
         if isinstance(e, Or):
-            return z3.Or([self.boolean(a) for a in e.args])
+            return zt.or_([self.boolean(a) for a in e.args])
         if isinstance(e, Ite):
             c = self.boolean(e.cond)
             if e.sort == BOOL:
-                return z3.If(c, self.boolean(e.then), self.boolean(e.other))
-            return z3.If(c, self.integer(e.then), self.integer(e.other))
+                return zt.ite(c, self.boolean(e.then), self.boolean(e.other))
+            return zt.ite(c, self.integer(e.then), self.integer(e.other))
         raise TypeError(f"not an expression: {e!r}")
+
+    def _binary(self, op: str, a: Term, b: Term) -> Term:
+        if op in ("==", "!="):
+            return zt.compare(op, a, b)
+        if op == "min":
+            return zt.ite(self._binary("<=", a, b), a, b)
+        if op == "max":
+            return zt.ite(self._binary(">=", a, b), a, b)
+        if self.num.width is not None:
+            return zt.arith(op, a, b) if op in ("+", "-", "*") else zt.compare(op, a, b)
+        # mathematical integers (the slow reference): z3's own operators
+        if op in _INT_OPS:
+            return _INT_OPS[op](a, b)
+        raise ValueError(f"unknown operator {op!r}")
+
+
+_INT_OPS: dict[str, Callable[[Term, Term], Term]] = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
 
 
 class _Unrolling:
@@ -267,13 +282,32 @@ class _Unrolling:
                     self.writers[name].append(i)
         self.fault_actions = [i for i in self.enabled_actions if system.actions[i].fault]
         if from_initial:
-            first = [num.val(v.init) for v in system.variables]
+            first = self._initial(system, solver, tag, num)
         else:
             first = [num.const(f"{tag}{n}@0") for n in self.names]
         self.states: list[list[Term]] = [first]
         self.tr: list[Translator] = [Translator(dict(zip(self.names, first, strict=True)), num)]
         self.acts: list[Term] = []
         self.fault_flags: list[Term] = []
+
+    @staticmethod
+    def _initial(system: TransitionSystem, solver: Any, tag: str, num: Numbers) -> list[Term]:
+        """The initial state: constants, or, where the system has several initial states,
+        a fresh term for each variable on which they differ, constrained to one of them."""
+        starts = system.starts()
+        first: list[Term] = []
+        varying: list[int] = []
+        for i, v in enumerate(system.variables):
+            if all(s[i] == starts[0][i] for s in starts):
+                first.append(num.val(starts[0][i]))
+            else:
+                first.append(num.const(f"{tag}{v.name}@0"))
+                varying.append(i)
+        if varying:
+            solver.add(
+                z3.Or([z3.And([first[i] == num.val(s[i]) for i in varying]) for s in starts])
+            )
+        return first
 
     @property
     def depth(self) -> int:
@@ -287,27 +321,27 @@ class _Unrolling:
         y = [num.const(f"{self.tag}{n}@{i + 1}") for n in self.names]
         cons: list[Term] = []
         choices = self.enabled_actions
-        if not choices:
-            cons.append(z3.BoolVal(False))
-        else:
-            cons.append(z3.Or([a == j for j in choices]))
+        # "action j is chosen", built once per step
+        chosen = {j: zt.compare("==", a, num.val(j)) for j in choices}
+        cons.append(zt.or_(list(chosen.values())) if choices else z3.BoolVal(False))
         limit = self.system.limit
         if limit is not None:
-            cons.append(z3.Not(x.boolean(limit)))
+            cons.append(zt.not_(x.boolean(limit)))
         for j in choices:
             g = x.boolean(self.system.actions[j].guard)
             if not z3.is_true(g):
-                cons.append(z3.Implies(a == j, g))
+                cons.append(zt.implies(chosen[j], g))
         for n, yv in zip(self.names, y, strict=True):
             t = x.env[n]
             for j in reversed(self.writers[n]):
-                t = z3.If(a == j, x.integer(self.system.actions[j].updates[n]), t)
-            cons.append(yv == t)
+                t = zt.ite(chosen[j], x.integer(self.system.actions[j].updates[n]), t)
+            cons.append(zt.compare("==", yv, t))
         flag = num.const(f"{self.tag}fault@{i}")
+        faulty = [chosen[j] for j in self.fault_actions]
         cons.append(
-            flag == z3.If(z3.Or([a == j for j in self.fault_actions]), num.one, num.zero)
-            if self.fault_actions
-            else flag == num.zero
+            zt.compare("==", flag, zt.ite(zt.or_(faulty), num.one, num.zero))
+            if faulty
+            else zt.compare("==", flag, num.zero)
         )
         if self.simple:
             for prev in self.states:
@@ -330,8 +364,23 @@ class _Unrolling:
         )
 
 
-# find_at(solver, path, k, max_faults): a violating path of exactly k steps, or None
-_Finder = Callable[[Any, "_Unrolling", int, "int | None"], "Path | None"]
+# find_at(solver, path, k, max_faults, focus): a violating path of exactly k steps (under
+# the further assumptions `focus`), or None
+_Finder = Callable[[Any, "_Unrolling", int, "int | None", Sequence[Any]], "Path | None"]
+# parts(x, path, i): the named parts of the property proved by induction, in state i
+_Parts = Callable[["Translator", "_Unrolling", int], list[tuple[str, Any]]]
+
+
+@dataclass
+class Query:
+    """One guarantee as the deepening loop asks about it: how to find a violation at a
+    depth, the property that induction proves, and `version`, which changes whenever that
+    property does (at-least-once learns plans), so an induction path is rebuilt."""
+
+    find_at: _Finder
+    parts: _Parts
+    version: Callable[[], int]
+    grows: bool = False
 
 
 def _value(model: Any, term: Term) -> int:
@@ -340,6 +389,25 @@ def _value(model: Any, term: Term) -> int:
 
 
 # ---- the checker -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class LocalModel:
+    """A system compiled for concrete steps: re-executing traces and the look-ahead."""
+
+    compiled: CompiledSystem
+    canon: Callable[[State], State]
+    is_fault: list[bool]
+    limit: Predicate | None
+
+    @staticmethod
+    def of(system: TransitionSystem) -> LocalModel:
+        return LocalModel(
+            compile_system(system),
+            canonicalizer(system) or (lambda s: s),
+            [a.fault is not None for a in system.actions],
+            compile_predicate(system, system.limit) if system.limit is not None else None,
+        )
+
+
 @dataclass
 class _Found:
     depth: int
@@ -356,6 +424,27 @@ class _Outcome:
     queries: int = 0
 
 
+def in_requested_order(
+    guarantees: Sequence[str], by_name: Mapping[str, GuaranteeResult]
+) -> list[GuaranteeResult]:
+    """The results for `guarantees` in their order, exactly-once combined from its parts."""
+    out = []
+    for name in guarantees:
+        if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
+            out.append(ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"]))
+        elif name in by_name:
+            out.append(by_name[name])
+    return out
+
+
+def checking_order(system: TransitionSystem, wanted: set[str]) -> list[Invariant | Eventually]:
+    """The guarantees to check, invariants first: each gets an equal share of the time
+    left, and an invariant is often violated quickly, leaving its share to at-least-once,
+    whose proofs need the deepest search."""
+    chosen = [g for g in system.guarantees if g.guarantee in wanted]
+    return sorted(chosen, key=lambda g: isinstance(g, Eventually))
+
+
 class Z3Checker:
     """Built from a transition system; `check` answers for the requested guarantees with
     the same result type as the explicit engine."""
@@ -363,12 +452,10 @@ class Z3Checker:
     def __init__(self, system: TransitionSystem, limits: SymbolicLimits | None = None) -> None:
         self.system = system
         self.limits = limits or SymbolicLimits()
-        self.compiled: CompiledSystem = compile_system(system)
-        self.canon = canonicalizer(system) or (lambda s: s)
-        self.is_fault = [a.fault is not None for a in system.actions]
-        self.limit_pred: Predicate | None = (
-            compile_predicate(system, system.limit) if system.limit is not None else None
-        )
+        self.local = LocalModel.of(system)
+        self.compiled: CompiledSystem = self.local.compiled
+        self.canon = self.local.canon
+        self.is_fault = self.local.is_fault
         self.deadline = 0.0
         self.started = 0.0
         self.queries = 0
@@ -377,51 +464,56 @@ class Z3Checker:
 
     # ---- public ------------------------------------------------------------------------
     def check(self, guarantees: Sequence[str]) -> list[GuaranteeResult]:
-        system = self.system
-        wanted = set(guarantees)
-        if "exactly-once" in wanted:
-            wanted |= {"at-least-once", "at-most-once"}
-        todo = [g for g in system.guarantees if g.guarantee in wanted]
-        started = time.perf_counter()
         by_name: dict[str, GuaranteeResult] = {}
-        for n, g in enumerate(todo):
-            now = time.perf_counter()
-            left = self.limits.timeout_s - (now - started)
-            # each remaining guarantee gets an equal share of the time left
-            self.deadline = now + max(left, 0.0) / (len(todo) - n)
-            self.queries = 0
-            t0 = self.started = time.perf_counter()
+        for g, t0 in self.in_turn(guarantees):
             try:
                 out = self._invariant(g) if isinstance(g, Invariant) else self._eventually(g)
             except _OutOfTime:
                 out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
                 out.depth = self._depth_reached
             by_name[g.guarantee] = self._result(g.guarantee, out, time.perf_counter() - t0)
-        results: list[GuaranteeResult] = []
-        for name in guarantees:
-            if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
-                results.append(
-                    ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"])
-                )
-            elif name in by_name:
-                results.append(by_name[name])
-        return results
+        return in_requested_order(guarantees, by_name)
+
+    def in_turn(self, guarantees: Sequence[str]) -> Iterator[tuple[Invariant | Eventually, float]]:
+        """The guarantees to check (exactly-once as its two parts), each with its start,
+        after setting its deadline: an equal share of the time left."""
+        wanted = set(guarantees)
+        if "exactly-once" in wanted:
+            wanted |= {"at-least-once", "at-most-once"}
+        todo = checking_order(self.system, wanted)
+        started = time.perf_counter()
+        for n, g in enumerate(todo):
+            now = time.perf_counter()
+            left = self.limits.timeout_s - (now - started)
+            yield g, self.begin(now + max(left, 0.0) / (len(todo) - n))
 
     # ---- solver helpers ----------------------------------------------------------------
     _depth_reached = 0
+    induction_s = 0.0  # time spent on induction for the current guarantee
+
+    def begin(self, deadline: float) -> float:
+        """Start on a guarantee that must be answered by `deadline`; returns the start."""
+        self.deadline = deadline
+        self.queries = 0
+        self.induction_s = 0.0
+        self.started = time.perf_counter()
+        return self.started
 
     def _solver(self) -> Any:
         # Bit-vectors with assumption literals keep Z3 on its incremental SAT solver, which
         # is several times faster here than the SMT core that push/pop selects.
         return z3.SolverFor("QF_BV") if self.num.width is not None else z3.Solver()
 
-    def _ask(self, solver: Any, *assumptions: Term) -> Any | None:
+    def _ask(self, solver: Any, *assumptions: Term, cap: float | None = None) -> Any | None:
         """A model when the solver's constraints and `assumptions` are satisfiable, None
-        when they are not; out of time raises."""
+        when they are not; out of time raises _OutOfTime, or _Capped when the query's own
+        `cap` (seconds) ran out first."""
         left = self.deadline - time.perf_counter()
         if left <= 0:
             raise _OutOfTime
-        solver.set("timeout", max(1, int(left * 1000)))
+        budget = left if cap is None else min(cap, left)
+        capped = budget < left
+        solver.set("timeout", max(1, int(budget * 1000)))
         self.queries += 1
         if self.num.width is None:
             solver.push()
@@ -443,11 +535,11 @@ class Z3Checker:
             return model
         if r == z3.unsat:
             return None
-        raise _OutOfTime
+        raise _Capped if capped else _OutOfTime
 
     def _trace(self, model: Any, path: _Unrolling, k: int) -> Path:
         """The concrete path of a model, re-executed on the compiled model."""
-        state = self.system.initial_state()
+        state = self.start_of(model, path)
         out: Path = []
         for i in range(k):
             a = _value(model, path.acts[i])
@@ -463,13 +555,26 @@ class Z3Checker:
             state = nxt
         return out
 
+    def start_of(self, model: Any, path: _Unrolling) -> State:
+        """The initial state of a model's path (one of the system's initial states)."""
+        start = tuple(_value(model, x) for x in path.states[0])
+        if start not in self.system.starts():  # pragma: no cover - a translation bug
+            raise RuntimeError("z3 path starts outside the initial states")
+        return start
+
     def _fewest_faults(
-        self, find: _Finder, solver: Any, path: _Unrolling, k: int, first: Path
+        self,
+        find: _Finder,
+        solver: Any,
+        path: _Unrolling,
+        k: int,
+        first: Path,
+        focus: Sequence[Term] = (),
     ) -> _Found:
         """Given a path found at depth k, one with the fewest faults at that depth."""
         c = self._faults_of(first)
         for f in range(c):
-            better = find(solver, path, k, f)
+            better = find(solver, path, k, f, focus)
             if better is not None:
                 return _Found(k, self._faults_of(better), better)
         return _Found(k, c, first)
@@ -478,18 +583,18 @@ class Z3Checker:
         return sum(1 for a, _ in path if self.is_fault[a])
 
     # ---- the deepening loop shared by both kinds -----------------------------------------
-    def _search(
-        self,
-        find_at: _Finder,
-        base_extra: Callable[[_Unrolling, int], list[tuple[str, Term]]],
-        prove: Callable[[int, frozenset[str]], bool],
-    ) -> _Outcome:
-        """Deepen one BMC path. `find_at(solver, path, k, max_faults)` looks for a violation
-        at depth k; `base_extra` lists further parts of the property (name, bad-term) whose
-        base case is checked at each depth; `prove(k, dropped)` tries k-induction for the
-        property without the dropped parts."""
+    def bmc_path(self) -> tuple[Any, _Unrolling]:
+        """A solver holding the simple path from the initial state(s), not yet deepened."""
         solver = self._solver()
-        path = _Unrolling(self.system, solver, "b_", True, True, self.num)
+        return solver, _Unrolling(self.system, solver, "b_", True, True, self.num)
+
+    def _search(self, query: Query) -> _Outcome:
+        """Deepen one BMC path. `query.find_at` looks for a violation at each depth; the
+        base case of the common parts (domains, `limit`) is checked at each depth, and
+        k-induction tries the property without the parts whose base case failed."""
+        find_at = query.find_at
+        prove = self._gated(query)
+        solver, path = self.bmc_path()
         dropped: set[str] = set()
         out = _Outcome()
         k = 0
@@ -504,12 +609,12 @@ class Z3Checker:
                         f"reachable state was checked (depth < {k})"
                     )
                     break
-            hit = find_at(solver, path, k, None)
+            hit = find_at(solver, path, k, None, ())
             if hit is not None:
                 out.found = _Found(k, self._faults_of(hit), hit)
                 self._improve(out, solver, path, find_at)
                 break
-            for name, bad in base_extra(path, k):
+            for name, bad in self.common_base(path, k):
                 if name not in dropped and self._ask(solver, bad) is not None:
                     dropped.add(name)
             if prove(k + 1, frozenset(dropped)):
@@ -550,7 +655,7 @@ class Z3Checker:
                     path.extend()
                 if self._ask(solver) is None:
                     break
-                hit = find_at(solver, path, k, found.faults - 1)
+                hit = find_at(solver, path, k, found.faults - 1, ())
                 if hit is not None:
                     found = self._fewest_faults(find_at, solver, path, k, hit)
                     out.found = found
@@ -558,23 +663,51 @@ class Z3Checker:
             pass
 
     # ---- induction ---------------------------------------------------------------------
-    def _inductor(
-        self, parts: Callable[[Translator, _Unrolling, int], list[tuple[str, Term]]]
-    ) -> Callable[[int, frozenset[str]], bool]:
+    def inductor(self, parts: _Parts) -> Callable[..., bool]:
         """k-induction for a property given as named parts (each a term that must hold):
         a fresh path of k transitions, all states distinct, the property holding in the
-        first k states; proved when it cannot fail in the last. The path is kept and
-        extended while the set of parts used stays the same."""
+        first k states; proved when it cannot fail in the last. `prove(k, dropped, within)`
+        leaves out the dropped parts and, when `within` is given (a function of the first
+        state's terms), assumes it of the first state. The path is kept and extended while
+        the parts used and `within` stay the same (`key` names the latter).
+
+        Induction gets at most INDUCTION_SHARE of the time the BMC search took: on most
+        Kafka specs it fails at every depth while the search reaches the completeness
+        threshold, so an attempt is skipped while induction is over its share, and each
+        query is capped at what is left of it. Skipping depths loses no proof, only delays it: a property that is
+        k-inductive (with simple paths) is also (k+1)-inductive."""
         cache: dict[str, Any] = {}
 
-        def prove(k: int, dropped: frozenset[str]) -> bool:
-            if cache.get("key") != dropped:
-                solver = self._solver()
-                cache.update(
-                    key=dropped,
-                    solver=solver,
-                    path=_Unrolling(self.system, solver, "i_", False, True, self.num),
-                )
+        def prove(
+            k: int,
+            dropped: frozenset[str],
+            within: Callable[[list[Term]], Term] | None = None,
+            key: object = None,
+        ) -> bool:
+            started = time.perf_counter()
+            share = (started - self.started - self.induction_s) * INDUCTION_SHARE
+            if self.induction_s > share:
+                return False
+            try:
+                return attempt(k, dropped, within, key, max(0.25, share - self.induction_s))
+            except _Capped:
+                return False
+            finally:
+                self.induction_s += time.perf_counter() - started
+
+        def attempt(
+            k: int,
+            dropped: frozenset[str],
+            within: Callable[[list[Term]], Term] | None,
+            key: object,
+            cap: float,
+        ) -> bool:
+            if cache.get("key") != (dropped, key):
+                fresh = self._solver()
+                start = _Unrolling(self.system, fresh, "i_", False, True, self.num)
+                if within is not None:
+                    fresh.add(within(start.states[0]))
+                cache.update(key=(dropped, key), solver=fresh, path=start)
             solver = cache["solver"]
             path: _Unrolling = cache["path"]
 
@@ -584,39 +717,66 @@ class Z3Checker:
             while path.depth < k:
                 solver.add(prop(path.depth))
                 path.extend()
-            return self._ask(solver, z3.Not(prop(k))) is None
+            return self._ask(solver, z3.Not(prop(k)), cap=cap) is None
 
         return prove
 
-    def _common_parts(self, x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
+    def _gated(self, query: Query) -> Callable[..., bool]:
+        """Induction for a query. A property that grows (at-least-once learns plans) needs a
+        new induction path for each version, so it is only tried once the version stayed
+        the same since the previous attempt."""
+        if not query.grows:
+            return self.inductor(query.parts)
+        inductors: dict[int, Callable[..., bool]] = {}
+        last = [-1]
+
+        def prove(k: int, dropped: frozenset[str], *rest: Any) -> bool:
+            n = query.version()
+            if n != last[0]:
+                last[0] = n
+                return False
+            if n not in inductors:
+                inductors.clear()
+                inductors[n] = self.inductor(query.parts)
+            return inductors[n](k, dropped, *rest)
+
+        return prove
+
+    def common_parts(self, x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
         parts: list[tuple[str, Term]] = [("domain", path.domains(i))]
         if self.system.limit is not None:
             parts.append(("limit", z3.Not(x.boolean(self.system.limit))))
         return parts
 
-    def _common_base(self, path: _Unrolling, k: int) -> list[tuple[str, Term]]:
+    def common_base(self, path: _Unrolling, k: int) -> list[tuple[str, Term]]:
+        """The common parts' failures at depth k: (name, term that holds when it fails)."""
         out = [("domain", z3.Not(path.domains(k)))]
         if self.system.limit is not None:
             out.append(("limit", path.tr[k].boolean(self.system.limit)))
         return out
 
     # ---- safety ------------------------------------------------------------------------
-    def _invariant(self, g: Invariant) -> _Outcome:
-        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
-            extra = [path.tr[k].boolean(g.bad)]
+    def query(self, g: Invariant | Eventually) -> Query:
+        return self._invariant_query(g) if isinstance(g, Invariant) else self._eventually_query(g)
+
+    def _invariant_query(self, g: Invariant) -> Query:
+        def find_at(
+            solver: Any, path: _Unrolling, k: int, bound: int | None, focus: Sequence[Term]
+        ) -> Path | None:
+            extra = [path.tr[k].boolean(g.bad), *focus]
             if bound is not None:
                 extra.append(path.faults(k) <= bound)
             model = self._ask(solver, *extra)
             return None if model is None else self._trace(model, path, k)
 
         def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
-            return [("bad", z3.Not(x.boolean(g.bad))), *self._common_parts(x, path, i)]
+            return [("bad", z3.Not(x.boolean(g.bad))), *self.common_parts(x, path, i)]
 
-        return self._search(find_at, self._common_base, self._inductor(parts))
+        return Query(find_at, parts, lambda: 0)
 
     # ---- at-least-once -----------------------------------------------------------------
-    def _eventually(self, g: Eventually) -> _Outcome:
-        goal_pred = compile_predicate(self.system, g.goal)
+    def _eventually_query(self, g: Eventually) -> Query:
+        judge = self.judge(g)
         plans: list[list[int]] = []
         ok_cache: dict[tuple[int, int, str], Term] = {}
 
@@ -643,7 +803,9 @@ class Z3Checker:
         # plans have been asserted under it (plans are added incrementally)
         uncovered: dict[int, tuple[Term, int]] = {}
 
-        def find_at(solver: Any, path: _Unrolling, k: int, bound: int | None) -> Path | None:
+        def find_at(
+            solver: Any, path: _Unrolling, k: int, bound: int | None, focus: Sequence[Term]
+        ) -> Path | None:
             x = path.tr[k]
             if k not in uncovered:
                 literal = z3.Bool(f"uncovered@{k}")
@@ -657,39 +819,30 @@ class Z3Checker:
                 for t in ok_terms(path, k)[done:]:
                     solver.add(z3.Implies(literal, z3.Not(t)))
                 uncovered[k] = (literal, len(plans))
-                extra = [literal]
+                extra = [literal, *focus]
                 if bound is not None:
                     extra.append(path.faults(k) <= bound)
                 model = self._ask(solver, *extra)
                 if model is None:
                     return None
                 trace = self._trace(model, path, k)
-                state = trace[-1][1] if trace else self.system.initial_state()
-                doomed, plan = self._lookahead(state, goal_pred)
+                state = trace[-1][1] if trace else self.start_of(model, path)
+                doomed, plan = judge(state)
                 if doomed:
                     return trace
                 plans.append(plan)
 
         def parts(x: Translator, path: _Unrolling, i: int) -> list[tuple[str, Term]]:
-            return [("goal", covered(x, path, i)), *self._common_parts(x, path, i)]
+            return [("goal", covered(x, path, i)), *self.common_parts(x, path, i)]
 
-        inductors: dict[int, Callable[[int, frozenset[str]], bool]] = {}
-        last = [-1]
+        return Query(find_at, parts, lambda: len(plans), grows=True)
 
-        def prove(k: int, dropped: frozenset[str]) -> bool:
-            # The property grows with the plans, and each new set of plans needs a new
-            # induction path: only try once the plans stopped changing for a depth.
-            n = len(plans)
-            if n != last[0]:
-                last[0] = n
-                return False
-            if n not in inductors:
-                inductors.clear()
-                inductors[n] = self._inductor(parts)
-            return inductors[n](k, dropped)
+    def _invariant(self, g: Invariant) -> _Outcome:
+        return self._search(self._invariant_query(g))
 
+    def _eventually(self, g: Eventually) -> _Outcome:
         try:
-            return self._search(find_at, self._common_base, prove)
+            return self._search(self._eventually_query(g))
         except _Undecided as why:
             out = _Outcome(why_not=str(why))
             out.depth = self._depth_reached
@@ -700,28 +853,42 @@ class Z3Checker:
         (the guards holding on the way)."""
         limit = self.system.limit
         x = start
-        enabled: list[Term] = []
-        options: list[Term] = []
+        done: list[Term] = []  # after step s: the goal or a limit state
+        guards: list[Term] = []  # the guard of step s
         for step in range(len(plan) + 1):
-            done = [x.boolean(goal)]
+            reached = [x.boolean(goal)]
             if limit is not None:
-                done.append(x.boolean(limit))
-            options.append(z3.And([*enabled, z3.Or(done)]))
+                reached.append(x.boolean(limit))
+            done.append(zt.or_(reached))
             if step == len(plan):
                 break
             action = self.system.actions[plan[step]]
-            enabled.append(x.boolean(action.guard))
+            guards.append(x.boolean(action.guard))
             env = dict(x.env)
             for name, e in action.updates.items():
                 env[name] = x.integer(e)
             x = Translator(env, start.num)
-        return z3.Or(options)
+        # done_0 or (guard_0 and (done_1 or (guard_1 and ... done_n))): linear in the plan
+        works = done[-1]
+        for step in range(len(plan) - 1, -1, -1):
+            works = zt.or_([done[step], zt.and_([guards[step], works])])
+        return works
 
-    def _lookahead(self, start: State, goal: Predicate) -> tuple[bool, list[int]]:
+    def judge(self, g: Eventually) -> Callable[[State], tuple[bool, list[int]]]:
+        """How an at-least-once candidate state is judged: (doomed, plan), see
+        `_lookahead`. A union of configurations judges each on its member's own model."""
+        goal = compile_predicate(self.system, g.goal)
+        return lambda state: self._lookahead(state, goal)
+
+    def _lookahead(
+        self, start: State, goal: Predicate, model: LocalModel | None = None
+    ) -> tuple[bool, list[int]]:
         """(doomed, plan): breadth-first over fault-free steps from a concrete state, not
         expanding limit states (the explicit engine's judgement). Not doomed comes with the
-        shortest plan to the goal or a limit state."""
-        limit = self.limit_pred
+        shortest plan to the goal or a limit state. `model` is the system's own compiled
+        model unless another is given (a union's member)."""
+        m = model or self.local
+        limit = m.limit
 
         def done(s: State) -> bool:
             return goal(s) or (limit is not None and limit(s))
@@ -730,17 +897,17 @@ class Z3Checker:
             return False, []
         parent: list[int] = [-1]
         via: list[int] = [-1]
-        seen = {self.canon(start)}
+        seen = {m.canon(start)}
         queue: deque[tuple[State, int]] = deque([(start, 0)])
         budget = self.limits.lookahead_states
         while queue:
             if time.perf_counter() > self.deadline:
                 raise _OutOfTime
             s, si = queue.popleft()
-            for a, t in self.compiled.successors(s):
-                if self.is_fault[a]:
+            for a, t in m.compiled.successors(s):
+                if m.is_fault[a]:
                     continue
-                c = self.canon(t)
+                c = m.canon(t)
                 if c in seen:
                     continue
                 seen.add(c)

@@ -133,12 +133,21 @@ class TransitionSystem:
     # How to print a value held by a variable that stores a log entry: code -> "m1".
     # Text arguments whose name starts with "msg" are printed through it.
     value_labels: tuple[str, ...] = ()
+    # Several initial states (each a full state, in variable order) instead of the one that
+    # the variables' `init` values make: a union of configurations (mqcheck.ir.union) starts
+    # in any of its members' initial states. Empty: the single state of `init` values.
+    initial_states: tuple[tuple[int, ...], ...] = ()
 
     def index(self) -> dict[str, int]:
         return {v.name: i for i, v in enumerate(self.variables)}
 
     def initial_state(self) -> tuple[int, ...]:
+        """The initial state; for a system with several, the first (see `initial_states`)."""
         return tuple(v.init for v in self.variables)
+
+    def starts(self) -> tuple[tuple[int, ...], ...]:
+        """Every initial state."""
+        return self.initial_states or (self.initial_state(),)
 
     def action_named(self, name: str) -> Action | None:
         for action in self.actions:

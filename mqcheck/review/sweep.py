@@ -73,6 +73,17 @@ def targets(spec: Spec, prop: str) -> list[tuple[str, ...]]:
     return list(dict.fromkeys(out))
 
 
+def bare_name(spec: Spec, prop: str) -> str:
+    """The property's own name without a dotted section/owner prefix
+    (`topics.orders.min.insync.replicas` → `min.insync.replicas`)."""
+    head, _, rest = prop.partition(".")
+    if head in SECTIONS and rest:
+        return _split_owner(spec, head, rest)[2]
+    if head in PLAIN_SECTIONS and rest:
+        return rest
+    return prop
+
+
 def _split_owner(spec: Spec, section: str, rest: str) -> tuple[str, str, str]:
     """'orders.min.insync.replicas' → ('orders', '.', 'min.insync.replicas'); owner names
     may contain dots, so the longest known owner wins."""

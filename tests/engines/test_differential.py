@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.result import GuaranteeResult
@@ -19,20 +18,7 @@ from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
-from tests.factories import make_spec
-from tests.strategies import FAULTS, draw_settings
-
-
-@st.composite
-def tiny_specs(draw: st.DrawFn) -> Spec:
-    """Valid specs with one message, at most two replicas and at most two faults."""
-    rf = draw(st.integers(1, 2))
-    chosen = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
-    faults = {name: 1 for name in chosen}
-    if rf == 2 and len(chosen) < 2:
-        faults["follower_lag"] = draw(st.integers(0, 1))
-    return make_spec(**draw_settings(draw, rf), faults=faults, ordering=False, messages=1)
-
+from tests.strategies import tiny_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
 
