@@ -275,3 +275,12 @@ def test_random_pipelines_compile_check_and_replay(
         steps = [step_json(s) for s in r.counterexample.steps]
         outcome = replay(system, r.guarantee, steps)
         assert outcome.ok, outcome.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once_v2"])
+def test_both_engines_agree_on_a_small_pipeline(guarantee: str) -> None:
+    """The Z3 engine reads the same multi-topic system; where both answer, they agree."""
+    result = check_spec(pipeline(guarantee, rf=1), engine="both", timeout_s=60)
+    assert not result.disagreements
+    assert {r.guarantee: r.verdict for r in result.results}["at-least-once"] == "holds"
