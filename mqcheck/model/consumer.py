@@ -216,7 +216,7 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
 def _has_transactions(b: ModelBuilder) -> bool:
     """Some producer writing the partition in focus is transactional."""
     return any(
-        p.spec.transactional_id is not None and b.partitions[p.partition] is b.part
+        p.spec.transactional_id is not None and b.partitions[p.partition] is b.in_focus
         for p in b.producers
     )
 

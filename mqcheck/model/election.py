@@ -127,8 +127,7 @@ def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upd
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
     if b.spec.kafka_version.at_least(2, 3):
-        assert b.part is not None
-        for i in b.consumers_of(b.part):
+        for i in b.consumers_of(b.in_focus):
             for name in (f"c{i}_pos", f"c{i}_committed"):
                 ups[name] = minimum([b.v(name), b.leo(c)])
     return ups

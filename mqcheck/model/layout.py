@@ -162,6 +162,11 @@ class ModelBuilder:
         return self.part
 
     @property
+    def in_focus(self) -> Partition:
+        """The partition whose actions are being built."""
+        return self._p
+
+    @property
     def topic(self) -> Topic:
         return self._p.topic
 

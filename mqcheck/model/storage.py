@@ -45,7 +45,7 @@ def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
     that was on the wire is simply gone. (For the producers of the partition in focus.)"""
     parts: list[Updates] = []
     for p in b.producers:
-        if b.partitions[p.partition] is not b.part:
+        if b.partitions[p.partition] is not b.in_focus:
             continue
         for m in p.messages:
             st = b.status(m)
@@ -297,7 +297,7 @@ def _blackout(
     b: ModelBuilder, keeps: tuple[int | None, ...]
 ) -> tuple[list[Expr], list[Updates], str, str, dict[str, Expr]]:
     """The focused partition's share of a datacenter power loss."""
-    tag = f"p{b._p.index}_" if b.multi else ""
+    tag = f"p{b.in_focus.index}_" if b.multi else ""
     ups: Updates = {b.leader.name: ite(TRUE, b.none_replica, 0)}
     guard: list[Expr] = []
     for r in range(b.replicas):
