@@ -331,13 +331,8 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
                 continue
             # judged like a fault hazard: a crash mid-transaction is fenced and aborted
             hazard = replace(hazard, fault="producer_crash")
-        if hazard.id == "MQ041":
-            if spec.processors:
-                rows.append(
-                    _row(spec, hazard, NOT_MODELLED, "processors: " + ", ".join(spec.processors))
-                )
-            else:
-                rows.append(_row(spec, hazard, NOT_APPLICABLE, "the pipeline has no processors"))
+        if hazard.id == "MQ041" and not spec.processors:
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, "the pipeline has no processors"))
             continue
         if unsupported:
             rows.append(_row(spec, hazard, NOT_MODELLED, unsupported))
