@@ -246,7 +246,6 @@ class UnionChecker:
             if hit is None:
                 return
             i = rnd.u.member_of(hit[0][1])
-            out.found[i] = _Found(k, c._faults_of(hit), hit)
             active.discard(i)
             focus = [cfg == c.num.val(i)]
             out.found[i] = c._fewest_faults(query.find_at, solver, path, k, hit, focus)

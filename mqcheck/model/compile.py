@@ -211,8 +211,7 @@ def build(
         storage.add_actions(b)
     except storage.TooManyVariants as exc:
         raise UnsupportedSpec(str(exc)) from None
-    consumer.add_actions(b, track_order)
-    processors.add_actions(b)
+    consumer.add_actions(b, track_order)  # with the processors' consumer side
 
     defined: list[Guarantee] = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
     if track_order:

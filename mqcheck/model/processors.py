@@ -51,11 +51,6 @@ def written_twice(b: ModelBuilder, m: int) -> list[Expr]:
     return [b.v(twice_var(p, m)) >= 1 for p in b.processors if p.exactly_once]
 
 
-def add_actions(b: ModelBuilder) -> None:
-    """Nothing beyond the consumer side (added with the consumers, `add_consumer_side`)
-    and the producer side (producer.py, transactions.py)."""
-
-
 def _consumer(b: ModelBuilder, proc: ProcessorInfo) -> ConsumerVars:
     from mqcheck.model.consumer import consumer_vars
 

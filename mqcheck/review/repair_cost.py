@@ -22,6 +22,9 @@ MIN_ISR_EQUALS_RF_WHY = (
 )
 
 
+TRANSACTION_LATENCY = "latency: outputs are visible downstream only once the transaction commits"
+
+
 @dataclass(frozen=True)
 class Cost:
     """A weight for setting `name` to `value` ("raise"/"lower": per step of a number)."""
@@ -77,18 +80,8 @@ TABLE: tuple[Cost, ...] = (
     Cost("app.waits_for_result", True, 3, "latency: the application reads every send result"),
     Cost("app.waits_for_result", False, 2, "fire and forget"),
     Cost("app.joins", "before_production", 2, "deploy the consumer group first"),
-    Cost(
-        "processing.guarantee",
-        "exactly_once_v2",
-        5,
-        "latency: outputs are visible downstream only once the transaction commits",
-    ),
-    Cost(
-        "processing.guarantee",
-        "exactly_once_beta",
-        5,
-        "latency: outputs are visible downstream only once the transaction commits",
-    ),
+    Cost("processing.guarantee", "exactly_once_v2", 5, TRANSACTION_LATENCY),
+    Cost("processing.guarantee", "exactly_once_beta", 5, TRANSACTION_LATENCY),
     Cost(
         "processing.guarantee",
         "exactly_once",

@@ -22,6 +22,22 @@ from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
 from tests.factories import make_spec
 
+#: An acks=0 producer whose one request may be lost: violated by both engines.
+ACKS0_SPEC = """
+mqcheck: 1
+name: acks1
+kafka_version: "3.7"
+cluster: {brokers: 1}
+topics:
+  events: {partitions: 1, replication.factor: 1, min.insync.replicas: 1}
+producers:
+  app: {topic: events, acks: 0, enable.idempotence: false}
+consumers:
+  reader: {topic: events, group.id: reader, enable.auto.commit: false}
+faults: {produce_request_lost: 1}
+check: {guarantees: [at-least-once], messages: 1}
+"""
+
 
 def _counter(
     bad_at: int, hi: int = 5, wrap: bool = False, limit_at: int | None = None
@@ -198,23 +214,7 @@ def test_disagreement_is_exit_5_with_both_verdicts(
     assert [d.guarantee for d in result.disagreements] == ["at-least-once", "at-most-once"]
     assert result.exit_code() == 5
     path = tmp_path / "a.yaml"
-    path.write_text(
-        """
-mqcheck: 1
-name: acks1
-kafka_version: "3.7"
-cluster: {brokers: 1}
-topics:
-  events: {partitions: 1, replication.factor: 1, min.insync.replicas: 1}
-producers:
-  app: {topic: events, acks: 0, enable.idempotence: false}
-consumers:
-  reader: {topic: events, group.id: reader, enable.auto.commit: false}
-faults: {produce_request_lost: 1}
-check: {guarantees: [at-least-once], messages: 1}
-""",
-        encoding="utf-8",
-    )
+    path.write_text(ACKS0_SPEC, encoding="utf-8")
     out = CliRunner().invoke(main, ["check", str(path), "--engine", "both"])
     assert out.exit_code == 5
     assert "explicit says violated, z3 says holds" in out.output
@@ -223,23 +223,7 @@ check: {guarantees: [at-least-once], messages: 1}
 
 def test_cli_engine_z3_checks(tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
-    path.write_text(
-        """
-mqcheck: 1
-name: acks1
-kafka_version: "3.7"
-cluster: {brokers: 1}
-topics:
-  events: {partitions: 1, replication.factor: 1, min.insync.replicas: 1}
-producers:
-  app: {topic: events, acks: 0, enable.idempotence: false}
-consumers:
-  reader: {topic: events, group.id: reader, enable.auto.commit: false}
-faults: {produce_request_lost: 1}
-check: {guarantees: [at-least-once], messages: 1}
-""",
-        encoding="utf-8",
-    )
+    path.write_text(ACKS0_SPEC, encoding="utf-8")
     trace = tmp_path / "t.json"
     runner = CliRunner()
     out = runner.invoke(main, ["check", str(path), "--engine", "z3", "--trace-out", str(trace)])
