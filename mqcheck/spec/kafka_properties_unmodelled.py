@@ -284,6 +284,11 @@ _PREFIXES: dict[Scope, tuple[str, ...]] = {
 }
 
 
+def prefixes(scope: Scope) -> tuple[str, ...]:
+    """The name prefixes whose every member is an accepted, not-modelled property of `scope`."""
+    return tuple(_PREFIXES[scope])
+
+
 def prefix_family(scope: Scope, name: str) -> KafkaProperty | None:
     """A string-typed, not-modelled entry for names in a prefix family (ssl.truststore.location)."""
     for prefix in _PREFIXES[scope]:

@@ -15,7 +15,7 @@ from mqcheck.spec.values import bool_value
 MAX_MESSAGES = 6
 ENGINES = ("explicit", "z3", "both")
 VERDICTS = ("holds", "violated", "unknown")
-_CHECK_KEYS = ("guarantees", "ordering", "messages", "engine", "max_states", "timeout_s")
+CHECK_KEYS = ("guarantees", "ordering", "messages", "engine", "max_states", "timeout_s")
 
 
 def resolve_faults(ctx: LoadContext, node: Node | None, topics: dict[str, Topic]) -> Faults | None:
@@ -79,7 +79,7 @@ def _follower_lag(
 
 
 def resolve_check(ctx: LoadContext, node: Node | None) -> Check | None:
-    entries = read_section(ctx, node, "check", fixed=_CHECK_KEYS) if node is not None else {}
+    entries = read_section(ctx, node, "check", fixed=CHECK_KEYS) if node is not None else {}
     if entries is None:
         return None
     defaults = Check()
@@ -87,7 +87,7 @@ def resolve_check(ctx: LoadContext, node: Node | None) -> Check | None:
     values: dict[str, object] = {}
     ordering_listed = False
     ok = True
-    for key in _CHECK_KEYS:
+    for key in CHECK_KEYS:
         entry = entries.get(key)
         key_path = join("check", key)
         if entry is None:
@@ -121,7 +121,7 @@ def resolve_check(ctx: LoadContext, node: Node | None) -> Check | None:
         max_states=cast(int, values["max_states"]),
         timeout_s=cast(float, values["timeout_s"]),
     )
-    for key in _CHECK_KEYS:
+    for key in CHECK_KEYS:
         entry = entries.get(key)
         key_path = join("check", key)
         origin = ctx.from_spec(entry, key_path) if entry else Origin("mqcheck default", key_path)
