@@ -9,10 +9,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import CheckResult, Disagreement, GuaranteeResult, Stats
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
 from mqcheck.spec.schema import Spec
 
 Progress = Callable[[int, int, float], None]

@@ -30,7 +30,6 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from mqcheck.engines.explicit import describe
-from mqcheck.engines.result import GuaranteeResult, Stats
 from mqcheck.engines.symbolic import (
     ENGINE,
     LocalModel,
@@ -48,6 +47,7 @@ from mqcheck.engines.symbolic import (
 from mqcheck.ir.compile_py import Predicate, compile_predicate
 from mqcheck.ir.system import Eventually, Invariant
 from mqcheck.ir.union import Union, union
+from mqcheck.result import GuaranteeResult, Stats
 from mqcheck.trace.steps import make_steps
 
 Term = Any

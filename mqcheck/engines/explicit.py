@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mqcheck.engines.result import Counterexample, GuaranteeResult, Stats
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.symmetry import canonicalizer
 from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+from mqcheck.result import Counterexample, GuaranteeResult, Stats
 from mqcheck.trace.steps import make_steps
 
 State = tuple[int, ...]
@@ -394,7 +394,7 @@ def describe(
 ) -> Counterexample:
     """Label what went wrong at the end of a trace: the lost, duplicated and reordered
     messages, and the faults used."""
-    from mqcheck.engines.result import Step
+    from mqcheck.result import Step
     from mqcheck.trace.steps import state_dict
 
     typed: list[Step] = [s for s in steps if isinstance(s, Step)]

@@ -51,11 +51,11 @@ import z3  # type: ignore[import-untyped]
 
 from mqcheck.engines import z3terms as zt
 from mqcheck.engines.explicit import ExplicitChecker, describe
-from mqcheck.engines.result import GuaranteeResult, Stats
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.symmetry import canonicalizer
 from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+from mqcheck.result import GuaranteeResult, Stats
 from mqcheck.trace.steps import make_steps
 
 State = tuple[int, ...]

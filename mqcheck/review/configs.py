@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mqcheck.engines.config_search import UnionChecker
-from mqcheck.engines.result import Disagreement, GuaranteeResult, Stats
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import Disagreement, GuaranteeResult, Stats
 from mqcheck.review.domains import Domain
 from mqcheck.review.sweep import plan
 from mqcheck.run import check_spec, combine_engines, requested_guarantees

@@ -18,7 +18,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mqcheck.engines.result import CheckResult, Counterexample, Step
+from mqcheck.result import CheckResult, Counterexample, Step
 from mqcheck.spec.schema import Spec
 
 WRAP = 46  # characters per line of a label; Mermaid does not wrap by itself

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mqcheck.engines.explicit import unreachable_parts
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import CompiledSystem, compile_predicate, compile_system
+from mqcheck.ir.symmetry import canonicalizer
 from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
 
 

@@ -11,9 +11,9 @@ import string
 from collections.abc import Sequence
 from functools import lru_cache
 
-from mqcheck.engines.result import Step
 from mqcheck.ir.compile_py import Evaluator, compile_term
 from mqcheck.ir.system import Action, TransitionSystem
+from mqcheck.result import Step
 
 State = tuple[int, ...]
 

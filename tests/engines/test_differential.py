@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import GuaranteeResult
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 from mqcheck.cli import main
 from mqcheck.engines.explicit import ExplicitChecker
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.expr import Var, all_of
 from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
 from mqcheck.model.compile import build
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay

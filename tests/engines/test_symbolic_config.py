@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from mqcheck.cli import main
 from mqcheck.engines.config_search import UnionChecker
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.configs import SymbolicResult, check_symbolic
 from mqcheck.review.domains import DomainError, parse_symbolic, resolve
 from mqcheck.spec.load import load_spec_data
