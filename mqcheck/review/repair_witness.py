@@ -9,11 +9,11 @@ it is a genuine counterexample there, whatever the filling did.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 
-from mqcheck.ir.compile_py import ActionCode, CompiledSystem, compile_actions
-from mqcheck.ir.system import Eventually, TransitionSystem
+from mqcheck.ir.compile_py import ActionCode, compile_actions
+from mqcheck.ir.lookahead import Future, explore
+from mqcheck.ir.system import TransitionSystem
 from mqcheck.trace.replay import violates
 
 State = tuple[int, ...]
@@ -66,12 +66,14 @@ def witnesses(
     if any(i is None for i in wanted):
         return False
     code.need([i for i in wanted if i is not None])
+    # the look-ahead and the filling follow only fault-free actions: all `code` compiles
+    future = Future.of(system, code.successors)
     state = system.initial_state()
     for index in wanted:
         assert index is not None
         after = code.apply(index, state)
         if after is None:
-            filling = _fill(code, state, index)
+            filling = _fill(code, future, state, index)
             if filling is None:
                 return False
             for step in filling:
@@ -81,38 +83,22 @@ def witnesses(
             after = code.apply(index, state)
             assert after is not None
         state = after
-    g = system.guarantee("at-least-once" if guarantee == "exactly-once" else guarantee)
-    successors = code.successors if isinstance(g, Eventually) else (lambda _s: [])
-    # violates() reads only `successors` (the at-least-once look-ahead).
-    compiled = CompiledSystem(system, successors, (), (), "")
-    return bool(violates(system, compiled, guarantee, state))
+    if system.guarantee(guarantee) is None:
+        return False
+    # undecided (the look-ahead gave up) is no witness
+    return bool(violates(system, future, guarantee, state))
 
 
-def _fill(code: _Actions, start: State, target: int) -> list[int] | None:
-    """The shortest fault-free path (bounded) to a state where `target` is enabled."""
-    parents: dict[State, tuple[State, int] | None] = {start: None}
-    queue: deque[tuple[State, int]] = deque([(start, 0)])
-    while queue:
-        state, depth = queue.popleft()
-        if depth >= FILL_DEPTH:
-            continue
-        for action, after in code.successors(state):
-            if after in parents:
-                continue
-            parents[after] = (state, action)
-            if code.enabled(target, after):
-                return _path(parents, after)
-            if len(parents) >= FILL_STATES:
-                return None
-            queue.append((after, depth + 1))
-    return None
+def _fill(code: _Actions, future: Future, start: State, target: int) -> list[int] | None:
+    """The shortest fault-free path (bounded) to a state where `target` is enabled; states
+    are told apart exactly (not by symmetry: `target` names its broker)."""
+    exact = Future(future.successors, future.is_fault, _same, future.limit)
+    found = explore(
+        exact, start, [lambda s: code.enabled(target, s)], FILL_STATES, max_depth=FILL_DEPTH
+    )
+    [plan] = found.plans
+    return None if plan is None else list(plan)
 
 
-def _path(parents: dict[State, tuple[State, int] | None], end: State) -> list[int]:
-    out: list[int] = []
-    link = parents[end]
-    while link is not None:
-        state, action = link
-        out.append(action)
-        link = parents[state]
-    return out[::-1]
+def _same(state: State) -> State:
+    return state
