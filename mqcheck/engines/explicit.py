@@ -7,10 +7,12 @@ state along the fingerprints. States are expanded in order of (faults used, dept
 violation reported is one with the fewest faults and, among those, a shortest one (a
 reviewer believes a one-fault story; DESIGN.md).
 
-Safety guarantees (at-most-once, ordering) are state predicates checked as states are
-found. at-least-once needs the whole graph: a reachable state from which no fault-free path
-reaches the goal is a violation (computed backwards over the fault-free edges with numpy).
-Limits end in `unknown`, never in `holds`.
+Safety guarantees (`Invariant`: at-most-once, ordering) are state predicates checked as
+states are found. An `Eventually` (at-least-once) needs the whole graph: a reachable state
+from which no fault-free path reaches the goal is a violation, judged as mqcheck.ir.lookahead
+defines it (`backward_reach` over the fault-free edges). A violation is returned as a
+`Witness` (the path and its labels); the trace layer writes its steps. Limits end in
+`unknown`, never in `holds`.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ class ExplicitChecker:
         # (faults used, depth, index) of the best violation found so far, per guarantee
         found: dict[str, tuple[int, int, int]] = {}
         init = self.canon(system.initial_state())
-        self._add(sr, init, -1, -1, 0, goal_pred)
+        self._add_initial(sr, init, goal_pred)
         for name, pred in bad:
             if pred(init):
                 found[name] = (sr.faults[0], 0, 0)
@@ -235,19 +237,17 @@ class ExplicitChecker:
             by_name[g.guarantee] = self._result(g, hit, sr, stats)
         return in_requested_order(system, guarantees, by_name)
 
-    def _add(
-        self, sr: _Search, state: State, parent: int, via: int, depth: int, goal: Predicate | None
-    ) -> int:
-        j = len(sr.parent)
-        sr.fps[hash(state)] = j
-        sr.parent.append(parent)
-        sr.via.append(via)
-        sr.depth.append(min(depth, 65535))
-        sr.faults.append(0)  # the initial state: no fault used yet
+    @staticmethod
+    def _add_initial(sr: _Search, state: State, goal: Predicate | None) -> None:
+        """Entry 0: the initial state, with no parent and no fault used."""
+        sr.fps[hash(state)] = 0
+        sr.parent.append(-1)
+        sr.via.append(-1)
+        sr.depth.append(0)
+        sr.faults.append(0)
         sr.expanded.append(0)
         if goal is not None:
             sr.goal.append(1 if goal(state) else 0)
-        return j
 
     # ---- at-least-once ---------------------------------------------------------------
     def _doomed(self, sr: _Search) -> int | None:

@@ -417,7 +417,6 @@ class _Outcome:
     proof: str = ""  # how `holds` was shown ("" = not shown)
     why_not: str = ""  # why neither a violation nor a proof
     depth: int = 0
-    queries: int = 0
 
 
 def checking_order(system: TransitionSystem, guarantees: Sequence[str]) -> list[Checked]:
@@ -605,7 +604,6 @@ class Z3Checker:
                 )
                 break
             k += 1
-        out.queries = self.queries
         if out.found is None and "domain" in dropped:
             out.why_not = out.why_not or "a variable left its declared domain"
         if out.found is None and "limit" in dropped:
