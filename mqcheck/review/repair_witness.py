@@ -31,6 +31,14 @@ class _Actions:
         self.cache = cache
         self.code: dict[int, ActionCode] = {}
         self.free = [i for i, a in enumerate(system.actions) if a.fault is None]
+        self._future: Future | None = None
+
+    def future(self) -> Future:
+        """The fault-free future through these actions, made on first use (a trace that
+        needs no filling under an invariant never needs it)."""
+        if self._future is None:
+            self._future = Future.of(self.system, self.successors)
+        return self._future
 
     def need(self, indexes: Sequence[int]) -> None:
         todo = [i for i in indexes if i not in self.code]
@@ -66,14 +74,12 @@ def witnesses(
     if any(i is None for i in wanted):
         return False
     code.need([i for i in wanted if i is not None])
-    # the look-ahead and the filling follow only fault-free actions: all `code` compiles
-    future = Future.of(system, code.successors)
     state = system.initial_state()
     for index in wanted:
         assert index is not None
         after = code.apply(index, state)
         if after is None:
-            filling = _fill(code, future, state, index)
+            filling = _fill(code, state, index)
             if filling is None:
                 return False
             for step in filling:
@@ -86,12 +92,13 @@ def witnesses(
     if system.guarantee(guarantee) is None:
         return False
     # undecided (the look-ahead gave up) is no witness
-    return bool(violates(system, future, guarantee, state))
+    return bool(violates(system, code.future, guarantee, state))
 
 
-def _fill(code: _Actions, future: Future, start: State, target: int) -> list[int] | None:
+def _fill(code: _Actions, start: State, target: int) -> list[int] | None:
     """The shortest fault-free path (bounded) to a state where `target` is enabled; states
     are told apart exactly (not by symmetry: `target` names its broker)."""
+    future = code.future()
     exact = Future(future.successors, future.is_fault, _same, future.limit)
     found = explore(
         exact, start, [lambda s: code.enabled(target, s)], FILL_STATES, max_depth=FILL_DEPTH

@@ -12,7 +12,7 @@ use (`mqcheck.ir.lookahead`), not by anything an engine left behind.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,21 +118,23 @@ def _short(value: object) -> str:
 
 def violates(
     system: TransitionSystem,
-    future: Future,
+    future: Callable[[], Future],
     guarantee: str,
     state: State,
     max_states: int = DEFAULT_STATES,
 ) -> bool | None:
     """Whether `state` violates the guarantee; a composite (exactly-once) when one of its
     parts does. None when the fault-free look-ahead of at-least-once gave up after
-    `max_states` states (undecided). The guarantee must be defined by the model."""
+    `max_states` states (undecided). `future` is called only when a look-ahead is needed
+    (repair judges many traces under invariants alone). The guarantee must be defined by
+    the model."""
     verdicts: list[bool | None] = []
     # invariants first: a state predicate decides at once
     for g in sorted(system.checked((guarantee,)), key=lambda g: isinstance(g, Eventually)):
         if isinstance(g, Invariant):
             verdicts.append(compile_predicate(system, g.bad)(state))
         else:
-            found = goal_plan(future, compile_predicate(system, g.goal), state, max_states)
+            found = goal_plan(future(), compile_predicate(system, g.goal), state, max_states)
             [plan] = found.plans
             verdicts.append(None if plan is None and found.stopped else plan is None)
         if verdicts[-1]:
@@ -189,7 +191,8 @@ def replay(
                         f"the trace says {value}",
                     )
         state = after
-    violated = violates(system, Future.of(system, compiled.successors), guarantee, state)
+    successors = compiled.successors
+    violated = violates(system, lambda: Future.of(system, successors), guarantee, state)
     if violated is None:
         return ReplayOutcome(
             False,
