@@ -38,7 +38,7 @@ class Witness:
     """A violation as an engine found it: from `start`, each (action index, state after)
     of `path`, in the transition system the engine checked. `lost`, `duplicated` and
     `reordered` are the goal parts and observations the engine judged at the last state
-    (`mqcheck.ir.labels`)."""
+    (`mqcheck.engines.witness`)."""
 
     start: State
     path: tuple[tuple[int, State], ...]
