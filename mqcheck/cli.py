@@ -21,7 +21,7 @@ from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.review.checklist import build_checklist
 from mqcheck.review.runs import DEFAULT_MAX_STATES
-from mqcheck.run import check_spec, compile_spec
+from mqcheck.run import check_spec, compile_spec, replay_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
 from mqcheck.spec.load import load_spec
@@ -33,8 +33,7 @@ from mqcheck.trace import render_itf as itf_report
 from mqcheck.trace import render_json as json_report
 from mqcheck.trace import render_mermaid as mermaid_report
 from mqcheck.trace import render_text as text_report
-from mqcheck.trace.replay import extract_trace
-from mqcheck.trace.replay import replay as replay_trace
+from mqcheck.trace.replay import TraceError
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 4
@@ -550,20 +549,14 @@ def replay(spec: str, trace: str) -> None:
     loaded = load_or_exit(spec)
     try:
         data = json.loads(Path(trace).read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("the file does not hold a JSON object")
-        guarantee, messages, steps = extract_trace(data)
-    except (ValueError, KeyError, TypeError) as why:
+    except (ValueError, RecursionError) as why:
         fail(f"{trace}: not a readable mqcheck trace: {why}")
     try:
-        system = compile_spec(
-            loaded,
-            (guarantee,) if guarantee else (),
-            messages if isinstance(messages, int) else None,
-        )
+        outcome = replay_spec(loaded, data)
+    except TraceError as why:
+        fail(f"{trace}: not a readable mqcheck trace: {why}")
     except UnsupportedSpec as why:
         fail(f"{spec}: cannot replay: not modelled: {why}")
-    outcome = replay_trace(system, guarantee, steps)
     click.echo(f"{trace}: {outcome.message}")
     sys.exit(0 if outcome.ok else 1)
 

@@ -9,11 +9,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import CheckResult, Disagreement, GuaranteeResult, Stats
-from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
+from mqcheck.spec.resolve_run import MAX_MESSAGES
 from mqcheck.spec.schema import Spec
+from mqcheck.trace.replay import ReplayOutcome, read_trace, replay
+from mqcheck.trace.steps import with_traces
 
 Progress = Callable[[int, int, float], None]
 
@@ -58,14 +60,38 @@ def check_spec(
         return _result(spec, results)
     disagreements: tuple[Disagreement, ...] = ()
     if engine_name == "explicit":
-        results = tuple(ExplicitChecker(system, limits).check(wanted, progress))
+        results = tuple(
+            with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
+        )
     elif engine_name == "z3":
-        results = tuple(Z3Checker(system, SymbolicLimits(timeout_s=limits.timeout_s)).check(wanted))
+        results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s)))
     else:
-        explicit = ExplicitChecker(system, limits).check(wanted, progress)
-        symbolic = Z3Checker(system, SymbolicLimits(timeout_s=limits.timeout_s)).check(wanted)
+        explicit = with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
+        symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s))
         results, disagreements = combine_engines(explicit, symbolic)
     return _result(spec, results, disagreements)
+
+
+def _z3(system: TransitionSystem, wanted: Sequence[str], timeout_s: float) -> list[GuaranteeResult]:
+    """The Z3 engine's results. Imported here, not at the top: loading z3 costs a good part
+    of a second that an explicit-only run need not pay."""
+    from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
+
+    return Z3Checker(system, SymbolicLimits(timeout_s=timeout_s)).check(wanted)
+
+
+def replay_spec(spec: Spec, data: object) -> ReplayOutcome:
+    """Replay the trace in `data` (a parsed JSON file) against `spec`, compiled as `check`
+    compiles it: the spec's guarantees (and the trace's, when the spec does not check it)
+    and its messages bound, unless the trace records the one `check --messages` gave.
+    Raises TraceError when `data` is not a readable trace, UnsupportedSpec when the spec is
+    not modelled."""
+    trace = read_trace(data, MAX_MESSAGES)
+    wanted = requested_guarantees(spec, None)
+    if trace.guarantee not in wanted:
+        wanted = (*wanted, trace.guarantee)
+    system = compile_spec(spec, wanted, trace.messages)
+    return replay(system, trace.guarantee, trace.steps)
 
 
 def combine_engines(

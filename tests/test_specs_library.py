@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mqcheck.run import check_spec, compile_spec
+from mqcheck.run import check_spec, replay_spec
 from mqcheck.spec.load import load_spec
 from mqcheck.trace.render_json import step_json
-from mqcheck.trace.replay import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "specs"
@@ -95,5 +94,7 @@ def test_spec_verdicts_match_expect_and_traces_replay(path: Path) -> None:
             continue
         assert r.counterexample is not None, f"{r.guarantee}: violated without a counterexample"
         steps = [step_json(s) for s in r.counterexample.steps]
-        outcome = replay(compile_spec(spec, (r.guarantee,), None), r.guarantee, steps)
+        # replayed as `mqcheck replay` does: against the model `check` compiled
+        data = {"guarantee": r.guarantee, "counterexample": {"steps": steps}}
+        outcome = replay_spec(spec, data)
         assert outcome.ok, f"{r.guarantee}: {outcome.message}"

@@ -29,8 +29,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from mqcheck.engines.explicit import describe
-from mqcheck.engines.result import GuaranteeResult, Stats
+from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.symbolic import (
     ENGINE,
     LocalModel,
@@ -43,12 +42,12 @@ from mqcheck.engines.symbolic import (
     _OutOfTime,
     _Undecided,
     _Unrolling,
-    in_requested_order,
 )
+from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import Predicate, compile_predicate
-from mqcheck.ir.system import Eventually, Invariant
+from mqcheck.ir.system import Checked, Eventually, Invariant
 from mqcheck.ir.union import Union, union
-from mqcheck.trace.steps import make_steps
+from mqcheck.result import GuaranteeResult, Stats, Witness
 
 Term = Any
 
@@ -122,11 +121,14 @@ class UnionChecker:
             out = self._search(g)
             seconds = time.perf_counter() - t0
             for i, results in enumerate(per_member):
-                results[g.guarantee] = self._result(i, g.guarantee, out, seconds)
-        return [in_requested_order(guarantees, by_name) for by_name in per_member]
+                results[g.guarantee] = self._result(i, g, out, seconds)
+        return [
+            in_requested_order(member, guarantees, by_name)
+            for member, by_name in zip(self.u.members, per_member, strict=True)
+        ]
 
     # ---- the search --------------------------------------------------------------------
-    def _search(self, g: Invariant | Eventually) -> _Outcomes:
+    def _search(self, g: Checked) -> _Outcomes:
         out = _Outcomes()
         rnd = _Round(self.u, self.z3, list(range(len(self.u.members))))
         while True:
@@ -149,7 +151,7 @@ class UnionChecker:
         restart: list[int] = []
         # the guarantee as this round's union states it (its `config` numbers its members)
         stated = rnd.u.system.guarantee(g.guarantee)
-        assert stated is not None
+        assert isinstance(stated, (Invariant, Eventually))
         try:
             query = c.query(stated)
             prove = c.inductor(query.parts)
@@ -275,14 +277,15 @@ class UnionChecker:
                 out.flagged[c.start_of(model, path)[rnd.slot]] = name
 
     # ---- per-member results --------------------------------------------------------------
-    def _result(self, i: int, guarantee: str, out: _Outcomes, seconds: float) -> GuaranteeResult:
+    def _result(self, i: int, g: Checked, out: _Outcomes, seconds: float) -> GuaranteeResult:
+        guarantee = g.guarantee
         member = self.u.members[i]
         bounds = dict(member.bounds)
         found = out.found.get(i)
         if found is not None:
             stats = Stats(0, 0, found.depth, round(seconds, 3))
-            cex = self._counterexample(i, found.path, guarantee)
-            return GuaranteeResult(guarantee, "violated", ENGINE, bounds, stats, cex)
+            cex = self._witness(i, found.path, g)
+            return GuaranteeResult(guarantee, "violated", ENGINE, bounds, stats, None, witness=cex)
         stats = Stats(0, 0, out.depth, round(seconds, 3))
         if i in out.proof:
             return GuaranteeResult(guarantee, "holds", ENGINE, bounds, stats, None, out.proof[i])
@@ -297,8 +300,8 @@ class UnionChecker:
             reason += f" (no violation up to depth {out.depth})"
         return GuaranteeResult(guarantee, "unknown", ENGINE, bounds, stats, None, reason)
 
-    def _counterexample(self, i: int, own: Path, guarantee: str) -> Any:
-        """Member i's path (already in its own actions and states) as its trace,
+    def _witness(self, i: int, own: Path, g: Checked) -> Witness:
+        """Member i's path (already in its own actions and states) as its violation,
         re-executed on member i's model."""
         member = self.u.members[i]
         local = LocalModel.of(member)
@@ -309,5 +312,6 @@ class UnionChecker:
             if nxt != want:  # pragma: no cover - the union and the member disagree
                 raise RuntimeError(f"union step {member.actions[a].name} differs from its member")
             state = nxt
-        steps = make_steps(member, own, init)
-        return describe(member, local.compiled, local.canon, steps, state, guarantee, init)
+        own_g = member.guarantee(g.guarantee)
+        assert isinstance(own_g, (Invariant, Eventually))
+        return witness(member, local.future, own_g, init, own)

@@ -7,10 +7,12 @@ state along the fingerprints. States are expanded in order of (faults used, dept
 violation reported is one with the fewest faults and, among those, a shortest one (a
 reviewer believes a one-fault story; DESIGN.md).
 
-Safety guarantees (at-most-once, ordering) are state predicates checked as states are
-found. at-least-once needs the whole graph: a reachable state from which no fault-free path
-reaches the goal is a violation (computed backwards over the fault-free edges with numpy).
-Limits end in `unknown`, never in `holds`.
+Safety guarantees (`Invariant`: at-most-once, ordering) are state predicates checked as
+states are found. An `Eventually` (at-least-once) needs the whole graph: a reachable state
+from which no fault-free path reaches the goal is a violation, judged as mqcheck.ir.lookahead
+defines it (`backward_reach` over the fault-free edges). A violation is returned as a
+`Witness` (the path and its labels); the trace layer writes its steps. Limits end in
+`unknown`, never in `holds`.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mqcheck.engines.result import Counterexample, GuaranteeResult, Stats
-from mqcheck.engines.symmetry import canonicalizer
+from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
-from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
-from mqcheck.trace.steps import make_steps
+from mqcheck.ir.lookahead import Future, backward_reach
+from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
+from mqcheck.result import GuaranteeResult, Stats, Witness
 
 State = tuple[int, ...]
 Progress = Callable[[int, int, float], None]
@@ -72,23 +75,14 @@ class ExplicitChecker:
         self.system = system
         self.limits = limits or Limits()
         self.compiled: CompiledSystem = compile_system(system)
-        self.canon = canonicalizer(system) or (lambda s: s)
-        index = system.index()
-        self.budget_slots = [
-            (index[v.name], v.init) for v in system.variables if v.name.startswith("budget_")
-        ]
-        self.fault_of = [a.fault for a in system.actions]
+        self.future = Future.of(system, self.compiled.successors)
+        self.canon = self.future.canon
         symmetric = {v for sym in system.symmetries for m in sym.members for v in m}
         symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
         self.permutes = [bool(a.writes() & symmetric) for a in system.actions]
-        self.limit_pred: Predicate | None = (
-            compile_predicate(system, system.limit) if system.limit is not None else None
-        )
+        self.limit_pred: Predicate | None = self.future.limit
 
     # ---- search ----------------------------------------------------------------------
-    def faults_used(self, state: State) -> int:
-        return sum(init - state[i] for i, init in self.budget_slots)
-
     def check(
         self, guarantees: Sequence[str], progress: Progress | None = None
     ) -> list[GuaranteeResult]:
@@ -110,6 +104,7 @@ class ExplicitChecker:
                 ),
                 r.counterexample,
                 r.reason,
+                r.witness,
             )
             for r in results
         ]
@@ -118,15 +113,9 @@ class ExplicitChecker:
         self, guarantees: Sequence[str], started: float, progress: Progress | None
     ) -> list[GuaranteeResult]:
         system = self.system
-        wanted = set(guarantees)
-        if "exactly-once" in wanted:
-            wanted |= {"at-least-once", "at-most-once"}
-        invariants = [
-            g for g in system.guarantees if isinstance(g, Invariant) and g.guarantee in wanted
-        ]
-        liveness = [
-            g for g in system.guarantees if isinstance(g, Eventually) and g.guarantee in wanted
-        ]
+        checked = system.checked(guarantees)
+        invariants = [g for g in checked if isinstance(g, Invariant)]
+        liveness = [g for g in checked if isinstance(g, Eventually)]
         bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
         goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
         need_graph = bool(liveness)
@@ -135,7 +124,7 @@ class ExplicitChecker:
         # (faults used, depth, index) of the best violation found so far, per guarantee
         found: dict[str, tuple[int, int, int]] = {}
         init = self.canon(system.initial_state())
-        self._add(sr, init, -1, -1, 0, goal_pred)
+        self._add_initial(sr, init, goal_pred)
         for name, pred in bad:
             if pred(init):
                 found[name] = (sr.faults[0], 0, 0)
@@ -145,7 +134,7 @@ class ExplicitChecker:
         successors = self.compiled.successors
         canon = self.canon
         limits = self.limits
-        is_fault = [0 if f is None else 1 for f in self.fault_of]
+        is_fault = [1 if f else 0 for f in self.future.is_fault]
         permutes = self.permutes
         limit_pred = self.limit_pred
         last_report = started
@@ -236,69 +225,42 @@ class ExplicitChecker:
         seconds = time.perf_counter() - started
         max_depth = max(sr.depth) if len(sr.depth) else 0
         stats = Stats(len(sr.fps), sr.transitions, max_depth, round(seconds, 3))
-        results: list[GuaranteeResult] = []
         doomed: int | None = None
         if liveness:
             doomed = self._doomed(sr)
         by_name: dict[str, GuaranteeResult] = {}
-        for g in system.guarantees:
-            if g.guarantee not in wanted:
-                continue
+        for g in checked:
             hit: int | None = doomed
             if isinstance(g, Invariant):
                 settled = found.get(g.guarantee)
                 hit = settled[2] if settled is not None else None
-            by_name[g.guarantee] = self._result(g.guarantee, hit, sr, stats)
-        for name in guarantees:
-            if name == "exactly-once":
-                results.append(self._combine(by_name["at-least-once"], by_name["at-most-once"]))
-            elif name in by_name:
-                results.append(by_name[name])
-        return results
+            by_name[g.guarantee] = self._result(g, hit, sr, stats)
+        return in_requested_order(system, guarantees, by_name)
 
-    def _add(
-        self, sr: _Search, state: State, parent: int, via: int, depth: int, goal: Predicate | None
-    ) -> int:
-        j = len(sr.parent)
-        sr.fps[hash(state)] = j
-        sr.parent.append(parent)
-        sr.via.append(via)
-        sr.depth.append(min(depth, 65535))
-        sr.faults.append(self.faults_used(state))
+    @staticmethod
+    def _add_initial(sr: _Search, state: State, goal: Predicate | None) -> None:
+        """Entry 0: the initial state, with no parent and no fault used."""
+        sr.fps[hash(state)] = 0
+        sr.parent.append(-1)
+        sr.via.append(-1)
+        sr.depth.append(0)
+        sr.faults.append(0)
         sr.expanded.append(0)
         if goal is not None:
             sr.goal.append(1 if goal(state) else 0)
-        return j
 
     # ---- at-least-once ---------------------------------------------------------------
     def _doomed(self, sr: _Search) -> int | None:
         """The shallowest (then fewest-fault) reachable state from which the goal is out of
         reach along fault-free edges. Unexpanded states (limits) count as able to reach it,
         so a state reported here is a real violation."""
-        n = len(sr.parent)
-        ok = np.frombuffer(bytes(sr.goal), dtype=np.uint8).astype(bool)
-        ok |= ~np.frombuffer(bytes(sr.expanded), dtype=np.uint8).astype(bool)
+        # the judgement of mqcheck.ir.lookahead over the whole graph: goal states and states
+        # not expanded (limit states, and those a search limit left) can reach the goal
+        able = np.frombuffer(bytes(sr.goal), dtype=np.uint8).astype(bool)
+        able |= ~np.frombuffer(bytes(sr.expanded), dtype=np.uint8).astype(bool)
         src = np.frombuffer(sr.src, dtype=np.int32)
         dst = np.frombuffer(sr.dst, dtype=np.int32)
-        if len(src):
-            order = np.argsort(dst, kind="stable")
-            src_by_dst = src[order]
-            starts = np.searchsorted(dst[order], np.arange(n + 1))
-            frontier = np.nonzero(ok)[0]
-            while len(frontier):
-                # predecessors of the frontier along fault-free edges
-                lo, hi = starts[frontier], starts[frontier + 1]
-                counts = hi - lo
-                total = int(counts.sum())
-                if total == 0:
-                    break
-                idx = np.repeat(
-                    lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts
-                ) + np.arange(total)
-                preds = np.unique(src_by_dst[idx])
-                preds = preds[~ok[preds]]
-                ok[preds] = True
-                frontier = preds
+        ok = backward_reach(able, src, dst)
         bad = np.nonzero(~ok)[0]
         if not len(bad):
             return None
@@ -308,47 +270,19 @@ class ExplicitChecker:
         return int(bad[best])
 
     # ---- results and traces ----------------------------------------------------------
-    def _result(
-        self, guarantee: str, hit: int | None, sr: _Search, stats: Stats
-    ) -> GuaranteeResult:
+    def _result(self, g: Checked, hit: int | None, sr: _Search, stats: Stats) -> GuaranteeResult:
         bounds = dict(self.system.bounds)
+        guarantee = g.guarantee
         if hit is not None:
-            cex = self.counterexample(sr, hit, guarantee)
-            return GuaranteeResult(guarantee, "violated", "explicit", bounds, stats, cex)
+            found = self.witness(sr, hit, g)
+            return GuaranteeResult(
+                guarantee, "violated", "explicit", bounds, stats, None, witness=found
+            )
         if sr.limit_hit:
             return GuaranteeResult(
                 guarantee, "unknown", "explicit", bounds, stats, None, sr.limit_hit
             )
         return GuaranteeResult(guarantee, "holds", "explicit", bounds, stats)
-
-    @staticmethod
-    def _combine(alo: GuaranteeResult, amo: GuaranteeResult) -> GuaranteeResult:
-        """exactly-once = at-least-once and at-most-once; the shorter violation is shown."""
-        violated = [r for r in (alo, amo) if r.verdict == "violated"]
-        if violated:
-            best = min(
-                violated, key=lambda r: len(r.counterexample.steps) if r.counterexample else 0
-            )
-            return GuaranteeResult(
-                "exactly-once",
-                "violated",
-                best.engine,
-                best.bounds,
-                best.stats,
-                best.counterexample,
-            )
-        unknown = [r for r in (alo, amo) if r.verdict == "unknown"]
-        if unknown:
-            return GuaranteeResult(
-                "exactly-once",
-                "unknown",
-                alo.engine,
-                alo.bounds,
-                alo.stats,
-                None,
-                unknown[0].reason,
-            )
-        return GuaranteeResult("exactly-once", "holds", alo.engine, alo.bounds, alo.stats)
 
     def path_to(self, sr: _Search, target: int) -> list[tuple[int, State]]:
         """Re-execute from the initial state along the stored fingerprints: at each step
@@ -375,76 +309,6 @@ class ExplicitChecker:
                 raise RuntimeError("counterexample could not be re-executed")
         return path
 
-    def counterexample(self, sr: _Search, target: int, guarantee: str) -> Counterexample:
-        path = self.path_to(sr, target)
+    def witness(self, sr: _Search, target: int, g: Checked) -> Witness:
         init = self.system.initial_state()
-        steps = make_steps(self.system, path, init)
-        final = path[-1][1] if path else init
-        return describe(self.system, self.compiled, self.canon, steps, final, guarantee, init)
-
-
-def describe(
-    system: TransitionSystem,
-    compiled: CompiledSystem,
-    canon: Callable[[State], State],
-    steps: Sequence[object],
-    final: State,
-    guarantee: str,
-    init: State,
-) -> Counterexample:
-    """Label what went wrong at the end of a trace: the lost, duplicated and reordered
-    messages, and the faults used."""
-    from mqcheck.engines.result import Step
-    from mqcheck.trace.steps import state_dict
-
-    typed: list[Step] = [s for s in steps if isinstance(s, Step)]
-    lost: list[str] = []
-    live = next((g for g in system.guarantees if isinstance(g, Eventually)), None)
-    if live is not None and guarantee in ("at-least-once", "exactly-once"):
-        lost = unreachable_parts(system, compiled, canon, live, final)
-    duplicated: list[str] = []
-    reordered: list[str] = []
-    for obs in system.observations:
-        if compile_predicate(system, obs.holds)(final):
-            (duplicated if obs.category == "duplicated" else reordered).append(obs.label)
-    faults = [s.fault for s in typed if s.fault]
-    return Counterexample(
-        steps=tuple(typed),
-        lost=tuple(lost),
-        duplicated=tuple(duplicated) if guarantee != "at-least-once" else (),
-        reordered=tuple(reordered),
-        faults_used=tuple(faults),
-        initial_state=state_dict(system, init),
-    )
-
-
-def unreachable_parts(
-    system: TransitionSystem,
-    compiled: CompiledSystem,
-    canon: Callable[[State], State],
-    live: Eventually,
-    start: State,
-    budget: int = 200_000,
-) -> list[str]:
-    """The parts of the goal that no fault-free path from `start` reaches (the lost
-    messages). If the local search is cut short, parts not yet seen are reported."""
-    preds = {label: compile_predicate(system, e) for label, e in live.parts.items()}
-    missing = {label for label, p in preds.items() if not p(start)}
-    seen = {hash(canon(start))}
-    frontier = [start]
-    while frontier and missing and len(seen) < budget:
-        nxt = []
-        for s in frontier:
-            for a, t in compiled.successors(s):
-                if system.actions[a].fault is not None:
-                    continue
-                h = hash(canon(t))
-                if h in seen:
-                    continue
-                seen.add(h)
-                nxt.append(t)
-                for label in list(missing):
-                    if preds[label](t):
-                        missing.discard(label)
-        frontier = nxt
-    return sorted(missing, key=lambda x: (len(x), x))
+        return witness(self.system, self.future, g, init, self.path_to(sr, target))

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import compile_predicate, compile_system
+from mqcheck.ir.symmetry import canonicalizer
 from mqcheck.ir.system import Eventually, TransitionSystem
 
 State = tuple[int, ...]

@@ -42,7 +42,6 @@ replays and renders exactly like the explicit engine's.
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,13 +49,13 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from mqcheck.engines import z3terms as zt
-from mqcheck.engines.explicit import ExplicitChecker, describe
-from mqcheck.engines.result import GuaranteeResult, Stats
-from mqcheck.engines.symmetry import canonicalizer
+from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
-from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
-from mqcheck.trace.steps import make_steps
+from mqcheck.ir.lookahead import Future, goal_plan
+from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
+from mqcheck.result import GuaranteeResult, Stats
 
 State = tuple[int, ...]
 Path = list[tuple[int, State]]
@@ -165,7 +164,10 @@ def value_width(system: TransitionSystem, extra: int = 0) -> int:
         terms.append(a.guard)
         terms.extend(a.updates.values())
     for g in system.guarantees:
-        terms.append(g.bad if isinstance(g, Invariant) else g.goal)
+        if isinstance(g, Invariant):
+            terms.append(g.bad)
+        elif isinstance(g, Eventually):
+            terms.append(g.goal)
     if system.limit is not None:
         terms.append(system.limit)
     for t in terms:
@@ -394,18 +396,12 @@ class LocalModel:
     """A system compiled for concrete steps: re-executing traces and the look-ahead."""
 
     compiled: CompiledSystem
-    canon: Callable[[State], State]
-    is_fault: list[bool]
-    limit: Predicate | None
+    future: Future
 
     @staticmethod
     def of(system: TransitionSystem) -> LocalModel:
-        return LocalModel(
-            compile_system(system),
-            canonicalizer(system) or (lambda s: s),
-            [a.fault is not None for a in system.actions],
-            compile_predicate(system, system.limit) if system.limit is not None else None,
-        )
+        compiled = compile_system(system)
+        return LocalModel(compiled, Future.of(system, compiled.successors))
 
 
 @dataclass
@@ -421,28 +417,13 @@ class _Outcome:
     proof: str = ""  # how `holds` was shown ("" = not shown)
     why_not: str = ""  # why neither a violation nor a proof
     depth: int = 0
-    queries: int = 0
 
 
-def in_requested_order(
-    guarantees: Sequence[str], by_name: Mapping[str, GuaranteeResult]
-) -> list[GuaranteeResult]:
-    """The results for `guarantees` in their order, exactly-once combined from its parts."""
-    out = []
-    for name in guarantees:
-        if name == "exactly-once" and {"at-least-once", "at-most-once"} <= by_name.keys():
-            out.append(ExplicitChecker._combine(by_name["at-least-once"], by_name["at-most-once"]))
-        elif name in by_name:
-            out.append(by_name[name])
-    return out
-
-
-def checking_order(system: TransitionSystem, wanted: set[str]) -> list[Invariant | Eventually]:
-    """The guarantees to check, invariants first: each gets an equal share of the time
-    left, and an invariant is often violated quickly, leaving its share to at-least-once,
-    whose proofs need the deepest search."""
-    chosen = [g for g in system.guarantees if g.guarantee in wanted]
-    return sorted(chosen, key=lambda g: isinstance(g, Eventually))
+def checking_order(system: TransitionSystem, guarantees: Sequence[str]) -> list[Checked]:
+    """The guarantees to check for `guarantees` (a composite as its parts), invariants
+    first: each gets an equal share of the time left, and an invariant is often violated
+    quickly, leaving its share to at-least-once, whose proofs need the deepest search."""
+    return sorted(system.checked(guarantees), key=lambda g: isinstance(g, Eventually))
 
 
 class Z3Checker:
@@ -454,8 +435,7 @@ class Z3Checker:
         self.limits = limits or SymbolicLimits()
         self.local = LocalModel.of(system)
         self.compiled: CompiledSystem = self.local.compiled
-        self.canon = self.local.canon
-        self.is_fault = self.local.is_fault
+        self.is_fault = self.local.future.is_fault
         self.deadline = 0.0
         self.started = 0.0
         self.queries = 0
@@ -471,16 +451,13 @@ class Z3Checker:
             except _OutOfTime:
                 out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
                 out.depth = self._depth_reached
-            by_name[g.guarantee] = self._result(g.guarantee, out, time.perf_counter() - t0)
-        return in_requested_order(guarantees, by_name)
+            by_name[g.guarantee] = self._result(g, out, time.perf_counter() - t0)
+        return in_requested_order(self.system, guarantees, by_name)
 
     def in_turn(self, guarantees: Sequence[str]) -> Iterator[tuple[Invariant | Eventually, float]]:
-        """The guarantees to check (exactly-once as its two parts), each with its start,
-        after setting its deadline: an equal share of the time left."""
-        wanted = set(guarantees)
-        if "exactly-once" in wanted:
-            wanted |= {"at-least-once", "at-most-once"}
-        todo = checking_order(self.system, wanted)
+        """The guarantees to check (a composite as its parts), each with its start, after
+        setting its deadline: an equal share of the time left."""
+        todo = checking_order(self.system, guarantees)
         started = time.perf_counter()
         for n, g in enumerate(todo):
             now = time.perf_counter()
@@ -627,7 +604,6 @@ class Z3Checker:
                 )
                 break
             k += 1
-        out.queries = self.queries
         if out.found is None and "domain" in dropped:
             out.why_not = out.why_not or "a variable left its declared domain"
         if out.found is None and "limit" in dropped:
@@ -883,62 +859,34 @@ class Z3Checker:
     def _lookahead(
         self, start: State, goal: Predicate, model: LocalModel | None = None
     ) -> tuple[bool, list[int]]:
-        """(doomed, plan): breadth-first over fault-free steps from a concrete state, not
-        expanding limit states (the explicit engine's judgement). Not doomed comes with the
-        shortest plan to the goal or a limit state. `model` is the system's own compiled
-        model unless another is given (a union's member)."""
+        """(doomed, plan): the judgement of mqcheck.ir.lookahead from a concrete state (the
+        explicit engine's, limit states counting as able to reach the goal). Not doomed
+        comes with the shortest plan to the goal or a limit state. `model` is the system's
+        own compiled model unless another is given (a union's member)."""
         m = model or self.local
-        limit = m.limit
-
-        def done(s: State) -> bool:
-            return goal(s) or (limit is not None and limit(s))
-
-        if done(start):
-            return False, []
-        parent: list[int] = [-1]
-        via: list[int] = [-1]
-        seen = {m.canon(start)}
-        queue: deque[tuple[State, int]] = deque([(start, 0)])
         budget = self.limits.lookahead_states
-        while queue:
-            if time.perf_counter() > self.deadline:
-                raise _OutOfTime
-            s, si = queue.popleft()
-            for a, t in m.compiled.successors(s):
-                if m.is_fault[a]:
-                    continue
-                c = m.canon(t)
-                if c in seen:
-                    continue
-                seen.add(c)
-                parent.append(si)
-                via.append(a)
-                j = len(parent) - 1
-                if done(t):
-                    plan = []
-                    while j > 0:
-                        plan.append(via[j])
-                        j = parent[j]
-                    return False, plan[::-1]
-                queue.append((t, j))
-            if len(seen) > budget:
-                raise _Undecided(
-                    f"the fault-free look-ahead from a candidate state exceeded {budget} states"
-                )
-        return True, []
+        found = goal_plan(m.future, goal, start, budget, self.deadline)
+        if found.stopped == "time":
+            raise _OutOfTime
+        if found.stopped:
+            raise _Undecided(
+                f"the fault-free look-ahead from a candidate state exceeded {budget} states"
+            )
+        [plan] = found.plans
+        return (True, []) if plan is None else (False, list(plan))
 
     # ---- results -----------------------------------------------------------------------
-    def _result(self, guarantee: str, out: _Outcome, seconds: float) -> GuaranteeResult:
+    def _result(self, g: Checked, out: _Outcome, seconds: float) -> GuaranteeResult:
+        guarantee = g.guarantee
         bounds = dict(self.system.bounds)
         stats = Stats(0, 0, out.depth, round(seconds, 3))
         if out.found is not None:
             init = self.system.initial_state()
-            path = out.found.path
-            steps = make_steps(self.system, path, init)
-            final = path[-1][1] if path else init
-            cex = describe(self.system, self.compiled, self.canon, steps, final, guarantee, init)
+            found = witness(self.system, self.local.future, g, init, out.found.path)
             stats = Stats(0, 0, out.found.depth, round(seconds, 3))
-            return GuaranteeResult(guarantee, "violated", ENGINE, bounds, stats, cex)
+            return GuaranteeResult(
+                guarantee, "violated", ENGINE, bounds, stats, None, witness=found
+            )
         if out.proof:
             return GuaranteeResult(guarantee, "holds", ENGINE, bounds, stats, None, out.proof)
         reason = out.why_not or "no verdict"

@@ -8,10 +8,10 @@ already constants, kept in `params` so traces and exporters can name them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mqcheck.ir.expr import Expr, variables_of
+from mqcheck.ir.expr import Expr
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,6 @@ class Action:
     hazard: str = ""
     fix: str = ""
 
-    def reads(self) -> set[str]:
-        names = variables_of(self.guard)
-        for e in self.updates.values():
-            names |= variables_of(e)
-        return names
-
     def writes(self) -> set[str]:
         return set(self.updates)
 
@@ -90,17 +84,32 @@ class Eventually:
     description: str
 
 
-Guarantee = Invariant | Eventually
+@dataclass(frozen=True)
+class Composite:
+    """A guarantee that holds when each of `parts` (names of the system's other guarantees)
+    holds. Engines check the parts and answer for the composite from their answers, so they
+    need not know which guarantees the model composes (exactly-once is the model's word)."""
+
+    guarantee: str
+    parts: tuple[str, ...]
+    description: str
+
+
+#: A guarantee an engine checks directly.
+Checked = Invariant | Eventually
+Guarantee = Invariant | Eventually | Composite
 
 
 @dataclass(frozen=True)
 class Observation:
     """A labelled state predicate reported with a counterexample: `category` is lost,
-    duplicated or reordered, `label` the message (m1)."""
+    duplicated or reordered, `label` the message (m1). `not_with` names the guarantees whose
+    counterexamples leave it out (the model's choice of what each story is about)."""
 
     category: str
     label: str
     holds: Expr
+    not_with: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -160,3 +169,14 @@ class TransitionSystem:
             if g.guarantee == name:
                 return g
         return None
+
+    def checked(self, names: Iterable[str]) -> list[Checked]:
+        """The guarantees an engine checks to answer for `names`: each one itself, or a
+        composite's parts; in the system's order, each once, undefined names left out."""
+        wanted: set[str] = set()
+        for name in names:
+            g = self.guarantee(name)
+            wanted |= set(g.parts) if isinstance(g, Composite) else {name}
+        return [
+            g for g in self.guarantees if not isinstance(g, Composite) and g.guarantee in wanted
+        ]

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mqcheck.ir.expr import Expr, Var, all_of, any_of
-from mqcheck.ir.system import Action, Eventually, Guarantee, Invariant, TransitionSystem, Variable
+from mqcheck.ir.system import (
+    Action,
+    Composite,
+    Eventually,
+    Guarantee,
+    Invariant,
+    TransitionSystem,
+    Variable,
+)
 
 State = tuple[int, ...]
 SELECTOR = "config"
@@ -114,10 +122,12 @@ def _guarantees(members: Sequence[TransitionSystem], selector: Expr) -> tuple[Gu
     out: list[Guarantee] = []
     for g in members[0].guarantees:
         own = [(i, m.guarantee(g.guarantee)) for i, m in enumerate(members)]
-        if isinstance(g, Invariant):
+        if isinstance(g, Composite):  # made of guarantees that are relative already
+            out.append(g)
+        elif isinstance(g, Invariant):
             bad = [(i, h.bad) for i, h in own if isinstance(h, Invariant)]
             out.append(Invariant(g.guarantee, _relative(selector, bad), g.description))
-        else:
+        elif isinstance(g, Eventually):
             live = [(i, h) for i, h in own if isinstance(h, Eventually)]
             labels = list(dict.fromkeys(label for _, h in live for label in h.parts))
             parts = {

@@ -213,7 +213,11 @@ def build(
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
 
-    defined: list[Guarantee] = [guarantees.at_least_once(b), guarantees.at_most_once(b)]
+    defined: list[Guarantee] = [
+        guarantees.at_least_once(b),
+        guarantees.at_most_once(b),
+        guarantees.exactly_once(),
+    ]
     if track_order:
         defined.append(guarantees.ordering(b))
     members = [tuple(block) for block in b.replica_blocks]

@@ -8,7 +8,7 @@ parts restart); each message's part is monotone, so per-message and whole-goal c
 from __future__ import annotations
 
 from mqcheck.ir.expr import Expr, all_of, any_of
-from mqcheck.ir.system import Eventually, Invariant, Observation
+from mqcheck.ir.system import Composite, Eventually, Invariant, Observation
 from mqcheck.model.consumer import final_consumers, processed
 from mqcheck.model.layout import EXCUSED, UNSENT, ModelBuilder
 from mqcheck.model.producer import halted
@@ -60,6 +60,16 @@ def at_most_once(b: ModelBuilder) -> Invariant:
     )
 
 
+def exactly_once() -> Composite:
+    """The contract's exactly-once: at-least-once and at-most-once together (SPEC_FORMAT.md
+    section 2); engines check the two parts and report the shorter violation."""
+    return Composite(
+        guarantee="exactly-once",
+        parts=("at-least-once", "at-most-once"),
+        description="every intended message is processed exactly once by every consumer",
+    )
+
+
 def ordering(b: ModelBuilder) -> Invariant:
     return Invariant(
         guarantee="ordering",
@@ -71,7 +81,12 @@ def ordering(b: ModelBuilder) -> Invariant:
 def observations(b: ModelBuilder, track_order: bool) -> list[Observation]:
     out = []
     for m in b.stage_ids(0):
-        out.append(Observation("duplicated", b.label(m), duplicated(b, m)))
+        # an at-least-once story is about what is missing: a duplicate is not its point
+        out.append(
+            Observation(
+                "duplicated", b.label(m), duplicated(b, m), not_with=frozenset({"at-least-once"})
+            )
+        )
         if track_order:
             out.append(
                 Observation(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mqcheck.engines.result import CheckResult
+from mqcheck.result import CheckResult
 from mqcheck.review.hazards import HazardRow, assess
 from mqcheck.review.profile import DEFAULT_CAP, Profile, resilience_profile
 from mqcheck.review.runs import DEFAULT_MAX_STATES, VariantRunner

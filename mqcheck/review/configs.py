@@ -15,16 +15,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mqcheck.engines.config_search import UnionChecker
-from mqcheck.engines.result import Disagreement, GuaranteeResult, Stats
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import Disagreement, GuaranteeResult, Stats
 from mqcheck.review.domains import Domain
 from mqcheck.review.sweep import plan
 from mqcheck.run import check_spec, combine_engines, requested_guarantees
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec
+from mqcheck.trace.steps import with_traces
 
 Values = tuple[tuple[str, str], ...]
 
@@ -171,7 +172,9 @@ def _z3_union(
     members = [m for m in systems if m is not None]
     answers: list[list[GuaranteeResult]] = []
     if members:
-        answers = UnionChecker(union(members), SymbolicLimits(timeout_s=timeout_s)).check(wanted)
+        checked = UnionChecker(union(members), SymbolicLimits(timeout_s=timeout_s)).check(wanted)
+        # each combination's violations as traces of its own model
+        answers = [with_traces(m, rs) for m, rs in zip(members, checked, strict=True)]
     found = iter(answers)
     out: list[tuple[GuaranteeResult, ...]] = []
     for s, m in zip(specs, systems, strict=True):

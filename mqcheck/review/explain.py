@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from mqcheck.engines.result import CheckResult, GuaranteeResult
+from mqcheck.result import CheckResult, GuaranteeResult
 from mqcheck.review.hazards import one_sentence
 from mqcheck.run import check_spec
 from mqcheck.spec.errors import format_errors

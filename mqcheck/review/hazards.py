@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult, Step
+from mqcheck.result import CheckResult, Counterexample, GuaranteeResult, Step
 from mqcheck.review.runs import VariantRunner
 from mqcheck.spec.schema import EffectiveSetting, Spec
 from mqcheck.trace.render_mermaid import headline

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.checklist import Checklist
 from mqcheck.review.hazards import (
     AT_RISK,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.checklist import Checklist
 from mqcheck.review.hazards import AT_RISK, HOPS, NOT_APPLICABLE, SAFE, UNKNOWN, HazardRow, story
 from mqcheck.review.profile import FAULT_WORDS, Profile, summary_sentences

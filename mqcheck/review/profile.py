@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.hazards import not_modelled_reason
 from mqcheck.review.runs import VariantRunner
 from mqcheck.spec.schema import FAULT_NAMES, Spec

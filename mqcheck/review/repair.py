@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.repair_cost import change_cost, weight
 from mqcheck.review.repair_learn import Learner
 from mqcheck.review.repair_rules import rules

@@ -18,9 +18,9 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mqcheck.engines.result import Counterexample
 from mqcheck.ir.compile_py import ActionCode
 from mqcheck.model.compile import UnsupportedSpec
+from mqcheck.result import Counterexample
 from mqcheck.review.repair_rules import Rule, valid
 from mqcheck.review.repair_solver import Config
 from mqcheck.review.repair_space import SearchSpace

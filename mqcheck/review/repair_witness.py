@@ -9,11 +9,11 @@ it is a genuine counterexample there, whatever the filling did.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 
-from mqcheck.ir.compile_py import ActionCode, CompiledSystem, compile_actions
-from mqcheck.ir.system import Eventually, TransitionSystem
+from mqcheck.ir.compile_py import ActionCode, compile_actions
+from mqcheck.ir.lookahead import Future, explore
+from mqcheck.ir.system import TransitionSystem
 from mqcheck.trace.replay import violates
 
 State = tuple[int, ...]
@@ -31,6 +31,14 @@ class _Actions:
         self.cache = cache
         self.code: dict[int, ActionCode] = {}
         self.free = [i for i, a in enumerate(system.actions) if a.fault is None]
+        self._future: Future | None = None
+
+    def future(self) -> Future:
+        """The fault-free future through these actions, made on first use (a trace that
+        needs no filling under an invariant never needs it)."""
+        if self._future is None:
+            self._future = Future.of(self.system, self.successors)
+        return self._future
 
     def need(self, indexes: Sequence[int]) -> None:
         todo = [i for i in indexes if i not in self.code]
@@ -81,38 +89,23 @@ def witnesses(
             after = code.apply(index, state)
             assert after is not None
         state = after
-    g = system.guarantee("at-least-once" if guarantee == "exactly-once" else guarantee)
-    successors = code.successors if isinstance(g, Eventually) else (lambda _s: [])
-    # violates() reads only `successors` (the at-least-once look-ahead).
-    compiled = CompiledSystem(system, successors, (), (), "")
-    return bool(violates(system, compiled, guarantee, state))
+    if system.guarantee(guarantee) is None:
+        return False
+    # undecided (the look-ahead gave up) is no witness
+    return bool(violates(system, code.future, guarantee, state))
 
 
 def _fill(code: _Actions, start: State, target: int) -> list[int] | None:
-    """The shortest fault-free path (bounded) to a state where `target` is enabled."""
-    parents: dict[State, tuple[State, int] | None] = {start: None}
-    queue: deque[tuple[State, int]] = deque([(start, 0)])
-    while queue:
-        state, depth = queue.popleft()
-        if depth >= FILL_DEPTH:
-            continue
-        for action, after in code.successors(state):
-            if after in parents:
-                continue
-            parents[after] = (state, action)
-            if code.enabled(target, after):
-                return _path(parents, after)
-            if len(parents) >= FILL_STATES:
-                return None
-            queue.append((after, depth + 1))
-    return None
+    """The shortest fault-free path (bounded) to a state where `target` is enabled; states
+    are told apart exactly (not by symmetry: `target` names its broker)."""
+    future = code.future()
+    exact = Future(future.successors, future.is_fault, _same, future.limit)
+    found = explore(
+        exact, start, [lambda s: code.enabled(target, s)], FILL_STATES, max_depth=FILL_DEPTH
+    )
+    [plan] = found.plans
+    return None if plan is None else list(plan)
 
 
-def _path(parents: dict[State, tuple[State, int] | None], end: State) -> list[int]:
-    out: list[int] = []
-    link = parents[end]
-    while link is not None:
-        state, action = link
-        out.append(action)
-        link = parents[state]
-    return out[::-1]
+def _same(state: State) -> State:
+    return state

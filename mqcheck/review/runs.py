@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from mqcheck.engines.result import CheckResult
+from mqcheck.result import CheckResult
 from mqcheck.run import check_spec
 from mqcheck.spec.schema import FAULT_NAMES, Faults, Spec
 

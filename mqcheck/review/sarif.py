@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import PurePath
 from typing import Any
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.checklist import Checklist
 from mqcheck.review.hazards import (
     AT_RISK,

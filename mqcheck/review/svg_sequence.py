@@ -23,7 +23,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mqcheck.engines.result import Counterexample, Step
+from mqcheck.result import Counterexample, Step
 from mqcheck.trace.render_mermaid import cast_for
 
 # Geometry, in SVG user units (pixels at 100 %).

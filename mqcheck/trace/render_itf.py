@@ -20,7 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult
+from mqcheck.result import CheckResult, Counterexample, GuaranteeResult
 
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 STEP_VARS = (

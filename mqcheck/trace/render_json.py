@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult, Step
+from mqcheck.result import CheckResult, Counterexample, GuaranteeResult, Step
 
 FORMAT_VERSION = 1
 

@@ -17,9 +17,9 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from mqcheck.engines.result import CheckResult, Counterexample, Step
-from mqcheck.spec.schema import Spec
+from mqcheck.result import CheckResult, Counterexample, Step
 
 WRAP = 46  # characters per line of a label; Mermaid does not wrap by itself
 
@@ -258,7 +258,26 @@ def render(
     return "\n".join(out)
 
 
-def render_for_spec(result: CheckResult, spec: Spec) -> str:
+class _Topic(Protocol):
+    @property
+    def replication_factor(self) -> int: ...
+
+
+class SpecShape(Protocol):
+    """What the diagram reads of a spec (a `mqcheck.spec.schema.Spec` is one): stated as a
+    shape, so the trace layer needs no import of the spec layer."""
+
+    @property
+    def brokers(self) -> int: ...
+    @property
+    def topics(self) -> Mapping[str, _Topic]: ...
+    @property
+    def producers(self) -> Mapping[str, object]: ...
+    @property
+    def consumers(self) -> Mapping[str, object]: ...
+
+
+def render_for_spec(result: CheckResult, spec: SpecShape) -> str:
     """`render` with the spec's producers, consumers and replica count as lifelines."""
     topics = spec.topics
     replicas = max((t.replication_factor for t in topics.values()), default=spec.brokers)

@@ -4,7 +4,7 @@ made it fatal and what prevents it."""
 
 from __future__ import annotations
 
-from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult
+from mqcheck.result import CheckResult, Counterexample, GuaranteeResult
 
 FAULT_MARK = "FAULT"
 

@@ -1,21 +1,40 @@
 """Replay a counterexample against a freshly compiled model: every step's action must exist,
-its guard must hold in the state reached so far, the recorded state after it (when given)
-must be what the action produces, and the last state must violate the guarantee.
+its guard must hold in the state reached so far, every variable the step records must be
+what the action produces, and the last state must violate the guarantee.
 
 A trace that fails any of these is refused with the step and the reason: a counterexample
-that does not replay is worth nothing to a reviewer.
+that does not replay is worth nothing to a reviewer. Replay trusts nothing the trace says
+about itself: `read_trace` checks its shape first (a trace that names no guarantee, a
+messages bound `check` would not accept or a step that is not an object is not a trace),
+and the last state is judged by the model's own guarantee with the judgement the engines
+use (`mqcheck.ir.lookahead`), not by anything an engine left behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mqcheck.engines.explicit import unreachable_parts
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import CompiledSystem, compile_predicate, compile_system
+from mqcheck.ir.lookahead import DEFAULT_STATES, Future, goal_plan
 from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+
+State = tuple[int, ...]
+
+
+class TraceError(ValueError):
+    """The data is not a readable mqcheck trace (the replay contract's exit 2)."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    """What a trace file says: the guarantee it violates, the messages bound it was found
+    with (None: not recorded) and its steps, each an object."""
+
+    guarantee: str
+    messages: int | None
+    steps: tuple[Mapping[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -26,54 +45,118 @@ class ReplayOutcome:
     message: str
 
 
-def extract_trace(data: Mapping[str, Any]) -> tuple[str, int | None, list[Mapping[str, Any]]]:
-    """(guarantee, messages bound, steps) from a JSON result or a bare counterexample."""
+def read_trace(data: object, max_messages: int) -> Trace:
+    """The trace in a JSON result (the first result with a counterexample), a single
+    result or a bare object with `steps`; `max_messages` is the largest messages bound
+    `check` accepts. Raises TraceError naming what is wrong."""
+    if not isinstance(data, Mapping):
+        raise TraceError("the file does not hold a JSON object")
+    holder: Mapping[str, Any] = data
     if "results" in data:
-        for r in data["results"]:
-            if isinstance(r, Mapping) and r.get("counterexample"):
-                bounds = r.get("bounds") or {}
-                return (
-                    str(r.get("guarantee", "")),
-                    bounds.get("messages"),
-                    list(r["counterexample"]["steps"]),
-                )
-        raise ValueError("the JSON result holds no counterexample")
-    if "counterexample" in data:
-        bounds = data.get("bounds") or {}
-        return (
-            str(data.get("guarantee", "")),
-            bounds.get("messages"),
-            list(data["counterexample"]["steps"]),
+        results = data["results"]
+        if not isinstance(results, list):
+            raise TraceError("'results' is not a list")
+        found = [r for r in results if isinstance(r, Mapping) and r.get("counterexample")]
+        if not found:
+            raise TraceError("the JSON result holds no counterexample")
+        holder = found[0]
+    if "counterexample" in holder:
+        cex = holder["counterexample"]
+        if not isinstance(cex, Mapping):
+            raise TraceError("'counterexample' is not an object")
+        steps = cex.get("steps")
+    elif "steps" in holder:
+        steps = holder["steps"]
+    else:
+        raise TraceError("not an mqcheck trace: expected 'results', 'counterexample' or 'steps'")
+    guarantee = holder.get("guarantee")
+    if not isinstance(guarantee, str) or not guarantee:
+        raise TraceError("the trace names no guarantee it violates")
+    return Trace(guarantee, _messages(holder, max_messages), _steps(steps))
+
+
+def _messages(holder: Mapping[str, Any], max_messages: int) -> int | None:
+    bounds = holder.get("bounds")
+    if bounds is None:
+        return None
+    if not isinstance(bounds, Mapping):
+        raise TraceError("'bounds' is not an object")
+    messages = bounds.get("messages")
+    if messages is None:
+        return None
+    if not isinstance(messages, int) or isinstance(messages, bool):
+        raise TraceError(f"bounds.messages is not an integer: {_short(messages)}")
+    if not 1 <= messages <= max_messages:
+        raise TraceError(
+            f"bounds.messages is {_short(messages)}, outside the 1..{max_messages} that "
+            "check accepts"
         )
-    if "steps" in data:
-        return str(data.get("guarantee", "")), None, list(data["steps"])
-    raise ValueError("not an mqcheck trace: expected 'results', 'counterexample' or 'steps'")
+    return messages
+
+
+def _steps(steps: object) -> tuple[Mapping[str, Any], ...]:
+    if not isinstance(steps, list):
+        raise TraceError("'steps' is not a list")
+    for n, step in enumerate(steps, start=1):
+        if not isinstance(step, Mapping):
+            raise TraceError(f"step {n} is not an object")
+        state = step.get("state")
+        if state is None:
+            continue
+        if not isinstance(state, Mapping):
+            raise TraceError(f"step {n}: 'state' is not an object")
+        for name, value in state.items():
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TraceError(f"step {n}: state.{name} is not an integer: {_short(value)}")
+    return tuple(steps)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def violates(
-    system: TransitionSystem, compiled: CompiledSystem, guarantee: str, state: tuple[int, ...]
+    system: TransitionSystem,
+    future: Callable[[], Future],
+    guarantee: str,
+    state: State,
+    max_states: int = DEFAULT_STATES,
 ) -> bool | None:
-    """Whether `state` violates the guarantee (None: the model defines no such guarantee).
-    at-least-once looks ahead over fault-free steps with `compiled.successors`."""
-    g = system.guarantee("at-least-once" if guarantee == "exactly-once" else guarantee)
-    if guarantee == "exactly-once":
-        amo = system.guarantee("at-most-once")
-        if isinstance(amo, Invariant) and compile_predicate(system, amo.bad)(state):
-            g = amo
-    if isinstance(g, Invariant):
-        return compile_predicate(system, g.bad)(state)
-    if isinstance(g, Eventually):
-        canon = canonicalizer(system) or (lambda s: s)
-        return bool(unreachable_parts(system, compiled, canon, g, state))
-    return None
+    """Whether `state` violates the guarantee; a composite (exactly-once) when one of its
+    parts does. None when the fault-free look-ahead of at-least-once gave up after
+    `max_states` states (undecided). `future` is called only when a look-ahead is needed
+    (repair judges many traces under invariants alone). The guarantee must be defined by
+    the model."""
+    verdicts: list[bool | None] = []
+    # invariants first: a state predicate decides at once
+    for g in sorted(system.checked((guarantee,)), key=lambda g: isinstance(g, Eventually)):
+        if isinstance(g, Invariant):
+            verdicts.append(compile_predicate(system, g.bad)(state))
+        else:
+            found = goal_plan(future(), compile_predicate(system, g.goal), state, max_states)
+            [plan] = found.plans
+            verdicts.append(None if plan is None and found.stopped else plan is None)
+        if verdicts[-1]:
+            return True
+    return None if None in verdicts else False
 
 
 def replay(
-    system: TransitionSystem, guarantee: str, steps: Sequence[Mapping[str, Any]]
+    system: TransitionSystem,
+    guarantee: str,
+    steps: Sequence[Mapping[str, Any]],
+    compiled: CompiledSystem | None = None,
 ) -> ReplayOutcome:
-    compiled = compile_system(system)
+    """Replay `steps` (as `read_trace` returns them, or step objects of a JSON trace)."""
+    if system.guarantee(guarantee) is None:
+        defined = ", ".join(g.guarantee for g in system.guarantees)
+        return ReplayOutcome(
+            False, 0, guarantee, f"the model defines no guarantee {guarantee!r} ({defined})"
+        )
+    compiled = compiled or compile_system(system)
     by_name = {a.name: i for i, a in enumerate(system.actions)}
-    names = [v.name for v in system.variables]
+    index = system.index()
     state = system.initial_state()
     for n, step in enumerate(steps, start=1):
         action_name = step.get("action")
@@ -81,8 +164,7 @@ def replay(
             return ReplayOutcome(
                 False, n - 1, guarantee, f"step {n}: no action {action_name!r} in the model"
             )
-        a = by_name[action_name]
-        after = compiled.apply(a, state)
+        after = compiled.apply(by_name[action_name], state)
         if after is None:
             return ReplayOutcome(
                 False,
@@ -92,22 +174,32 @@ def replay(
             )
         recorded = step.get("state")
         if isinstance(recorded, Mapping):
-            for name, value in zip(names, after, strict=True):
-                if name in recorded and recorded[name] != value:
+            for name, value in recorded.items():
+                if name not in index:
                     return ReplayOutcome(
                         False,
                         n - 1,
                         guarantee,
-                        f"step {n}: after {action_name}, {name} is {value} but the trace says {recorded[name]}",
+                        f"step {n}: the trace records {name}, which the model does not have",
+                    )
+                if value != after[index[name]]:
+                    return ReplayOutcome(
+                        False,
+                        n - 1,
+                        guarantee,
+                        f"step {n}: after {action_name}, {name} is {after[index[name]]} but "
+                        f"the trace says {value}",
                     )
         state = after
-    violated = violates(system, compiled, guarantee, state)
+    successors = compiled.successors
+    violated = violates(system, lambda: Future.of(system, successors), guarantee, state)
     if violated is None:
         return ReplayOutcome(
-            True,
+            False,
             len(steps),
             guarantee,
-            f"all {len(steps)} steps replay (no guarantee named to check)",
+            f"all {len(steps)} steps replay, but whether the last state violates {guarantee} "
+            f"was not decided within {DEFAULT_STATES} states of look-ahead",
         )
     if not violated:
         return ReplayOutcome(

@@ -12,12 +12,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import GuaranteeResult
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
+from mqcheck.trace.steps import with_traces
 from tests.strategies import tiny_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
@@ -36,6 +37,7 @@ def _agree(spec: Spec, z3_seconds: float) -> None:
         return
     explicit = ExplicitChecker(system, Limits(max_states=200_000, timeout_s=60)).check(GUARANTEES)
     symbolic = Z3Checker(system, SymbolicLimits(timeout_s=z3_seconds)).check(GUARANTEES)
+    explicit, symbolic = with_traces(system, explicit), with_traces(system, symbolic)
     for e, z in zip(explicit, symbolic, strict=True):
         assert e.guarantee == z.guarantee
         if e.verdict != "unknown" and z.verdict != "unknown":

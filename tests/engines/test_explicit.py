@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.symmetry import canonicalizer
 from mqcheck.ir.compile_py import compile_system
+from mqcheck.ir.symmetry import canonicalizer
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import build
 from mqcheck.run import check_spec

@@ -12,14 +12,15 @@ from click.testing import CliRunner
 
 from mqcheck.cli import main
 from mqcheck.engines.explicit import ExplicitChecker
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.expr import Var, all_of
 from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
 from mqcheck.model.compile import build
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
+from mqcheck.trace.steps import with_traces
 from tests.factories import make_spec
 
 #: An acks=0 producer whose one request may be lost: violated by both engines.
@@ -63,7 +64,8 @@ def _counter(
 
 
 def _z3(system: TransitionSystem, *guarantees: str, **limits: object) -> list[GuaranteeResult]:
-    return Z3Checker(system, SymbolicLimits(**limits)).check(guarantees)  # type: ignore[arg-type]
+    found = Z3Checker(system, SymbolicLimits(**limits)).check(guarantees)  # type: ignore[arg-type]
+    return with_traces(system, found)
 
 
 def _replays(system: TransitionSystem, r: GuaranteeResult) -> bool:
@@ -142,7 +144,7 @@ def test_at_least_once_violation_matches_the_explicit_trace() -> None:
     assert [s.kind for s in r.counterexample.steps] == ["send", "append", "ack", "broker_crash"]
     assert r.counterexample.lost == ("m1",)
     assert _replays(system, r)
-    [e] = ExplicitChecker(system).check(("at-least-once",))
+    [e] = with_traces(system, ExplicitChecker(system).check(("at-least-once",)))
     assert e.counterexample is not None
     assert e.counterexample.steps == r.counterexample.steps
 

@@ -7,6 +7,7 @@ names and values with a did-you-mean (exit 2)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +20,29 @@ from hypothesis import strategies as st
 from mqcheck.cli import main
 from mqcheck.engines.config_search import UnionChecker
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.result import GuaranteeResult
 from mqcheck.review.configs import SymbolicResult, check_symbolic
 from mqcheck.review.domains import DomainError, parse_symbolic, resolve
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
+from mqcheck.trace.steps import with_traces
 from tests.strategies import tiny_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
+
+
+def _traced(
+    members: Sequence[TransitionSystem], answers: list[list[GuaranteeResult]]
+) -> list[list[GuaranteeResult]]:
+    """Each member's results with the traces of its own model, as `check --symbolic` shows them."""
+    return [with_traces(m, rs) for m, rs in zip(members, answers, strict=True)]
 
 
 def _replays(system: TransitionSystem, r: GuaranteeResult) -> bool:
@@ -62,7 +71,7 @@ def test_union_answers_per_member() -> None:
     u = union(members)
     # a variable a member does not have keeps one constant value while that member runs
     assert u.system.starts() == ((0, 0, 1, 1, 1), (1, 0, 1, 1, 1), (2, 0, 1, 1, 1))
-    got = UnionChecker(u, SymbolicLimits(timeout_s=20)).check(["at-most-once"])
+    got = _traced(members, UnionChecker(u, SymbolicLimits(timeout_s=20)).check(["at-most-once"]))
     verdicts = [r[0].verdict for r in got]
     assert verdicts == ["violated", "holds", "unknown"]
     cex = got[0][0].counterexample
@@ -82,7 +91,9 @@ def test_union_restarts_on_the_open_members() -> None:
         _counter("d", 3, 9),
         _counter("e", 5, 5),
     )
-    got = UnionChecker(union(members), SymbolicLimits(timeout_s=20)).check(["at-most-once"])
+    got = _traced(
+        members, UnionChecker(union(members), SymbolicLimits(timeout_s=20)).check(["at-most-once"])
+    )
     assert [r[0].verdict for r in got] == ["violated"] * 3 + ["holds", "violated"]
     depths = [len(r[0].counterexample.steps) for r in got if r[0].counterexample]
     assert depths == [1, 2, 2, 5]
@@ -100,7 +111,10 @@ def _union_agrees(specs: list[Spec], z3_seconds: float) -> None:
         members = [build(s, GUARANTEES) for s in specs]
     except UnsupportedSpec:
         return
-    answers = UnionChecker(union(members), SymbolicLimits(timeout_s=z3_seconds)).check(GUARANTEES)
+    answers = _traced(
+        members,
+        UnionChecker(union(members), SymbolicLimits(timeout_s=z3_seconds)).check(GUARANTEES),
+    )
     for member, got in zip(members, answers, strict=True):
         alone = ExplicitChecker(member, Limits(max_states=200_000, timeout_s=60)).check(GUARANTEES)
         for e, z in zip(alone, got, strict=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from tests.factories import make_spec
 from tests.model.walking import walk

@@ -4,7 +4,7 @@ replica and lose acknowledged data."""
 
 from __future__ import annotations
 
-from mqcheck.engines.result import GuaranteeResult
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from tests.factories import make_spec
 from tests.model.walking import enabled_names, value, walk

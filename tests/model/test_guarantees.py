@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.model.compile import build
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay

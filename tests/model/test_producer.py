@@ -7,8 +7,8 @@ Each test pins one documented Kafka behaviour on a tiny spec (1-2 messages, rf 2
 
 from __future__ import annotations
 
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.model.compile import build
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from tests.factories import make_spec
 from tests.model.walking import enabled_names, walk

@@ -3,9 +3,9 @@ ISR shrink/expand, and leader-epoch truncation of a diverged follower."""
 
 from __future__ import annotations
 
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.ir.compile_py import compile_system
 from mqcheck.model.compile import build
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from tests.factories import make_spec
 from tests.model.walking import enabled_names, value, walk

@@ -3,8 +3,8 @@ broker crash vs power loss, simultaneous power loss, restarts."""
 
 from __future__ import annotations
 
-from mqcheck.engines.result import GuaranteeResult
 from mqcheck.model.layout import RETRY
+from mqcheck.result import GuaranteeResult
 from mqcheck.run import check_spec
 from tests.factories import make_spec
 from tests.model.walking import value, walk

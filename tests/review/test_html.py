@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.engines.result import Counterexample, Step
+from mqcheck.result import Counterexample, Step
 from mqcheck.review.checklist import Checklist, build_checklist
 from mqcheck.review.html import render_html
 from mqcheck.review.svg_sequence import BROKER, FAULT, WRAP, render_sequence_svg

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mqcheck.engines.result import Stats
+from mqcheck.result import Stats
 from mqcheck.run import check_spec
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_text import render

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 
+from mqcheck.cli import main
 from mqcheck.model.compile import build
-from mqcheck.run import check_spec, compile_spec
+from mqcheck.run import check_spec, compile_spec, replay_spec
+from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
-from mqcheck.trace.replay import extract_trace, replay
+from mqcheck.trace.replay import TraceError, read_trace, replay
 from tests.factories import make_spec
 from tests.strategies import small_specs
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 
 def _violations(spec: Spec) -> list[tuple[str, list[dict[str, object]]]]:
@@ -78,7 +85,7 @@ def test_replay_refuses_an_unknown_action() -> None:
     assert not outcome.ok and "no action" in outcome.message
 
 
-def test_extract_trace_reads_the_json_result_format() -> None:
+def test_read_trace_reads_the_json_result_format() -> None:
     _, steps = _acks1_trace()
     data = json.loads(
         json.dumps(
@@ -93,10 +100,10 @@ def test_extract_trace_reads_the_json_result_format() -> None:
             }
         )
     )
-    guarantee, messages, got = extract_trace(data)
-    assert (guarantee, messages, len(got)) == ("at-least-once", 2, len(steps))
-    with pytest.raises(ValueError):
-        extract_trace({"nothing": 1})
+    trace = read_trace(data, 6)
+    assert (trace.guarantee, trace.messages, len(trace.steps)) == ("at-least-once", 2, len(steps))
+    with pytest.raises(TraceError):
+        read_trace({"nothing": 1}, 6)
 
 
 def test_replay_uses_the_messages_bound_of_the_trace() -> None:
@@ -105,3 +112,145 @@ def test_replay_uses_the_messages_bound_of_the_trace() -> None:
     )
     [(guarantee, steps), *_] = _violations(spec)
     assert replay(compile_spec(spec, (guarantee,), 2), guarantee, steps).ok
+
+
+# ---- a trace says nothing trustworthy about itself (issue 19) ---------------------------
+def _spec(name: str) -> Spec:
+    loaded = load_spec(str(SPECS / name))
+    assert loaded.spec is not None
+    return loaded.spec
+
+
+def _forged(guarantee: str | None, messages: object, steps: object) -> dict[str, Any]:
+    result: dict[str, Any] = {"bounds": {"messages": messages}, "counterexample": {"steps": steps}}
+    if guarantee is not None:
+        result["guarantee"] = guarantee
+    return {"results": [result]}
+
+
+def _replay_cli(spec: str, data: object, tmp_path: Path) -> tuple[int, str]:
+    trace = tmp_path / "trace.json"
+    trace.write_text(json.dumps(data), encoding="utf-8")
+    got = CliRunner().invoke(main, ["replay", str(SPECS / spec), str(trace)])
+    assert got.exception is None or isinstance(got.exception, SystemExit), got.exception
+    return got.exit_code, got.output
+
+
+def test_an_empty_forged_trace_does_not_replay_where_the_guarantee_holds(tmp_path: Path) -> None:
+    """The forged trace of the fuzzing run: at-least-once holds for this spec, so no state,
+    the initial one included, violates it, whatever messages bound the trace claims."""
+    code, out = _replay_cli(
+        "idempotent-consumer-crash.yaml", _forged("at-least-once", 2, []), tmp_path
+    )
+    assert code == 1 and "does not violate at-least-once" in out
+    code, out = _replay_cli(
+        "idempotent-consumer-crash.yaml", _forged("at-least-once", 10, []), tmp_path
+    )
+    assert code == 2 and "bounds.messages is 10" in out
+
+
+@pytest.mark.parametrize("messages", [40, -3, 10**6, 0, True, "2", 2.0])
+def test_a_messages_bound_check_would_refuse_is_not_a_trace(
+    messages: object, tmp_path: Path
+) -> None:
+    code, out = _replay_cli(
+        "acks0-lost-request.yaml", _forged("at-least-once", messages, []), tmp_path
+    )
+    assert code == 2 and "not a readable mqcheck trace" in out and "bounds.messages" in out
+
+
+@pytest.mark.parametrize("steps", [[1], ["send(m1)"], [None], [[]], "steps", {"i": 1}])
+def test_steps_that_are_not_objects_are_not_a_trace(steps: object, tmp_path: Path) -> None:
+    code, out = _replay_cli("acks0-lost-request.yaml", _forged("at-least-once", 2, steps), tmp_path)
+    assert code == 2 and "not a readable mqcheck trace" in out
+
+
+def test_a_state_that_is_not_integers_is_not_a_trace(tmp_path: Path) -> None:
+    steps = [{"action": "x", "state": {"leo_0": "1"}}]
+    code, out = _replay_cli("acks0-lost-request.yaml", _forged("at-least-once", 2, steps), tmp_path)
+    assert code == 2 and "state.leo_0 is not an integer" in out
+
+
+@pytest.mark.parametrize("guarantee", [None, "", 7])
+def test_a_trace_that_names_no_guarantee_is_refused(guarantee: object, tmp_path: Path) -> None:
+    spec = _spec("acks0-lost-request.yaml")
+    [r] = [r for r in check_spec(spec).results if r.counterexample is not None][:1]
+    assert r.counterexample is not None
+    steps = [step_json(s) for s in r.counterexample.steps]
+    data: dict[str, Any] = {"counterexample": {"steps": steps}}
+    if guarantee is not None:
+        data["guarantee"] = guarantee
+    code, out = _replay_cli("acks0-lost-request.yaml", data, tmp_path)
+    assert code == 2 and "names no guarantee" in out
+    # the same steps, naming their guarantee, replay
+    code, out = _replay_cli("acks0-lost-request.yaml", {**data, "guarantee": r.guarantee}, tmp_path)
+    assert code == 0, out
+
+
+def test_a_guarantee_the_model_does_not_define_is_refused() -> None:
+    outcome = replay_spec(
+        _spec("acks0-lost-request.yaml"), {"guarantee": "nearly-once", "steps": []}
+    )
+    assert not outcome.ok and "no guarantee 'nearly-once'" in outcome.message
+
+
+def _ordering_trace() -> tuple[Spec, dict[str, Any]]:
+    """A JSON result of the reordering spec, whose steps record `c0_reordered`."""
+    spec = _spec("inflight5-no-idempotence-reorders.yaml")
+    result = check_spec(spec)
+    [r] = [r for r in result.results if r.counterexample is not None][:1]
+    assert r.counterexample is not None
+    steps = [step_json(s) for s in r.counterexample.steps]
+    assert all("c0_reordered" in s["state"] for s in steps)
+    data = {"guarantee": r.guarantee, "bounds": dict(r.bounds), "counterexample": {"steps": steps}}
+    return spec, json.loads(json.dumps(data))
+
+
+def test_an_observation_only_variable_is_compared_too() -> None:
+    """`c0_reordered` changes no guard, so only comparing it catches a tampered value."""
+    spec, data = _ordering_trace()
+    assert replay_spec(spec, data).ok
+    steps = data["counterexample"]["steps"]
+    last = steps[-1]["state"]
+    last["c0_reordered"] = last["c0_reordered"] + 1
+    outcome = replay_spec(spec, data)
+    assert not outcome.ok and "c0_reordered" in outcome.message
+
+
+def test_every_step_state_is_compared_not_only_the_last() -> None:
+    spec, data = _ordering_trace()
+    steps = data["counterexample"]["steps"]
+    name = next(iter(steps[0]["state"]))
+    steps[0]["state"][name] += 1
+    outcome = replay_spec(spec, data)
+    assert not outcome.ok and outcome.message.startswith("step 1:") and name in outcome.message
+
+
+def test_a_recorded_variable_the_model_does_not_have_is_refused() -> None:
+    spec, data = _ordering_trace()
+    data["counterexample"]["steps"][0]["state"]["teleported_m1"] = 0
+    outcome = replay_spec(spec, data)
+    assert not outcome.ok and "teleported_m1, which the model does not have" in outcome.message
+
+
+def test_replay_compiles_the_guarantees_the_spec_checks() -> None:
+    """An at-least-once trace of a spec that also checks ordering records `c0_reordered`,
+    which a model compiled for at-least-once alone does not have: replay compiles what
+    `check` compiled, so the variable is there, and compared."""
+    spec = make_spec(
+        acks=1,
+        idempotence=False,
+        faults={"broker_crash": 1},
+        guarantees=("at-least-once",),
+        ordering=True,
+    )
+    [r] = [r for r in check_spec(spec).results if r.guarantee == "at-least-once"]
+    assert r.counterexample is not None
+    steps = [step_json(s) for s in r.counterexample.steps]
+    assert "c0_reordered" in steps[-1]["state"]
+    assert "c0_reordered" not in compile_spec(spec, ("at-least-once",)).index()
+    data = {"guarantee": "at-least-once", "counterexample": {"steps": steps}}
+    assert replay_spec(spec, data).ok
+    steps[-1]["state"]["c0_reordered"] += 1
+    outcome = replay_spec(spec, data)
+    assert not outcome.ok and "c0_reordered" in outcome.message

@@ -1,7 +1,11 @@
-"""What every engine returns: one result per guarantee, with its trace and statistics.
+"""What every engine returns: one result per guarantee, with its witness and statistics.
 
-Plain frozen values, so renderers (text, JSON, ITF, Mermaid) and the CLI read them without
-knowing which engine produced them.
+Plain frozen values at the bottom tier (this module imports nothing of mqcheck): the engines
+produce them, the trace layer fills in the steps of a counterexample, and renderers, review
+and the CLI read them, without any of those importing another. An engine reports a violation
+as a `Witness` (the path of action instances and states, with the labels it determined); the
+trace layer (`mqcheck.trace.steps.with_trace`) turns that into the `Counterexample` of steps
+and sentences that renderers print.
 """
 
 from __future__ import annotations
@@ -24,6 +28,23 @@ class Step:
     hazard: str = ""
     fix: str = ""
     state: Mapping[str, int] = field(default_factory=dict)
+
+
+State = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A violation as an engine found it: from `start`, each (action index, state after)
+    of `path`, in the transition system the engine checked. `lost`, `duplicated` and
+    `reordered` are the goal parts and observations the engine judged at the last state
+    (`mqcheck.engines.witness`)."""
+
+    start: State
+    path: tuple[tuple[int, State], ...]
+    lost: tuple[str, ...] = ()
+    duplicated: tuple[str, ...] = ()
+    reordered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,8 @@ class GuaranteeResult:
     stats: Stats
     counterexample: Counterexample | None = None
     reason: str = ""  # why `unknown`, or notes on the bounds
+    # the engine's violation; `counterexample` is its trace, filled in by the trace layer
+    witness: Witness | None = None
 
 
 @dataclass(frozen=True)
