@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from mqcheck.review.repair import Options, repair
-from mqcheck.review.repair_render import change_text
+from mqcheck.review.repair.search import Options, repair
+from mqcheck.review.repair.render import change_text
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec
 

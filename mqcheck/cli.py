@@ -19,8 +19,8 @@ import click
 
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
-from mqcheck.review.checklist import build_checklist
-from mqcheck.review.runs import DEFAULT_MAX_STATES
+from mqcheck.review.checklist.build import build_checklist
+from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
 from mqcheck.run import check_spec, compile_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
@@ -195,7 +195,7 @@ def _check_symbolic(
     no combination is valid, 5 when `--engine both` disagrees."""
     import yaml
 
-    from mqcheck.review import configs, configs_render, domains
+    from mqcheck.review.whatif import domains, symbolic, symbolic_render
 
     if output_format not in ("text", "json"):
         fail(f"--symbolic: --format {output_format} is not available (use text or json)")
@@ -212,7 +212,7 @@ def _check_symbolic(
     codes = []
     for spec, chosen in zip(specs, resolved, strict=True):
         data = yaml.safe_load(Path(spec.path).read_text(encoding="utf-8-sig"))
-        result = configs.check_symbolic(
+        result = symbolic.check_symbolic(
             spec, data, chosen, guarantees, engine, messages, max_states
         )
         for values, d in result.disagreements:
@@ -223,10 +223,10 @@ def _check_symbolic(
                 err=True,
             )
         if output_format == "json":
-            doc = configs_render.render_json(result)
+            doc = symbolic_render.render_json(result)
             click.echo(json_report.dumps(doc), nl=False)
         else:
-            click.echo(configs_render.render_text(result), nl=False)
+            click.echo(symbolic_render.render_text(result), nl=False)
         codes.append(result.exit_code() if result.checked() else EXIT_INVALID)
         if not result.checked():
             click.echo(f"{spec.path}: every combination is invalid; nothing was checked", err=True)
@@ -348,7 +348,7 @@ def checklist(
     spec: str, output_format: str, output: str | None, max_states: int, no_profile: bool
 ) -> None:
     """Design-review checklist for SPEC."""
-    from mqcheck.review.render import render_checklist
+    from mqcheck.review.checklist.render import render_checklist
 
     loaded = load_or_exit(spec)
     built = build_checklist(loaded, max_states=max_states, with_profile=not no_profile)
@@ -371,8 +371,8 @@ def checklist(
 )
 def profile(spec: str, cap: int, max_states: int) -> None:
     """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
-    from mqcheck.review.profile import render_profile_text, resilience_profile
-    from mqcheck.review.runs import VariantRunner
+    from mqcheck.review.checklist.profile import render_profile_text, resilience_profile
+    from mqcheck.review.checklist.runs import VariantRunner
 
     loaded = load_or_exit(spec)
     found = resilience_profile(loaded, VariantRunner(loaded, max_states=max_states), cap)
@@ -439,10 +439,10 @@ def repair(
 ) -> None:
     """Cheapest configuration change that makes GUARANTEE hold (0 repaired or already
     holds, 1 no repair exists, 2 invalid input, 3 unknown)."""
-    from mqcheck.review import repair as repairing
-    from mqcheck.review import repair_render as render
-    from mqcheck.review.repair_space import SpaceError
-    from mqcheck.review.repair_write import fixed_text
+    from mqcheck.review.repair import search as repairing
+    from mqcheck.review.repair import render
+    from mqcheck.review.repair.space import SpaceError
+    from mqcheck.review.repair.write import fixed_text
 
     loaded = load_or_exit(spec)
     text = Path(spec).read_text(encoding="utf-8-sig")
@@ -523,7 +523,7 @@ def sweep(
     """Check SPEC for every combination of the varied settings."""
     import yaml
 
-    from mqcheck.review import sweep as sweeping
+    from mqcheck.review.whatif import sweep as sweeping
 
     loaded = load_or_exit(spec)
     data = yaml.safe_load(Path(spec).read_text(encoding="utf-8-sig"))
@@ -574,7 +574,7 @@ def replay(spec: str, trace: str) -> None:
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 def explain(spec: str, output_format: str, max_states: int | None) -> None:
     """Which settings are load-bearing: taking each out breaks a guarantee."""
-    from mqcheck.review import explain as explaining
+    from mqcheck.review.whatif import explain as explaining
 
     loaded = load_or_exit(spec)
     found = explaining.explain(loaded, max_states)

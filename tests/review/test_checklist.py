@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.review.checklist import Checklist, build_checklist
-from mqcheck.review.hazards import AT_RISK, NOT_APPLICABLE, NOT_MODELLED, SAFE
-from mqcheck.review.markdown import render_markdown
-from mqcheck.review.sarif import render_sarif
+from mqcheck.review.checklist.build import Checklist, build_checklist
+from mqcheck.review.checklist.hazards import AT_RISK, NOT_APPLICABLE, NOT_MODELLED, SAFE
+from mqcheck.review.checklist.markdown import render_markdown
+from mqcheck.review.checklist.sarif import render_sarif
 from mqcheck.spec.load import load_spec, load_spec_text
 from mqcheck.spec.schema import Spec
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.review.explain import explain, render_text
+from mqcheck.review.whatif.explain import explain, render_text
 from mqcheck.spec.load import load_spec
 
 SPEC = """

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from mqcheck.cli import main
 from mqcheck.engines.result import Counterexample, Step
-from mqcheck.review.checklist import Checklist, build_checklist
-from mqcheck.review.html import render_html
-from mqcheck.review.svg_sequence import BROKER, FAULT, WRAP, render_sequence_svg
+from mqcheck.review.checklist.build import Checklist, build_checklist
+from mqcheck.review.checklist.html import render_html
+from mqcheck.review.checklist.svg import BROKER, FAULT, WRAP, render_sequence_svg
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec

@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.review.repair import Options, Repair, repair
-from mqcheck.review.repair_cost import TABLE, change_cost
-from mqcheck.review.repair_rules import rules, valid
-from mqcheck.review.repair_solver import Proposer
-from mqcheck.review.repair_space import SpaceError, search_space
-from mqcheck.review.repair_write import fixed_text
+from mqcheck.review.repair.search import Options, Repair, repair
+from mqcheck.review.repair.cost import TABLE, change_cost
+from mqcheck.review.repair.rules import rules, valid
+from mqcheck.review.repair.solver import Proposer
+from mqcheck.review.repair.space import SpaceError, search_space
+from mqcheck.review.repair.write import fixed_text
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec, load_spec_text
 from tests.factories import make_spec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from mqcheck.review.repair_yaml import edit
+from mqcheck.review.repair.yaml_edit import edit
 
 SPEC = """\
 # header comment

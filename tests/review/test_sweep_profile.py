@@ -13,7 +13,7 @@ import yaml
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.review import sweep
+from mqcheck.review.whatif import sweep
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mqcheck.review.repair_solver import Config
-from mqcheck.review.repair_space import SearchSpace, Write
-from mqcheck.review.sweep import apply
+from mqcheck.review.repair.solver import Config
+from mqcheck.review.repair.space import SearchSpace, Write
+from mqcheck.review.whatif.sweep import apply
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec

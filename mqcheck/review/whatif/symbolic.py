@@ -20,8 +20,8 @@ from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
-from mqcheck.review.domains import Domain
-from mqcheck.review.sweep import plan
+from mqcheck.review.whatif.domains import Domain
+from mqcheck.review.whatif.sweep import plan
 from mqcheck.run import check_spec, combine_engines, requested_guarantees
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from mqcheck.engines.result import CheckResult, GuaranteeResult
-from mqcheck.review.hazards import one_sentence
+from mqcheck.review.checklist.hazards import one_sentence
 from mqcheck.run import check_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_data

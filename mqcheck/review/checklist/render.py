@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from mqcheck.review.checklist import Checklist
-from mqcheck.review.markdown import render_markdown
-from mqcheck.review.sarif import render_sarif
+from mqcheck.review.checklist.build import Checklist
+from mqcheck.review.checklist.markdown import render_markdown
+from mqcheck.review.checklist.sarif import render_sarif
 
 
 def render_checklist(checklist: Checklist, output_format: str) -> str:
     if output_format == "sarif":
         return render_sarif(checklist)
     if output_format == "html":
-        from mqcheck.review.html import render_html
+        from mqcheck.review.checklist.html import render_html
 
         return render_html(checklist)
     return render_markdown(checklist)

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from mqcheck.engines.result import CheckResult, Counterexample, GuaranteeResult, Step
-from mqcheck.review.runs import VariantRunner
+from mqcheck.review.checklist.runs import VariantRunner
 from mqcheck.spec.schema import EffectiveSetting, Spec
 from mqcheck.trace.render_mermaid import headline
 

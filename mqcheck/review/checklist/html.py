@@ -1,7 +1,7 @@
 """The checklist as one self-contained HTML file (`mqcheck checklist SPEC --format html`).
 
 Everything is inline: the stylesheet, and each counterexample as an SVG sequence diagram
-(`svg_sequence.py`). No script, no font file, no link to anything outside the page, so it
+(`svg.py`). No script, no font file, no link to anything outside the page, so it
 opens offline, prints, and can be attached to a design document as it is. The content is the
 Markdown checklist's (the same rows, sentences and verdicts), laid out for reading: the
 verdict and the counterexample diagrams first, then the hazards, the resilience profile, the
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.checklist import Checklist
-from mqcheck.review.hazards import (
+from mqcheck.review.checklist.build import Checklist
+from mqcheck.review.checklist.hazards import (
     AT_RISK,
     HOPS,
     NOT_APPLICABLE,
@@ -27,8 +27,8 @@ from mqcheck.review.hazards import (
     one_sentence,
     story,
 )
-from mqcheck.review.profile import FAULT_WORDS, Profile, summary_sentences
-from mqcheck.review.svg_sequence import esc, fatal_steps, render_sequence_svg
+from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
+from mqcheck.review.checklist.svg import esc, fatal_steps, render_sequence_svg
 from mqcheck.spec.explain import origin_text, value_text
 from mqcheck.spec.schema import EffectiveSetting, Spec
 from mqcheck.trace.render_text import render_counterexample as text_counterexample

@@ -1,7 +1,7 @@
 """Learning from a counterexample: which knobs the refuting trace depends on.
 
 A knob is *involved* when some other value of it, changed alone, makes the trace stop
-witnessing a violation (repair_witness.py: followed through the changed model, with short
+witnessing a violation (witness.py: followed through the changed model, with short
 fault-free fillings, it must end in a violating state). A change Kafka refuses on its own
 (acks=1 for an idempotent producer) is tried with the fewest companion changes that make it
 valid; a knob with no valid alternative counts as involved, which only weakens the clause.
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from mqcheck.engines.result import Counterexample
 from mqcheck.ir.compile_py import ActionCode
 from mqcheck.model.compile import UnsupportedSpec
-from mqcheck.review.repair_rules import Rule, valid
-from mqcheck.review.repair_solver import Config
-from mqcheck.review.repair_space import SearchSpace
-from mqcheck.review.repair_witness import witnesses
+from mqcheck.review.repair.rules import Rule, valid
+from mqcheck.review.repair.solver import Config
+from mqcheck.review.repair.space import SearchSpace
+from mqcheck.review.repair.witness import witnesses
 from mqcheck.run import compile_spec
 from mqcheck.spec.schema import Spec
 

@@ -1,6 +1,6 @@
 """The proposer of `mqcheck repair`: Z3's Optimize over the knobs' value indexes.
 
-It holds the domains, Kafka's validity rules (repair_rules.py), the cost (repair_cost.py)
+It holds the domains, Kafka's validity rules (rules.py), the cost (cost.py)
 and every clause learned so far, and answers with the cheapest configuration left, or None
 when no configuration satisfies them all.
 """
@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 
 import z3  # type: ignore[import-untyped]
 
-from mqcheck.review.repair_cost import MIN_ISR_EQUALS_RF, change_cost
-from mqcheck.review.repair_rules import Rule
-from mqcheck.review.repair_space import SearchSpace
+from mqcheck.review.repair.cost import MIN_ISR_EQUALS_RF, change_cost
+from mqcheck.review.repair.rules import Rule
+from mqcheck.review.repair.space import SearchSpace
 
 Config = tuple[object, ...]  # one value per knob, in SearchSpace.knobs order
 

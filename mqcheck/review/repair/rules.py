@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mqcheck.review.repair_space import SearchSpace
+from mqcheck.review.repair.space import SearchSpace
 from mqcheck.spec.schema import Spec
 
 

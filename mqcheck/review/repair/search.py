@@ -1,9 +1,9 @@
 """`mqcheck repair`: the cheapest configuration change after which a guarantee holds.
 
 Counterexample-guided (CEGIS): Z3 proposes the cheapest configuration that Kafka accepts
-and that no learned clause rules out (repair_solver.py); the loader builds it as a spec
-(repair_variants.py); the explicit engine checks it. A counterexample teaches which settings
-it depends on (repair_learn.py) and becomes a clause; a configuration that holds is a
+and that no learned clause rules out (solver.py); the loader builds it as a spec
+(variants.py); the explicit engine checks it. A counterexample teaches which settings
+it depends on (learn.py) and becomes a clause; a configuration that holds is a
 repair, and its supersets are ruled out so the next answer is a genuinely different one.
 Every repair reported is a configuration the explicit engine checked and found to hold, so
 the answers are sound whatever the learning does; the learning only steers the search and
@@ -20,14 +20,14 @@ from typing import Any
 import yaml
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.repair_cost import change_cost, weight
-from mqcheck.review.repair_learn import Learner
-from mqcheck.review.repair_rules import rules
-from mqcheck.review.repair_solver import Config, Proposer, SolverGaveUp
-from mqcheck.review.repair_space import Knob, SearchSpace, Write, search_space
-from mqcheck.review.repair_variants import Variants, same
-from mqcheck.review.repair_yaml import unshared
-from mqcheck.review.sweep import apply
+from mqcheck.review.repair.cost import change_cost, weight
+from mqcheck.review.repair.learn import Learner
+from mqcheck.review.repair.rules import rules
+from mqcheck.review.repair.solver import Config, Proposer, SolverGaveUp
+from mqcheck.review.repair.space import Knob, SearchSpace, Write, search_space
+from mqcheck.review.repair.variants import Variants, same
+from mqcheck.review.repair.yaml_edit import unshared
+from mqcheck.review.whatif.sweep import apply
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec

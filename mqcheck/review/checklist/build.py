@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mqcheck.engines.result import CheckResult
-from mqcheck.review.hazards import HazardRow, assess
-from mqcheck.review.profile import DEFAULT_CAP, Profile, resilience_profile
-from mqcheck.review.runs import DEFAULT_MAX_STATES, VariantRunner
+from mqcheck.review.checklist.hazards import HazardRow, assess
+from mqcheck.review.checklist.profile import DEFAULT_CAP, Profile, resilience_profile
+from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES, VariantRunner
 from mqcheck.spec.schema import EffectiveSetting, Spec
 
 

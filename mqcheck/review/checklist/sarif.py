@@ -19,8 +19,8 @@ from pathlib import PurePath
 from typing import Any
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.checklist import Checklist
-from mqcheck.review.hazards import (
+from mqcheck.review.checklist.build import Checklist
+from mqcheck.review.checklist.hazards import (
     AT_RISK,
     BY_FAULT,
     CATALOGUE,

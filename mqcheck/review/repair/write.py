@@ -1,6 +1,6 @@
 """`mqcheck repair -o FIXED.yaml`: the spec's own text with one repair written into it.
 
-The edits go in at the positions the YAML records (repair_yaml.py), so layout and comments
+The edits go in at the positions the YAML records (yaml_edit.py), so layout and comments
 stay. Entries of the `expect:` block for the guarantees that were re-checked are updated to
 the verified verdicts, so `mqcheck check FIXED.yaml` agrees with the file. The written text
 is then loaded again and must give every knob the repaired value and, field by field, the
@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
-from mqcheck.review.repair import Alternative, Repair
-from mqcheck.review.repair_space import Write
-from mqcheck.review.repair_variants import same
-from mqcheck.review.repair_yaml import edit
+from mqcheck.review.repair.search import Alternative, Repair
+from mqcheck.review.repair.space import Write
+from mqcheck.review.repair.variants import same
+from mqcheck.review.repair.yaml_edit import edit
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_text
 

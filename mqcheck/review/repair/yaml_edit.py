@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from mqcheck.review.repair_space import KeyPath, Write
-from mqcheck.review.sweep import apply
+from mqcheck.review.repair.space import KeyPath, Write
+from mqcheck.review.whatif.sweep import apply
 from mqcheck.spec.load import TOP_KEYS
 
 

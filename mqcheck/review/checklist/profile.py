@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.hazards import not_modelled_reason
-from mqcheck.review.runs import VariantRunner
+from mqcheck.review.checklist.hazards import not_modelled_reason
+from mqcheck.review.checklist.runs import VariantRunner
 from mqcheck.spec.schema import FAULT_NAMES, Spec
 
 DEFAULT_CAP = 2
@@ -157,7 +157,7 @@ def summary_sentences(profile: Profile) -> list[str]:
 
 def render_profile_text(spec: Spec, profile: Profile) -> str:
     """`mqcheck profile`: the table, one sentence per fault class, the breaking cases."""
-    from mqcheck.review.hazards import story
+    from mqcheck.review.checklist.hazards import story
 
     lines = [f"{spec.name}: resilience profile (each fault class alone, budgets 0..{profile.cap})"]
     if profile.unsupported:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.configs import Combination, SymbolicResult
+from mqcheck.review.whatif.symbolic import Combination, SymbolicResult
 from mqcheck.trace.render_json import FORMAT_VERSION, result_json
 
 

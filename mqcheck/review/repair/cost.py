@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mqcheck.review.repair_space import Knob
+from mqcheck.review.repair.space import Knob
 
 CHANGE = 10
 APP_CODE = 20  # on top of CHANGE for every app.* change: code, review, deploy
