@@ -1,45 +1,31 @@
-"""`mqcheck sweep`: the spec checked at every point of a cartesian product of settings.
+"""Variants of a spec, built the way a user would write them: its YAML data with settings
+put in or taken out, then loaded by the ordinary loader, so Kafka's refusals and defaults
+apply to a variant exactly as they would to a spec the user wrote.
 
-Each point is built the way a user would write it: the spec's YAML with the varied values
-put in, loaded by the ordinary loader, so a combination that Kafka refuses (e.g.
-enable.idempotence=true with acks=1) is reported as `invalid` with Kafka's reason instead of
-being dropped. A property is either dotted from the top of the spec
-(`topics.orders.min.insync.replicas`, `producers.checkout.acks`, `faults.broker_crash`,
-`check.messages`) or a bare Kafka name (`acks`, `min.insync.replicas`, `app.commit`), which
-is set on every producer, topic, consumer and processor that has it (the broker section when
-only the broker has it, `faults:` for a fault name).
+Every room of review/ builds its variants here (sweep points, symbolic combinations,
+explain's removals, repair's proposals and pins). A property is either dotted from the top
+of the spec (`topics.orders.min.insync.replicas`, `producers.checkout.acks`,
+`faults.broker_crash`, `check.messages`) or a bare Kafka name (`acks`,
+`min.insync.replicas`, `app.commit`), which is set on every producer, topic, consumer and
+processor that has it (the broker section when only the broker has it, `faults:` for a
+fault name).
 """
 
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
-import json
-import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import yaml
 
-from mqcheck.run import check_spec
-from mqcheck.spec.load import load_spec_data
-from mqcheck.spec.schema import FAULT_NAMES, Spec
+from mqcheck.spec.schema import FAULT_NAMES, EffectiveSetting, Spec
 
 SECTIONS = ("topics", "producers", "consumers", "processors")
 PLAIN_SECTIONS = ("broker", "cluster", "faults", "check")
-_SCOPES = {"topic": "topics", "producer": "producers", "consumer": "consumers"}
-
-
-@dataclass(frozen=True)
-class Point:
-    values: tuple[tuple[str, str], ...]  # (property as given, value as given)
-    status: str  # "checked" | "invalid"
-    verdicts: Mapping[str, str] = field(default_factory=dict)
-    reason: str = ""
+#: The role of an effective setting's scope ("producer:web") → the spec section of its owner.
+SCOPE_SECTIONS = {"topic": "topics", "producer": "producers", "consumer": "consumers"}
 
 
 def parse_value(text: str) -> object:
@@ -63,8 +49,8 @@ def targets(spec: Spec, prop: str) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for s in spec.settings:
         role, _, owner = s.scope.partition(":")
-        if s.name == prop and role in _SCOPES:
-            out.append((_SCOPES[role], owner, *_key(prop)))
+        if s.name == prop and role in SCOPE_SECTIONS:
+            out.append((SCOPE_SECTIONS[role], owner, *_key(prop)))
     for name, _processor in spec.processors.items():
         if prop in ("group.id", "processing.guarantee"):
             out.append(("processors", name, prop))
@@ -101,7 +87,24 @@ def _key(prop: str) -> tuple[str, ...]:
     return (prop,)
 
 
+def setting_path(setting: EffectiveSetting) -> tuple[str, ...]:
+    """The key path in the spec's YAML data that writes `setting` (a broker, topic,
+    producer or consumer setting; `app.KEY` under the owner's `app:` mapping)."""
+    role, _, owner = setting.scope.partition(":")
+    if role == "broker":
+        return ("broker", setting.name)
+    return (SCOPE_SECTIONS[role], owner, *_key(setting.name))
+
+
+def owner_path(setting: EffectiveSetting) -> str:
+    """The dotted path of the section that holds `setting` (`producers.web`, `broker`)."""
+    role, _, name = setting.scope.partition(":")
+    section = SCOPE_SECTIONS.get(role)
+    return f"{section}.{name}" if section else role
+
+
 def apply(data: Mapping[str, Any], path: Sequence[str], value: object) -> dict[str, Any]:
+    """A copy of the YAML data with `value` at `path` (missing mappings created)."""
     out = copy.deepcopy(dict(data))
     node: dict[str, Any] = out
     for key in path[:-1]:
@@ -114,17 +117,18 @@ def apply(data: Mapping[str, Any], path: Sequence[str], value: object) -> dict[s
     return out
 
 
-def _check_point(
-    data: dict[str, Any], path: str, values: tuple[tuple[str, str], ...], max_states: int | None
-) -> Point:
-    loaded = load_spec_data(data, path)
-    if loaded.spec is None:
-        reason = "; ".join(e.message for e in loaded.errors[:2])
-        return Point(values, "invalid", {}, reason)
-    result = check_spec(loaded.spec, None, None, None, max_states)
-    verdicts = {r.guarantee: r.verdict for r in result.results}
-    reasons = sorted({r.reason for r in result.results if r.verdict == "unknown" and r.reason})
-    return Point(values, "checked", verdicts, "; ".join(reasons))
+def without(data: Mapping[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
+    """A copy of the YAML data with the key at `path` removed (None if it is not there)."""
+    out: dict[str, Any] = copy.deepcopy(dict(data))
+    node: Any = out
+    for key in path[:-1]:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    if not isinstance(node, dict) or path[-1] not in node:
+        return None
+    del node[path[-1]]
+    return out
 
 
 class SweepError(ValueError):
@@ -153,85 +157,3 @@ def plan(
                 point = apply(point, path, parse_value(value))
         points.append((tuple(combo), point))
     return points
-
-
-def run_sweep(
-    spec: Spec,
-    data: Mapping[str, Any],
-    vary: Sequence[tuple[str, Sequence[str]]],
-    *,
-    max_states: int | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Point]:
-    """Check every point, in parallel over `workers` processes (default: every core);
-    the points come back in product order whatever order they finish in."""
-    planned = plan(spec, data, vary)
-    total = len(planned)
-    workers = workers or os.cpu_count() or 1
-    results: list[Point] = []
-    if workers == 1 or total == 1:
-        for i, (values, point) in enumerate(planned, 1):
-            results.append(_check_point(point, spec.path, values, max_states))
-            if progress:
-                progress(i, total)
-        return results
-    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
-        futures = [
-            pool.submit(_check_point, point, spec.path, values, max_states)
-            for values, point in planned
-        ]
-        for i, future in enumerate(futures, 1):
-            results.append(future.result())
-            if progress:
-                progress(i, total)
-    return results
-
-
-def _columns(points: Sequence[Point], guarantees: Sequence[str]) -> list[str]:
-    props = [p for p, _ in points[0].values] if points else []
-    return [*props, *guarantees, "note"]
-
-
-def _rows(points: Sequence[Point], guarantees: Sequence[str]) -> list[list[str]]:
-    rows = []
-    for p in points:
-        values = [v for _, v in p.values]
-        if p.status == "invalid":
-            rows.append([*values, *(["invalid"] * len(guarantees)), p.reason])
-        else:
-            rows.append([*values, *(p.verdicts.get(g, "-") for g in guarantees), p.reason])
-    return rows
-
-
-def render(points: Sequence[Point], guarantees: Sequence[str], output_format: str) -> str:
-    header = _columns(points, guarantees)
-    rows = _rows(points, guarantees)
-    if output_format == "json":
-        doc = [
-            {
-                "values": dict(p.values),
-                "status": p.status,
-                "verdicts": dict(p.verdicts),
-                **({"reason": p.reason} if p.reason else {}),
-            }
-            for p in points
-        ]
-        return json.dumps(doc, indent=2) + "\n"
-    if output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return buffer.getvalue()
-    if output_format == "md":
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        for row in rows:
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
-        return "\n".join(lines) + "\n"
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    lines = []
-    for row in [header, *rows]:
-        cells = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-    return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from mqcheck import exits
 from mqcheck.engines.result import CheckResult
 from mqcheck.review.checklist.hazards import HazardRow, assess
 from mqcheck.review.checklist.profile import DEFAULT_CAP, Profile, resilience_profile
@@ -27,7 +28,8 @@ class Checklist:
         return [row for row in self.hazards if row.status == "at risk"]
 
     def exit_code(self) -> int:
-        return self.result.exit_code()
+        """The spec's own check decides, as `mqcheck check` would exit on it."""
+        return exits.for_check(self.result)
 
     def fault_model(self) -> tuple[str, str]:
         """(faults allowed with their budgets, faults that never happen), for the assumptions."""

@@ -24,11 +24,10 @@ from mqcheck.review.checklist.hazards import (
     SAFE,
     UNKNOWN,
     HazardRow,
-    one_sentence,
-    story,
 )
 from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
 from mqcheck.review.checklist.svg import esc, fatal_steps, render_sequence_svg
+from mqcheck.review.story import one_sentence, story
 from mqcheck.spec.explain import origin_text, value_text
 from mqcheck.spec.schema import EffectiveSetting, Spec
 from mqcheck.trace.render_text import render_counterexample as text_counterexample

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.review.checklist.build import Checklist
-from mqcheck.review.checklist.hazards import AT_RISK, HOPS, NOT_APPLICABLE, SAFE, UNKNOWN, HazardRow, story
+from mqcheck.review.checklist.hazards import AT_RISK, HOPS, NOT_APPLICABLE, SAFE, UNKNOWN, HazardRow
 from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
+from mqcheck.review.story import story
 from mqcheck.spec.explain import origin_text, value_text
 from mqcheck.spec.schema import EffectiveSetting, Spec
 from mqcheck.trace.render_mermaid import render_counterexample

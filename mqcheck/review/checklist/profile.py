@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.review.checklist.hazards import not_modelled_reason
 from mqcheck.review.checklist.runs import VariantRunner
+from mqcheck.review.story import story
 from mqcheck.spec.schema import FAULT_NAMES, Spec
 
 DEFAULT_CAP = 2
@@ -157,8 +158,6 @@ def summary_sentences(profile: Profile) -> list[str]:
 
 def render_profile_text(spec: Spec, profile: Profile) -> str:
     """`mqcheck profile`: the table, one sentence per fault class, the breaking cases."""
-    from mqcheck.review.checklist.hazards import story
-
     lines = [f"{spec.name}: resilience profile (each fault class alone, budgets 0..{profile.cap})"]
     if profile.unsupported:
         return "\n".join([*lines, f"  not computed: {profile.unsupported}"]) + "\n"

@@ -21,12 +21,6 @@ def fault_key(faults: Mapping[str, int]) -> FaultKey:
     return tuple((name, int(faults[name])) for name in FAULT_NAMES if faults.get(name, 0))
 
 
-def describe_faults(faults: Mapping[str, int]) -> str:
-    """'broker_crash=1, follower_lag=1', or 'no faults'."""
-    key = fault_key(faults)
-    return ", ".join(f"{name}={n}" for name, n in key) if key else "no faults"
-
-
 @dataclass
 class VariantRunner:
     """Checks `spec` under other fault budgets, with the spec's guarantees and bounds;

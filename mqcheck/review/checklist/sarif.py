@@ -25,11 +25,11 @@ from mqcheck.review.checklist.hazards import (
     BY_FAULT,
     CATALOGUE,
     HazardRow,
-    blamed_steps,
     mentioned_settings,
     setting_rows,
-    story,
 )
+from mqcheck.review.spec_variants import owner_path
+from mqcheck.review.story import blamed_steps, story
 from mqcheck.spec.explain import origin_text, value_text
 from mqcheck.spec.schema import GUARANTEES, EffectiveSetting, Spec
 
@@ -43,8 +43,6 @@ GUARANTEE_TEXT = {
     "ordering": "Each producer's messages to a partition are processed in send order",
 }
 
-_SCOPE_SECTIONS = {"producer": "producers", "consumer": "consumers", "topic": "topics"}
-
 
 def tool_version() -> str:
     try:
@@ -53,19 +51,13 @@ def tool_version() -> str:
         return "0.0.0"
 
 
-def _owner_path(setting: EffectiveSetting) -> str:
-    role, _, name = setting.scope.partition(":")
-    section = _SCOPE_SECTIONS.get(role)
-    return f"{section}.{name}" if section else role
-
-
 def region(spec: Spec, setting: EffectiveSetting | None) -> tuple[int, int]:
     """(line, column) of the deciding setting, of its owner's section, or (1, 1)."""
     if setting is None:
         return (1, 1)
     if setting.origin.line is not None:
         return (setting.origin.line, setting.origin.column or 1)
-    return spec.positions.get(_owner_path(setting), (1, 1))
+    return spec.positions.get(owner_path(setting), (1, 1))
 
 
 def _uri(path: str) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from mqcheck.review.checklist.hazards import one_sentence
-from mqcheck.review.repair.search import Alternative, Change, Exclusion, Repair
 from mqcheck.review.repair.cost import MIN_ISR_EQUALS_RF_WHY
+from mqcheck.review.repair.search import Alternative, Change, Exclusion, Repair
 from mqcheck.review.repair.space import Knob, Write
+from mqcheck.review.story import one_sentence
 from mqcheck.spec.schema import Spec
 
 

@@ -17,8 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
-
+from mqcheck import exits
 from mqcheck.engines.result import GuaranteeResult
 from mqcheck.review.repair.cost import change_cost, weight
 from mqcheck.review.repair.learn import Learner
@@ -27,7 +26,7 @@ from mqcheck.review.repair.solver import Config, Proposer, SolverGaveUp
 from mqcheck.review.repair.space import Knob, SearchSpace, Write, search_space
 from mqcheck.review.repair.variants import Variants, same
 from mqcheck.review.repair.yaml_edit import unshared
-from mqcheck.review.whatif.sweep import apply
+from mqcheck.review.spec_variants import apply
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec
@@ -97,7 +96,7 @@ class Repair:
 
     def exit_code(self) -> int:
         """0 repaired or already holding, 1 no repair exists, 3 unknown (docs/repair.md)."""
-        return {"holds": 0, "repaired": 0, "no_repair": 1}.get(self.status, 3)
+        return exits.for_repair(self.status)
 
 
 @dataclass(frozen=True)
@@ -113,14 +112,13 @@ class Options:
 
 def repair(
     spec: Spec,
-    text: str,
+    data: Mapping[str, Any],
     guarantee: str,
     options: Options = Options(),
     progress: Progress | None = None,
 ) -> Repair:
-    """Repair `spec` (loaded from YAML `text`) for `guarantee`."""
-    data = unshared(yaml.safe_load(text))
-    return _repair(spec, data, guarantee, options, progress)
+    """Repair `spec` (loaded from the YAML `data`, see `LoadResult.data`) for `guarantee`."""
+    return _repair(spec, unshared(data), guarantee, options, progress)
 
 
 def _check(spec: Spec, guarantees: Sequence[str], options: Options) -> tuple[GuaranteeResult, ...]:

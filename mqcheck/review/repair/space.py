@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mqcheck.review.whatif.sweep import targets
+from mqcheck.review.spec_variants import targets
 from mqcheck.spec.schema import FAULT_NAMES, INT_MAX, LONG_MAX, Origin, Spec
 
 KeyPath = tuple[str, ...]

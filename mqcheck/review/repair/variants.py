@@ -17,7 +17,7 @@ from typing import Any
 
 from mqcheck.review.repair.solver import Config
 from mqcheck.review.repair.space import SearchSpace, Write
-from mqcheck.review.whatif.sweep import apply
+from mqcheck.review.spec_variants import apply
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec

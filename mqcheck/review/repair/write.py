@@ -13,14 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mqcheck.review.repair.search import Alternative, Repair
 from mqcheck.review.repair.space import Write
 from mqcheck.review.repair.variants import same
 from mqcheck.review.repair.yaml_edit import edit
 from mqcheck.spec.errors import format_errors
-from mqcheck.spec.load import load_spec_text
+from mqcheck.spec.load import load_spec_text, yaml_data
 
 
 @dataclass(frozen=True)
@@ -67,8 +65,8 @@ def _expect_writes(
 def fixed_text(r: Repair, text: str, choice: int = 0) -> Fixed:
     """The spec text with alternative `choice` (0: the cheapest) written in."""
     a = r.alternatives[choice]
-    data = yaml.safe_load(text)
-    expect = _expect_writes(data, r, a)
+    data = yaml_data(text)
+    expect = _expect_writes(data if isinstance(data, Mapping) else {}, r, a)
     edited = edit(text, (*a.writes, *(w for w, _ in expect)))
     loaded = load_spec_text(edited.text, r.spec.path)
     if loaded.spec is None:

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from mqcheck.review.repair.space import KeyPath, Write
-from mqcheck.review.whatif.sweep import apply
-from mqcheck.spec.load import TOP_KEYS
+from mqcheck.review.spec_variants import apply
+from mqcheck.spec.load import TOP_KEYS, yaml_data
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def edit(text: str, writes: Sequence[Write]) -> Edited:
     """`text` with every write applied."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     if root is None or not isinstance(root, yaml.MappingNode) or _shares_nodes(root):
-        data = unshared(yaml.safe_load(text) or {})
+        data = unshared(yaml_data(text) or {})
         for path, value in writes:
             data = apply(data, path, value)
         return Edited(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mqcheck.review.whatif.sweep import bare_name, targets
+from mqcheck.review.spec_variants import bare_name, targets
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.errors import did_you_mean, one_of
 from mqcheck.spec.resolve_consumers import APP_KEYS as CONSUMER_APP_KEYS

@@ -9,17 +9,14 @@ and checked for the guarantees that hold.
 
 from __future__ import annotations
 
-import copy
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mqcheck.engines.result import CheckResult, GuaranteeResult
-from mqcheck.review.checklist.hazards import one_sentence
+from mqcheck.review.spec_variants import SCOPE_SECTIONS, setting_path, without
+from mqcheck.review.story import one_sentence
 from mqcheck.run import check_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_data
@@ -27,7 +24,6 @@ from mqcheck.spec.schema import EffectiveSetting, Spec
 
 # Settings that name things rather than configure them, and the run's own bounds.
 _IDENTITY = {"topic", "group.id", "transactional.id", "client.id", "partitions"}
-_SECTIONS = {"topic": "topics", "producer": "producers", "consumer": "consumers"}
 
 
 @dataclass(frozen=True)
@@ -55,7 +51,7 @@ def candidates(spec: Spec) -> list[EffectiveSetting]:
         role = s.scope.partition(":")[0]
         if s.origin.source not in ("spec", "topic override", "broker setting"):
             continue
-        if role not in (*_SECTIONS, "broker") or s.name in _IDENTITY or not s.modelled:
+        if role not in (*SCOPE_SECTIONS, "broker") or s.name in _IDENTITY or not s.modelled:
             continue
         if not s.origin.path:
             continue
@@ -63,38 +59,15 @@ def candidates(spec: Spec) -> list[EffectiveSetting]:
     return out
 
 
-def _key_path(setting: EffectiveSetting) -> tuple[str, ...]:
-    role, _, owner = setting.scope.partition(":")
-    if role == "broker":
-        return ("broker", setting.name)
-    name = setting.name
-    tail = ("app", name[4:]) if name.startswith("app.") else (name,)
-    return (_SECTIONS[role], owner, *tail)
-
-
-def without(data: Mapping[str, Any], path: Sequence[str]) -> dict[str, Any] | None:
-    """A copy of the YAML data with the key at `path` removed (None if it is not there)."""
-    out: dict[str, Any] = copy.deepcopy(dict(data))
-    node: Any = out
-    for key in path[:-1]:
-        if not isinstance(node, dict) or key not in node:
-            return None
-        node = node[key]
-    if not isinstance(node, dict) or path[-1] not in node:
-        return None
-    del node[path[-1]]
-    return out
-
-
-def explain(spec: Spec, max_states: int | None = None) -> Explanation:
+def explain(spec: Spec, data: Mapping[str, Any], max_states: int | None = None) -> Explanation:
+    """Check `spec` (loaded from the YAML `data`) without each setting it writes."""
     baseline = check_spec(spec, max_states=max_states)
     holding = tuple(r.guarantee for r in baseline.results if r.verdict == "holds")
-    data = yaml.safe_load(Path(spec.path).read_text(encoding="utf-8-sig"))
     bearing: list[Finding] = []
     harmless: list[Finding] = []
     unjudged: list[Finding] = []
     for setting in candidates(spec) if holding else []:
-        reduced = without(data, _key_path(setting))
+        reduced = without(data, setting_path(setting))
         if reduced is None:
             continue
         loaded = load_spec_data(reduced, path=spec.path)

@@ -14,14 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mqcheck import exits
 from mqcheck.engines.config_search import UnionChecker
 from mqcheck.engines.result import Disagreement, GuaranteeResult, Stats
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.review.spec_variants import plan
 from mqcheck.review.whatif.domains import Domain
-from mqcheck.review.whatif.sweep import plan
 from mqcheck.run import check_spec, combine_engines, requested_guarantees
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec
@@ -93,15 +94,14 @@ class SymbolicResult:
         return tuple(out)
 
     def exit_code(self) -> int:
-        """5 when the engines disagree; else 1 if any combination violates a guarantee,
-        3 if some result is unknown and none violated, 0 when all hold. (A spec's `expect:`
-        block speaks of its own configuration, so it is not applied to the others.)"""
-        if self.disagreements:
-            return 5
-        verdicts = {c.verdict() for c in self.checked()}
-        if "violated" in verdicts:
-            return 1
-        return 3 if "unknown" in verdicts else 0
+        """2 when no combination is valid; 5 when the engines disagree; else 1 if any
+        combination violates a guarantee, 3 if some result is unknown and none violated, 0
+        when all hold. (A spec's `expect:` block speaks of its own configuration, so it is
+        not applied to the others.)"""
+        checked = self.checked()
+        if not checked:
+            return exits.INVALID
+        return exits.for_verdicts((c.verdict() for c in checked), bool(self.disagreements))
 
 
 def check_symbolic(

@@ -26,7 +26,7 @@ from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 

@@ -13,11 +13,12 @@ import yaml
 from click.testing import CliRunner
 
 from mqcheck.cli import main
+from mqcheck.review import spec_variants
 from mqcheck.review.whatif import sweep
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ACKS1 = ROOT / "specs" / "acks1-leader-failover.yaml"
 
 
@@ -29,19 +30,19 @@ def _spec_and_data() -> tuple[Spec, dict[str, object]]:
 
 def test_targets_of_bare_and_dotted_names() -> None:
     spec, _ = _spec_and_data()
-    assert sweep.targets(spec, "acks") == [("producers", "web", "acks")]
-    assert sweep.targets(spec, "min.insync.replicas") == [
+    assert spec_variants.targets(spec, "acks") == [("producers", "web", "acks")]
+    assert spec_variants.targets(spec, "min.insync.replicas") == [
         ("topics", "events", "min.insync.replicas")
     ]
-    assert sweep.targets(spec, "app.commit") == [("consumers", "indexer", "app", "commit")]
-    assert sweep.targets(spec, "topics.events.min.insync.replicas") == [
+    assert spec_variants.targets(spec, "app.commit") == [("consumers", "indexer", "app", "commit")]
+    assert spec_variants.targets(spec, "topics.events.min.insync.replicas") == [
         ("topics", "events", "min.insync.replicas")
     ]
-    assert sweep.targets(spec, "broker_crash") == [("faults", "broker_crash")]
-    assert sweep.targets(spec, "offsets.retention.minutes") == [
+    assert spec_variants.targets(spec, "broker_crash") == [("faults", "broker_crash")]
+    assert spec_variants.targets(spec, "offsets.retention.minutes") == [
         ("broker", "offsets.retention.minutes")
     ]
-    assert sweep.targets(spec, "no.such.property") == []
+    assert spec_variants.targets(spec, "no.such.property") == []
 
 
 def test_product_keeps_refused_points_as_invalid() -> None:

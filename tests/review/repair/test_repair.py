@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from mqcheck.cli import main
-from mqcheck.review.repair.search import Options, Repair, repair
 from mqcheck.review.repair.cost import TABLE, change_cost
 from mqcheck.review.repair.rules import rules, valid
+from mqcheck.review.repair.search import Options, Repair, repair
 from mqcheck.review.repair.solver import Proposer
 from mqcheck.review.repair.space import SpaceError, search_space
 from mqcheck.review.repair.write import fixed_text
@@ -22,7 +22,7 @@ from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec, load_spec_text
 from tests.factories import make_spec
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # A consumer that starts at the log end after a crash before its first commit.
 LATE = """\
@@ -73,7 +73,7 @@ check: {guarantees: [at-least-once], messages: 1}
 def _run(text: str, guarantee: str = "at-least-once", **options: object) -> Repair:
     loaded = load_spec_text(text, "<test>")
     assert loaded.spec is not None, loaded.errors
-    return repair(loaded.spec, text, guarantee, Options(**options))  # type: ignore[arg-type]
+    return repair(loaded.spec, loaded.data(), guarantee, Options(**options))  # type: ignore[arg-type]
 
 
 def _verified(found: Repair, text: str) -> None:

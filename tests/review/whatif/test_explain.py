@@ -42,7 +42,7 @@ def _spec(tmp_path: Path, text: str = SPEC) -> Path:
 def test_reset_policy_is_load_bearing_and_the_rest_is_not(tmp_path: Path) -> None:
     loaded = load_spec(_spec(tmp_path))
     assert loaded.spec is not None
-    ex = explain(loaded.spec)
+    ex = explain(loaded.spec, loaded.data())
     bearing = {f.setting.name: f for f in ex.load_bearing}
     # latest (the default) skips the record a crashed consumer had not committed
     assert set(bearing) == {"auto.offset.reset"}
@@ -58,7 +58,7 @@ def test_reset_policy_is_load_bearing_and_the_rest_is_not(tmp_path: Path) -> Non
 def test_a_spec_that_does_not_hold_has_nothing_load_bearing(tmp_path: Path) -> None:
     loaded = load_spec(_spec(tmp_path, SPEC.replace("earliest", "latest")))
     assert loaded.spec is not None
-    ex = explain(loaded.spec)
+    ex = explain(loaded.spec, loaded.data())
     assert ex.load_bearing == () and "no guarantee holds" in render_text(ex)
 
 

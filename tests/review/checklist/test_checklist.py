@@ -24,8 +24,8 @@ from mqcheck.review.checklist.sarif import render_sarif
 from mqcheck.spec.load import load_spec, load_spec_text
 from mqcheck.spec.schema import Spec
 
-ROOT = Path(__file__).resolve().parents[2]
-GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parents[3]
+GOLDEN = Path(__file__).parent.parent / "golden"
 GOLDEN_SPECS = (
     "acks1-leader-failover",
     "commit-before-processing-crash",
