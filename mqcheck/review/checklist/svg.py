@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mqcheck.engines.result import Counterexample, Step
-from mqcheck.trace.render_mermaid import cast_for
+from mqcheck.trace.lifelines import cast_for, leader, outcome_parts, sender
 
 # Geometry, in SVG user units (pixels at 100 %).
 GUTTER = 46  # the step-number column
@@ -125,18 +125,15 @@ def _lanes(
 
 
 def _leader(state: Mapping[str, int], brokers: int) -> str | None:
-    value = state.get("leader")
-    if value is None or not 0 <= value < brokers:
-        return None
-    return f"broker:{value + 1}"
+    """The partition leader's lane key ("broker:2"), or None when there is none."""
+    number = leader(state, brokers)
+    return f"broker:{number}" if number else None
 
 
 def _sender(cex: Counterexample, step: Step, default: str) -> str:
-    """The producer that sent the step's message (network steps name no producer)."""
-    for s in cex.steps:
-        if s.message == step.message and s.actor.startswith("producer:"):
-            return s.actor
-    return default
+    """The lane of the producer that sent the step's message, or `default`."""
+    name = sender(cex, step)
+    return "producer:" + name if name is not None else default
 
 
 def shape(
@@ -220,14 +217,7 @@ def fatal_steps(guarantee: str, cex: Counterexample) -> set[int]:
 
 
 def outcome(cex: Counterexample) -> str:
-    parts = []
-    if cex.lost:
-        parts.append("lost " + ", ".join(cex.lost))
-    if cex.duplicated:
-        parts.append("processed twice: " + ", ".join(cex.duplicated))
-    if cex.reordered:
-        parts.append("processed out of order: " + ", ".join(cex.reordered))
-    return "; ".join(parts)
+    return "; ".join(outcome_parts(cex))
 
 
 # ---------------------------------------------------------------------------------- drawing
