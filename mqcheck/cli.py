@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -37,6 +37,8 @@ from mqcheck.trace import render_mermaid as mermaid_report
 from mqcheck.trace import render_text as text_report
 from mqcheck.trace.replay import extract_trace
 from mqcheck.trace.replay import replay as replay_trace
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Main(click.Group):
@@ -94,6 +96,18 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) 
         if not parent.is_dir():
             raise click.BadParameter(f"'{value}': the directory '{parent}' does not exist")
     return value
+
+
+def _output_option(help_text: str, required: bool = False) -> Callable[[_F], _F]:
+    """`-o/--output FILE`, refused (exit 2) when its directory does not exist."""
+    return click.option(
+        "-o",
+        "--output",
+        required=required,
+        type=click.Path(dir_okay=False),
+        callback=_output_path,
+        help=help_text,
+    )
 
 
 def write_or_exit(path: str, text: str) -> None:
@@ -312,14 +326,7 @@ def _kafka_version_option(ctx: click.Context, param: click.Parameter, value: str
     "--consumer", type=click.Path(exists=True, dir_okay=False), help="consumer.properties"
 )
 @click.option("--topic", "topics", multiple=True, help="A topic the clients use (repeatable).")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    callback=_output_path,
-    help="Spec to write.",
-)
+@_output_option("Spec to write.", required=True)
 @click.option(
     "--kafka-version",
     default=DEFAULT_KAFKA_VERSION,
@@ -362,13 +369,7 @@ def import_command(
 @main.command()
 @click.argument("spec")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    callback=_output_path,
-    help="Write here, not stdout.",
-)
+@_output_option("Write here, not stdout.")
 @click.option(
     "--max-states",
     type=click.IntRange(min=1),
@@ -422,13 +423,7 @@ def _names_option(
 @main.command()
 @click.argument("spec")
 @click.option("--guarantee", required=True, type=_GUARANTEE)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    callback=_output_path,
-    help="Write the repaired spec here.",
-)
+@_output_option("Write the repaired spec here.")
 @click.option(
     "--allow",
     multiple=True,
