@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
+from mqcheck.review.checklist.assumptions import Markup, assumptions
 from mqcheck.review.checklist.build import Checklist
 from mqcheck.review.checklist.hazards import (
     AT_RISK,
@@ -512,36 +513,20 @@ def _configuration(checklist: Checklist) -> list[str]:
 
 
 def _assumptions(checklist: Checklist) -> list[str]:
-    spec = checklist.spec
-    allowed, excluded = checklist.fault_model()
-    bounds = checklist.bounds()
-    slots = f", {bounds['log_slots']} log slot(s) per replica" if "log_slots" in bounds else ""
-    items = [
-        f"<strong>Fault model</strong> (per run, from the spec): {esc(allowed)}. "
-        f"Never happens: {esc(excluded)}.",
-        f"<strong>Bounds</strong>: {esc(str(bounds.get('messages', spec.check.messages)))} "
-        f"message(s) per producer{esc(slots)}; verdicts hold within these bounds only. Each "
-        f"hazard and profile run stops at {checklist.max_states:,} states and answers "
-        "<em>unknown</em> there, never <em>safe</em>.",
-        "<strong>Hazard rows</strong> check one fault class at a time (the spec's budget, or "
-        "one when the spec excludes it); <code>follower_lag</code> keeps the spec's value in "
-        "each run.",
-        f"<strong>Model</strong>: engine {esc(spec.check.engine)}; Kafka "
-        f"{esc(str(spec.kafka_version))} semantics (docs/semantics.md): one partition per topic, "
-        "replicas on distinct brokers, page cache lost only on power loss.",
-    ]
-    if spec.not_modelled:
-        items.append(
-            "<strong>Not modelled</strong> (accepted, no effect on the verdicts): "
-            + ", ".join(_code(n) for n in spec.not_modelled)
-            + "."
-        )
-    items.append(f"{checklist.runs} model-checking run(s) behind this checklist.")
+    items = assumptions(checklist, _MARKUP)
     return [
         '<section id="assumptions"><h2>Assumptions</h2><ul class="assumptions">',
         *[f"<li>{item}</li>" for item in items],
         "</ul></section>",
     ]
+
+
+_MARKUP = Markup(
+    strong=lambda text: f"<strong>{text}</strong>",
+    code=_code,
+    term=lambda t: f"<em>{t}</em>",
+    text=esc,
+)
 
 
 def render_html(checklist: Checklist) -> str:

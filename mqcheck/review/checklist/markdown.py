@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
+from mqcheck.review.checklist.assumptions import Markup, assumptions
 from mqcheck.review.checklist.build import Checklist
 from mqcheck.review.checklist.hazards import AT_RISK, HOPS, NOT_APPLICABLE, SAFE, UNKNOWN, HazardRow
 from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
@@ -225,29 +226,10 @@ def _configuration(checklist: Checklist) -> list[str]:
 
 
 def _assumptions(checklist: Checklist) -> list[str]:
-    spec = checklist.spec
-    allowed, excluded = checklist.fault_model()
-    bounds = checklist.bounds()
-    lines = [
-        f"- **Fault model** (per run, from the spec): {allowed}. Never happens: {excluded}.",
-        f"- **Bounds**: {bounds.get('messages', spec.check.messages)} message(s) per producer"
-        + (f", {bounds['log_slots']} log slot(s) per replica" if "log_slots" in bounds else "")
-        + f"; verdicts hold within these bounds only. Each hazard and profile run stops at "
-        f"{checklist.max_states:,} states and answers `unknown` there, never `safe`.",
-        "- **Hazard rows** check one fault class at a time (the spec's budget, or one when the "
-        "spec excludes it); `follower_lag` keeps the spec's value in each run.",
-        f"- **Model**: engine {spec.check.engine}; Kafka {spec.kafka_version} semantics "
-        "(docs/semantics.md): one partition per topic, replicas on distinct brokers, "
-        "page cache lost only on power loss.",
-    ]
-    if spec.not_modelled:
-        lines.append(
-            "- **Not modelled** (accepted, no effect on the verdicts): "
-            + ", ".join(code(n) for n in spec.not_modelled)
-            + "."
-        )
-    lines.append(f"- {checklist.runs} model-checking run(s) behind this checklist.")
-    return lines
+    return [f"- {item}" for item in assumptions(checklist, _MARKUP)]
+
+
+_MARKUP = Markup(strong=lambda text: f"**{text}**", code=code, term=code, text=lambda t: t)
 
 
 def render_markdown(checklist: Checklist) -> str:
