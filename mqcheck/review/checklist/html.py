@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.checklist.assumptions import Markup, assumptions
 from mqcheck.review.checklist.build import Checklist
 from mqcheck.review.checklist.hazards import (
     AT_RISK,
@@ -27,6 +26,7 @@ from mqcheck.review.checklist.hazards import (
     HazardRow,
 )
 from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
+from mqcheck.review.checklist.sentences import Markup, assumptions, summary
 from mqcheck.review.checklist.svg import esc, fatal_steps, render_sequence_svg
 from mqcheck.review.story import one_sentence, story
 from mqcheck.spec.explain import origin_text, value_text
@@ -221,36 +221,7 @@ def _header(checklist: Checklist) -> list[str]:
 
 
 def _summary(checklist: Checklist) -> str:
-    results = checklist.result.results
-    violated = [r.guarantee for r in results if r.verdict == "violated"]
-    unknown = [r.guarantee for r in results if r.verdict == "unknown"]
-    if violated:
-        first = (
-            f"<strong>{len(violated)} of {len(results)} guarantee(s) violated</strong> "
-            f"({esc(', '.join(violated))})"
-        )
-    elif unknown:
-        first = f"{len(unknown)} of {len(results)} guarantee(s) unknown ({esc(', '.join(unknown))})"
-    else:
-        first = f"every checked guarantee holds ({esc(', '.join(r.guarantee for r in results))})"
-    parts = [first]
-    at_risk = checklist.at_risk()
-    inside = [row for row in at_risk if row.in_fault_model]
-    outside = [row for row in at_risk if not row.in_fault_model]
-    parts.append(f"{len(inside)} hazard(s) at risk under the spec's fault model")
-    if outside:
-        parts.append(
-            f"{len(outside)} more outside it ({esc(', '.join(r.hazard.id for r in outside))})"
-        )
-    if checklist.result.expect:
-        mismatches = checklist.result.mismatches()
-        parts.append(
-            "every verdict matches the spec's <code>expect:</code> block"
-            if not mismatches
-            else f"<strong>{len(mismatches)} verdict(s) differ from the spec's "
-            "<code>expect:</code> block</strong>"
-        )
-    return "; ".join(parts) + "."
+    return summary(checklist, _MARKUP)
 
 
 def _overview(spec: Spec) -> list[str]:
@@ -524,6 +495,7 @@ def _assumptions(checklist: Checklist) -> list[str]:
 _MARKUP = Markup(
     strong=lambda text: f"<strong>{text}</strong>",
     code=_code,
+    key=_code,
     term=lambda t: f"<em>{t}</em>",
     text=esc,
 )

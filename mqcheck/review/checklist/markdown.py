@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mqcheck.engines.result import GuaranteeResult
-from mqcheck.review.checklist.assumptions import Markup, assumptions
 from mqcheck.review.checklist.build import Checklist
 from mqcheck.review.checklist.hazards import AT_RISK, HOPS, NOT_APPLICABLE, SAFE, UNKNOWN, HazardRow
 from mqcheck.review.checklist.profile import FAULT_WORDS, Profile, summary_sentences
+from mqcheck.review.checklist.sentences import Markup, assumptions, summary
 from mqcheck.review.story import story
 from mqcheck.spec.explain import origin_text, value_text
 from mqcheck.spec.schema import EffectiveSetting, Spec
@@ -92,34 +92,7 @@ def _verdicts(checklist: Checklist) -> list[str]:
 
 
 def _summary(checklist: Checklist) -> str:
-    results = checklist.result.results
-    violated = [r.guarantee for r in results if r.verdict == "violated"]
-    unknown = [r.guarantee for r in results if r.verdict == "unknown"]
-    parts = []
-    if violated:
-        parts.append(
-            f"**{len(violated)} of {len(results)} guarantee(s) violated** ({', '.join(violated)})"
-        )
-    elif unknown:
-        parts.append(
-            f"{len(unknown)} of {len(results)} guarantee(s) unknown ({', '.join(unknown)})"
-        )
-    else:
-        parts.append(f"every checked guarantee holds ({', '.join(r.guarantee for r in results)})")
-    at_risk = checklist.at_risk()
-    inside = [row for row in at_risk if row.in_fault_model]
-    outside = [row for row in at_risk if not row.in_fault_model]
-    parts.append(f"{len(inside)} hazard(s) at risk under the spec's fault model")
-    if outside:
-        parts.append(f"{len(outside)} more outside it ({', '.join(r.hazard.id for r in outside)})")
-    if checklist.result.expect:
-        mismatches = checklist.result.mismatches()
-        parts.append(
-            "every verdict matches the spec's expect: block"
-            if not mismatches
-            else f"**{len(mismatches)} verdict(s) differ from the spec's expect: block**"
-        )
-    return "; ".join(parts) + "."
+    return summary(checklist, _MARKUP)
 
 
 def _hazard_row(row: HazardRow) -> str:
@@ -229,7 +202,9 @@ def _assumptions(checklist: Checklist) -> list[str]:
     return [f"- {item}" for item in assumptions(checklist, _MARKUP)]
 
 
-_MARKUP = Markup(strong=lambda text: f"**{text}**", code=code, term=code, text=lambda t: t)
+_MARKUP = Markup(
+    strong=lambda text: f"**{text}**", code=code, key=lambda t: t, term=code, text=lambda t: t
+)
 
 
 def render_markdown(checklist: Checklist) -> str:

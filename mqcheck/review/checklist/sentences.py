@@ -1,8 +1,10 @@
-"""The checklist's assumptions (fault model, bounds, how hazards are judged, the model), as
-sentences that the Markdown and HTML renderers both print, each in its own markup.
+"""The checklist's summary sentence and its assumptions (fault model, bounds, how hazards
+are judged, the model), which the Markdown and HTML renderers both print, each in its own
+markup.
 
-The assumptions are what a reviewer must accept for the verdicts to mean anything, so the
-two formats must say exactly the same; the wording is written here once.
+The summary is what a reviewer reads first and the assumptions are what they must accept for
+the verdicts to mean anything, so the two formats must say exactly the same; the wording is
+written here once.
 """
 
 from __future__ import annotations
@@ -21,8 +23,45 @@ class Markup:
 
     strong: Mark
     code: Mark
+    key: Mark  # a key of the spec file (`expect:`)
     term: Mark  # a verdict word (`unknown`, `safe`)
     text: Mark  # text taken from the spec or the result
+
+
+def summary(checklist: Checklist, m: Markup) -> str:
+    """The verdicts, the hazards at risk and the `expect:` agreement, in one sentence."""
+    results = checklist.result.results
+    violated = [r.guarantee for r in results if r.verdict == "violated"]
+    unknown = [r.guarantee for r in results if r.verdict == "unknown"]
+    if violated:
+        first = (
+            f"{m.strong(f'{len(violated)} of {len(results)} guarantee(s) violated')} "
+            f"({m.text(', '.join(violated))})"
+        )
+    elif unknown:
+        first = (
+            f"{len(unknown)} of {len(results)} guarantee(s) unknown ({m.text(', '.join(unknown))})"
+        )
+    else:
+        first = f"every checked guarantee holds ({m.text(', '.join(r.guarantee for r in results))})"
+    parts = [first]
+    at_risk = checklist.at_risk()
+    inside = [row for row in at_risk if row.in_fault_model]
+    outside = [row for row in at_risk if not row.in_fault_model]
+    parts.append(f"{len(inside)} hazard(s) at risk under the spec's fault model")
+    if outside:
+        parts.append(
+            f"{len(outside)} more outside it ({m.text(', '.join(r.hazard.id for r in outside))})"
+        )
+    if checklist.result.expect:
+        mismatches = checklist.result.mismatches()
+        expect = m.key("expect:")
+        parts.append(
+            f"every verdict matches the spec's {expect} block"
+            if not mismatches
+            else m.strong(f"{len(mismatches)} verdict(s) differ from the spec's {expect} block")
+        )
+    return "; ".join(parts) + "."
 
 
 def assumptions(checklist: Checklist, m: Markup) -> list[str]:
