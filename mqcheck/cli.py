@@ -129,13 +129,20 @@ def _messages_option(ctx: click.Context, param: click.Parameter, value: int | No
 
 
 _GUARANTEE = click.Choice(GUARANTEES)
-_text_or_json = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+
+
+def _format_option(*choices: str) -> Callable[[_F], _F]:
+    """`--format CHOICE`, the first choice by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+    )
+
+
+_text_or_json = _format_option("text", "json")
 
 
 @main.command()
@@ -143,13 +150,7 @@ _text_or_json = click.option(
 @click.option("--guarantee", "guarantees", multiple=True, type=_GUARANTEE, help="Check only these.")
 @click.option("--engine", type=click.Choice(ENGINES), help="Override check.engine.")
 @click.option("--messages", type=int, callback=_messages_option, help="Override check.messages.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "mermaid", "itf"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "json", "mermaid", "itf")
 @click.option(
     "--trace-out",
     type=click.Path(dir_okay=False),
@@ -537,13 +538,7 @@ def _vary_option(
 @main.command()
 @click.argument("spec")
 @click.option("--vary", multiple=True, required=True, callback=_vary_option, help="NAME=V1,V2,...")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "md", "csv", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "md", "csv", "json")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
 def sweep(

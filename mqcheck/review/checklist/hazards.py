@@ -184,7 +184,6 @@ CATALOGUE: tuple[Hazard, ...] = (
     ),
 )
 
-BY_ID = {h.id: h for h in CATALOGUE}
 BY_FAULT = {h.fault: h for h in CATALOGUE if h.fault}
 
 
