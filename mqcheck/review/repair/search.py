@@ -125,6 +125,19 @@ def _check(spec: Spec, guarantees: Sequence[str], options: Options) -> tuple[Gua
     return check_spec(spec, guarantees, "explicit", None, options.max_states).results
 
 
+@dataclass(frozen=True)
+class _Problem:
+    """One repair question: the spec with the YAML data it was loaded from, what may change,
+    the guarantee to make hold, and how hard to look. The search and the exclusions read it."""
+
+    spec: Spec
+    data: Mapping[str, Any]
+    space: SearchSpace
+    guarantee: str
+    options: Options
+    progress: Progress | None
+
+
 def _repair(
     spec: Spec,
     data: Mapping[str, Any],
@@ -138,37 +151,30 @@ def _repair(
     if baseline.verdict != "violated":
         status = "holds" if baseline.verdict == "holds" else "unknown"
         return Repair(spec, guarantee, status, baseline, space, reason=baseline.reason)
-    search = _Search(spec, data, space, guarantee, options, progress)
-    found, stats, limit = search.run(baseline, started)
+    problem = _Problem(spec, data, space, guarantee, options, progress)
+    found, stats, limit = _Search(problem).run(baseline, started)
     if found:
         return Repair(spec, guarantee, "repaired", baseline, space, tuple(found), stats)
     if limit:
         return Repair(spec, guarantee, "unknown", baseline, space, (), stats, reason=limit)
-    exclusions = _exclusions(spec, data, space, guarantee, options, progress)
+    exclusions = _exclusions(problem)
     return Repair(spec, guarantee, "no_repair", baseline, space, (), stats, exclusions)
 
 
 class _Search:
-    def __init__(
-        self,
-        spec: Spec,
-        data: Mapping[str, Any],
-        space: SearchSpace,
-        guarantee: str,
-        options: Options,
-        progress: Progress | None,
-    ) -> None:
+    def __init__(self, problem: _Problem) -> None:
+        spec, space, guarantee = problem.spec, problem.space, problem.guarantee
         self.spec = spec
         self.space = space
         self.guarantee = guarantee
-        self.options = options
-        self.progress = progress or (lambda _message: None)
+        self.options = problem.options
+        self.progress = problem.progress or (lambda _message: None)
         self.rules = rules(space, spec)
-        self.variants = Variants(spec, data, space)
+        self.variants = Variants(spec, problem.data, space)
         self.learner = Learner(space, self.rules, self.variants.realise, guarantee)
         self.proposer = Proposer(space, self.rules)
         self.others = tuple(g for g in spec.checked_guarantees() if g != guarantee)
-        self.before = {r.guarantee: r.verdict for r in _check(spec, self.others, options)}
+        self.before = {r.guarantee: r.verdict for r in _check(spec, self.others, self.options)}
 
     def run(
         self, baseline: GuaranteeResult, started: float
@@ -259,25 +265,20 @@ class _Search:
         return change_cost(knob, value), weight(knob, value)[1]
 
 
-def _exclusions(
-    spec: Spec,
-    data: Mapping[str, Any],
-    space: SearchSpace,
-    guarantee: str,
-    options: Options,
-    progress: Progress | None,
-) -> tuple[Exclusion, ...]:
+def _exclusions(p: _Problem) -> tuple[Exclusion, ...]:
     """For each fault of the model that is not searched, set alone to 0: is there a repair?"""
-    if not options.exclusions:
+    if not p.options.exclusions:
         return ()
     out = []
-    narrow = replace(options, alternatives=1, exclusions=False, max_iterations=EXCLUSION_ITERATIONS)
-    for fault, budget in space.fixed_faults.items():
-        reduced = apply(data, ("faults", fault), False if fault == "follower_lag" else 0)
-        loaded = load_spec_data(reduced, spec.path)
+    narrow = replace(
+        p.options, alternatives=1, exclusions=False, max_iterations=EXCLUSION_ITERATIONS
+    )
+    for fault, budget in p.space.fixed_faults.items():
+        reduced = apply(p.data, ("faults", fault), False if fault == "follower_lag" else 0)
+        loaded = load_spec_data(reduced, p.spec.path)
         if loaded.spec is None:
             continue
-        sub = _repair(loaded.spec, reduced, guarantee, narrow, progress)
+        sub = _repair(loaded.spec, reduced, p.guarantee, narrow, p.progress)
         best = sub.alternatives[0] if sub.alternatives else None
         out.append(Exclusion(fault, budget, sub.status, best))
     return tuple(out)
