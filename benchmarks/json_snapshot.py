@@ -13,7 +13,6 @@ byte-identical.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import subprocess
 import sys

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from mqcheck.review.repair import Options, repair
-from mqcheck.review.repair_render import change_text
+from mqcheck.review.repair.render import change_text
+from mqcheck.review.repair.search import Options, repair
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec
 
@@ -43,13 +43,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{Path(path).stem:<40} invalid", file=sys.stderr)
             continue
         spec = loaded.spec
-        text = Path(path).read_text(encoding="utf-8-sig")
         checked = check_spec(spec, engine="explicit")
         for result in checked.results:
             if result.verdict != "violated":
                 continue
             start = time.monotonic()
-            found = repair(spec, text, result.guarantee, options)
+            found = repair(spec, loaded.data(), result.guarantee, options)
             seconds = time.monotonic() - start
             total += seconds
             outcomes[found.status] = outcomes.get(found.status, 0) + 1

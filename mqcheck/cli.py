@@ -1,9 +1,10 @@
 """The `mqcheck` command line (SPEC_FORMAT.md section 3).
 
 Thin by design: each command parses its options, calls one library function, renders, and
-picks the exit code (0 holds, 1 violated or differs from expect:, 2 invalid spec or command
-line, 3 inconclusive, 4 internal error). No Python traceback reaches the user unless
-`--debug` asks for it.
+exits with the code `mqcheck.exits` gives its answer (0 holds, 1 violated or differs from
+expect:, 2 invalid spec or command line, 3 inconclusive, 4 internal error, 5 the engines
+disagree). Every spec is read once, by the spec loader; commands that build variants take
+the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import click
 
+from mqcheck import exits
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
-from mqcheck.review.checklist import build_checklist
-from mqcheck.review.runs import DEFAULT_MAX_STATES
+from mqcheck.review.checklist.build import build_checklist
+from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
 from mqcheck.run import check_spec, compile_spec, replay_spec
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
-from mqcheck.spec.load import load_spec
+from mqcheck.spec.load import LoadResult, load_spec
 from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
 from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
 from mqcheck.spec.schema import GUARANTEES, Spec
@@ -35,8 +37,7 @@ from mqcheck.trace import render_mermaid as mermaid_report
 from mqcheck.trace import render_text as text_report
 from mqcheck.trace.replay import TraceError
 
-EXIT_INVALID = 2
-EXIT_INTERNAL = 4
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Main(click.Group):
@@ -56,7 +57,7 @@ class _Main(click.Group):
                 "(run `mqcheck --debug ...` for the traceback)",
                 err=True,
             )
-            sys.exit(EXIT_INTERNAL)
+            sys.exit(exits.INTERNAL)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
@@ -68,15 +69,53 @@ def main(debug: bool) -> None:
 def fail(message: str) -> NoReturn:
     """Print `message` to stderr and exit 2 (invalid spec or command line)."""
     click.echo(message, err=True)
-    sys.exit(EXIT_INVALID)
+    sys.exit(exits.INVALID)
 
 
 def load_or_exit(path: str) -> Spec:
     """The loaded spec, or every problem on stderr and exit 2. For the commands that check."""
+    spec = document_or_exit(path).spec
+    assert spec is not None
+    return spec
+
+
+def document_or_exit(path: str) -> LoadResult:
+    """The loader's whole result (spec, text, data) for the commands that build variants
+    of the spec or edit its text, or every problem on stderr and exit 2."""
     result = load_spec(path)
     if result.spec is None:
         fail(format_errors(result.errors))
-    return result.spec
+    return result
+
+
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An output file must go into a directory that exists: say so before any work is done."""
+    if value is not None:
+        parent = Path(value).parent
+        if not parent.is_dir():
+            raise click.BadParameter(f"'{value}': the directory '{parent}' does not exist")
+    return value
+
+
+def _output_option(help_text: str, required: bool = False) -> Callable[[_F], _F]:
+    """`-o/--output FILE`, refused (exit 2) when its directory does not exist."""
+    return click.option(
+        "-o",
+        "--output",
+        required=required,
+        type=click.Path(dir_okay=False),
+        callback=_output_path,
+        help=help_text,
+    )
+
+
+def write_or_exit(path: str, text: str) -> None:
+    """Write an output file, or exit 2 naming it when the system refuses (no such directory,
+    no permission, a directory by that name)."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"{path}: cannot write the file: {error.strerror or error}")
 
 
 def _messages_option(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -89,13 +128,20 @@ def _messages_option(ctx: click.Context, param: click.Parameter, value: int | No
 
 
 _GUARANTEE = click.Choice(GUARANTEES)
-_text_or_json = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+
+
+def _format_option(*choices: str) -> Callable[[_F], _F]:
+    """`--format CHOICE`, the first choice by default."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+    )
+
+
+_text_or_json = _format_option("text", "json")
 
 
 @main.command()
@@ -103,14 +149,13 @@ _text_or_json = click.option(
 @click.option("--guarantee", "guarantees", multiple=True, type=_GUARANTEE, help="Check only these.")
 @click.option("--engine", type=click.Choice(ENGINES), help="Override check.engine.")
 @click.option("--messages", type=int, callback=_messages_option, help="Override check.messages.")
+@_format_option("text", "json", "mermaid", "itf")
 @click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "mermaid", "itf"]),
-    default="text",
-    show_default=True,
+    "--trace-out",
+    type=click.Path(dir_okay=False),
+    callback=_output_path,
+    help="Write the counterexample here.",
 )
-@click.option("--trace-out", type=click.Path(dir_okay=False), help="Write the counterexample here.")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option(
     "--symbolic",
@@ -134,9 +179,8 @@ def check(
     if errors:
         fail(format_errors(errors))
     if symbolic:
-        specs_loaded = [r.spec for r in loaded if r.spec is not None]
         _check_symbolic(
-            specs_loaded,
+            loaded,
             symbolic,
             guarantees,
             engine,
@@ -153,7 +197,7 @@ def check(
         checked = check_spec(
             spec, guarantees, engine, messages, max_states, progress=_progress_printer()
         )
-        codes.append(checked.exit_code())
+        codes.append(exits.for_check(checked))
         _report_disagreements(checked)
         if output_format == "json":
             click.echo(json_report.dumps(json_report.check_json(checked)), nl=False)
@@ -166,21 +210,14 @@ def check(
         else:
             click.echo(text_report.render(checked), nl=False)
         if first_trace is None:
-            for r in checked.results:
-                if r.counterexample is not None:
-                    first_trace = {
-                        "mqcheck": 1,
-                        "spec": checked.spec,
-                        "results": [json_report.result_json(r)],
-                    }
-                    break
+            first_trace = json_report.trace_json(checked)
     if trace_out and first_trace is not None:
-        Path(trace_out).write_text(json_report.dumps(first_trace), encoding="utf-8")
-    sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2}.get(c, 3)) if codes else 0)
+        write_or_exit(trace_out, json_report.dumps(first_trace))
+    sys.exit(exits.worst(codes))
 
 
 def _check_symbolic(
-    specs: Sequence[Spec],
+    loaded: Sequence[LoadResult],
     symbolic: Sequence[str],
     guarantees: Sequence[str],
     engine: str | None,
@@ -192,9 +229,10 @@ def _check_symbolic(
     """`check --symbolic`: a table of combinations per spec; exit 1 if any combination
     violates a guarantee, 3 if some are unknown and none violated, 0 if all hold, 2 when
     no combination is valid, 5 when `--engine both` disagrees."""
-    import yaml
+    from mqcheck.review.whatif import domains, symbolic_render
+    from mqcheck.review.whatif.symbolic import check_symbolic
 
-    from mqcheck.review import configs, configs_render, domains
+    specs = [r.spec for r in loaded if r.spec is not None]
 
     if output_format not in ("text", "json"):
         fail(f"--symbolic: --format {output_format} is not available (use text or json)")
@@ -209,10 +247,9 @@ def _check_symbolic(
     except domains.DomainError as why:
         fail(str(why))
     codes = []
-    for spec, chosen in zip(specs, resolved, strict=True):
-        data = yaml.safe_load(Path(spec.path).read_text(encoding="utf-8-sig"))
-        result = configs.check_symbolic(
-            spec, data, chosen, guarantees, engine, messages, max_states
+    for document, spec, chosen in zip(loaded, specs, resolved, strict=True):
+        result = check_symbolic(
+            spec, document.data(), chosen, guarantees, engine, messages, max_states
         )
         for values, d in result.disagreements:
             label = ", ".join(f"{p}={v}" for p, v in values)
@@ -222,14 +259,14 @@ def _check_symbolic(
                 err=True,
             )
         if output_format == "json":
-            doc = configs_render.render_json(result)
+            doc = symbolic_render.render_json(result)
             click.echo(json_report.dumps(doc), nl=False)
         else:
-            click.echo(configs_render.render_text(result), nl=False)
-        codes.append(result.exit_code() if result.checked() else EXIT_INVALID)
+            click.echo(symbolic_render.render_text(result), nl=False)
+        codes.append(result.exit_code())
         if not result.checked():
             click.echo(f"{spec.path}: every combination is invalid; nothing was checked", err=True)
-    sys.exit(max(codes, key=lambda c: {0: 0, 3: 1, 1: 2, 2: 3}.get(c, 4)))
+    sys.exit(exits.worst(codes))
 
 
 def _report_disagreements(checked: Any) -> None:
@@ -289,9 +326,7 @@ def _kafka_version_option(ctx: click.Context, param: click.Parameter, value: str
     "--consumer", type=click.Path(exists=True, dir_okay=False), help="consumer.properties"
 )
 @click.option("--topic", "topics", multiple=True, help="A topic the clients use (repeatable).")
-@click.option(
-    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Spec to write."
-)
+@_output_option("Spec to write.", required=True)
 @click.option(
     "--kafka-version",
     default=DEFAULT_KAFKA_VERSION,
@@ -324,7 +359,7 @@ def import_command(
     )
     if result.file_errors:
         fail("\n".join(result.file_errors))
-    Path(output).write_text(result.text, encoding="utf-8")
+    write_or_exit(output, result.text)
     not_placed = result.text.count("# not placed:")
     click.echo(f"wrote {output} ({not_placed} value(s) not placed; see its comments)")
     if result.errors:
@@ -334,7 +369,7 @@ def import_command(
 @main.command()
 @click.argument("spec")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+@_output_option("Write here, not stdout.")
 @click.option(
     "--max-states",
     type=click.IntRange(min=1),
@@ -347,13 +382,13 @@ def checklist(
     spec: str, output_format: str, output: str | None, max_states: int, no_profile: bool
 ) -> None:
     """Design-review checklist for SPEC."""
-    from mqcheck.review.render import render_checklist
+    from mqcheck.review.checklist.render import render_checklist
 
     loaded = load_or_exit(spec)
     built = build_checklist(loaded, max_states=max_states, with_profile=not no_profile)
     text = render_checklist(built, output_format)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        write_or_exit(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
@@ -370,8 +405,8 @@ def checklist(
 )
 def profile(spec: str, cap: int, max_states: int) -> None:
     """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
-    from mqcheck.review.profile import render_profile_text, resilience_profile
-    from mqcheck.review.runs import VariantRunner
+    from mqcheck.review.checklist.profile import render_profile_text, resilience_profile
+    from mqcheck.review.checklist.runs import VariantRunner
 
     loaded = load_or_exit(spec)
     found = resilience_profile(loaded, VariantRunner(loaded, max_states=max_states), cap)
@@ -388,9 +423,7 @@ def _names_option(
 @main.command()
 @click.argument("spec")
 @click.option("--guarantee", required=True, type=_GUARANTEE)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), help="Write the repaired spec here."
-)
+@_output_option("Write the repaired spec here.")
 @click.option(
     "--allow",
     multiple=True,
@@ -438,13 +471,14 @@ def repair(
 ) -> None:
     """Cheapest configuration change that makes GUARANTEE hold (0 repaired or already
     holds, 1 no repair exists, 2 invalid input, 3 unknown)."""
-    from mqcheck.review import repair as repairing
-    from mqcheck.review import repair_render as render
-    from mqcheck.review.repair_space import SpaceError
-    from mqcheck.review.repair_write import fixed_text
+    from mqcheck.review.repair import render
+    from mqcheck.review.repair import search as repairing
+    from mqcheck.review.repair.space import SpaceError
+    from mqcheck.review.repair.write import fixed_text
 
-    loaded = load_or_exit(spec)
-    text = Path(spec).read_text(encoding="utf-8-sig")
+    document = document_or_exit(spec)
+    loaded, text = document.spec, document.text
+    assert loaded is not None and text is not None
     options = repairing.Options(
         allow=allow,
         freeze=freeze,
@@ -459,7 +493,7 @@ def repair(
             click.echo(f"  {message}", err=True)
 
     try:
-        found = repairing.repair(loaded, text, guarantee, options, progress)
+        found = repairing.repair(loaded, document.data(), guarantee, options, progress)
     except SpaceError as why:
         fail(str(why))
     written = None
@@ -468,7 +502,7 @@ def repair(
         if pick > len(found.alternatives):
             fail(f"--pick {pick}: only {len(found.alternatives)} alternative(s) were found")
         fixed = fixed_text(found, text, pick - 1)
-        Path(output).write_text(fixed.text, encoding="utf-8")
+        write_or_exit(output, fixed.text)
         written = output
         notes.append(f"wrote {output} (alternative {pick}, re-loaded and verified)")
         if not fixed.kept_layout:
@@ -503,13 +537,7 @@ def _vary_option(
 @main.command()
 @click.argument("spec")
 @click.option("--vary", multiple=True, required=True, callback=_vary_option, help="NAME=V1,V2,...")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "md", "csv", "json"]),
-    default="text",
-    show_default=True,
-)
+@_format_option("text", "md", "csv", "json")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
 def sweep(
@@ -520,12 +548,12 @@ def sweep(
     jobs: int | None,
 ) -> None:
     """Check SPEC for every combination of the varied settings."""
-    import yaml
+    from mqcheck.review.spec_variants import SweepError
+    from mqcheck.review.whatif import sweep as sweeping
 
-    from mqcheck.review import sweep as sweeping
-
-    loaded = load_or_exit(spec)
-    data = yaml.safe_load(Path(spec).read_text(encoding="utf-8-sig"))
+    document = document_or_exit(spec)
+    loaded = document.spec
+    assert loaded is not None
     progress = None
     if sys.stderr.isatty():
 
@@ -534,9 +562,9 @@ def sweep(
 
     try:
         points = sweeping.run_sweep(
-            loaded, data, vary, max_states=max_states, workers=jobs, progress=progress
+            loaded, document.data(), vary, max_states=max_states, workers=jobs, progress=progress
         )
-    except sweeping.SweepError as why:
+    except SweepError as why:
         fail(str(why))
     click.echo(sweeping.render(points, loaded.checked_guarantees(), output_format), nl=False)
 
@@ -558,7 +586,7 @@ def replay(spec: str, trace: str) -> None:
     except UnsupportedSpec as why:
         fail(f"{spec}: cannot replay: not modelled: {why}")
     click.echo(f"{trace}: {outcome.message}")
-    sys.exit(0 if outcome.ok else 1)
+    sys.exit(exits.for_replay(outcome.ok))
 
 
 @main.command()
@@ -567,10 +595,11 @@ def replay(spec: str, trace: str) -> None:
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 def explain(spec: str, output_format: str, max_states: int | None) -> None:
     """Which settings are load-bearing: taking each out breaks a guarantee."""
-    from mqcheck.review import explain as explaining
+    from mqcheck.review.whatif import explain as explaining
 
-    loaded = load_or_exit(spec)
-    found = explaining.explain(loaded, max_states)
+    document = document_or_exit(spec)
+    assert document.spec is not None
+    found = explaining.explain(document.spec, document.data(), max_states)
     render = explaining.render_json if output_format == "json" else explaining.render_text
     click.echo(render(found), nl=False)
 
@@ -578,7 +607,7 @@ def explain(spec: str, output_format: str, max_states: int | None) -> None:
 def _graph_output(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not value.endswith((".graphml", ".dot")):
         raise click.BadParameter(f"'{value}': the file name must end in .graphml or .dot")
-    return value
+    return _output_path(ctx, param, value) or value
 
 
 @main.command()
@@ -601,8 +630,11 @@ def graph(spec: str, output: str, max_states: int) -> None:
             "(raise --max-states or lower check.messages)",
             err=True,
         )
-        sys.exit(3)
-    write_graph(sg, output)
+        sys.exit(exits.UNKNOWN)
+    try:
+        write_graph(sg, output)
+    except OSError as error:
+        fail(f"{output}: cannot write the file: {error.strerror or error}")
     g = sg.graph
     faults = sum(1 for _, _, d in g.edges(data=True) if d["fault"])
     click.echo(

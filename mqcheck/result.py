@@ -89,9 +89,6 @@ class Disagreement:
     z3: GuaranteeResult
 
 
-EXIT_DISAGREEMENT = 5
-
-
 @dataclass(frozen=True)
 class CheckResult:
     spec: str
@@ -109,18 +106,3 @@ class CheckResult:
             if want is not None and want != r.verdict:
                 out.append((r.guarantee, want, r.verdict))
         return out
-
-    def exit_code(self) -> int:
-        """The contract's exit code: 5 when the two engines disagree (an internal error);
-        with an expect block, agreement (0) or not (1); otherwise 1 if anything is
-        violated, 3 if anything is unknown, else 0."""
-        if self.disagreements:
-            return EXIT_DISAGREEMENT
-        if self.expect:
-            return 1 if self.mismatches() else 0
-        verdicts = {r.verdict for r in self.results}
-        if "violated" in verdicts:
-            return 1
-        if "unknown" in verdicts:
-            return 3
-        return 0

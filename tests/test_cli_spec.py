@@ -4,6 +4,7 @@ import, and that no traceback escapes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,78 @@ def test_python_dash_m_mqcheck_runs() -> None:
         cwd=Path(__file__).resolve().parents[1],
     )
     assert completed.returncode == 0 and "acks" in completed.stdout
+
+
+ACKS1 = Path(__file__).resolve().parents[1] / "specs" / "acks1-leader-failover.yaml"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["sweep", "--vary", "acks=1,all", "--jobs", "1"],
+        ["explain"],
+        ["repair", "--guarantee", "at-least-once"],
+        ["check", "--symbolic", "acks"],
+    ],
+    ids=lambda args: " ".join(args[:2]),
+)
+def test_every_command_reads_a_tagged_mapping_as_check_does(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """One loader for every command: a tag on a mapping, which the loader ignores, changes
+    nothing for the commands that build variants of the spec either (they re-read the file
+    with yaml.safe_load once, and exited 4 on the tag)."""
+    plain = tmp_path / "plain" / "spec.yaml"
+    tagged = tmp_path / "tagged" / "spec.yaml"
+    for path in (plain, tagged):
+        path.parent.mkdir()
+    text = ACKS1.read_text()
+    plain.write_text(text)
+    tagged.write_text(text.replace("cluster: {brokers: 2}", "cluster: !foo {brokers: 2}"))
+    assert "!foo" in tagged.read_text()
+    want_code, want = run(args[0], str(plain), *args[1:])
+    code, output = run(args[0], str(tagged), *args[1:])
+    assert want_code in (0, 1) and "internal error" not in output
+    assert (code, _untimed(output.replace(str(tagged), str(plain)))) == (want_code, _untimed(want))
+
+
+def _untimed(output: str) -> str:
+    """The output without its wall-clock figures ("0.52 s"), which no rerun reproduces."""
+    return re.sub(r"\b[0-9]+(?:\.[0-9]+)? s\b", "_ s", output)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", str(ACKS1), "--trace-out", "{out}"],
+        ["import", "-o", "{out}"],
+        ["graph", str(ACKS1), "-o", "{out}"],
+        ["checklist", str(ACKS1), "--no-profile", "-o", "{out}"],
+        ["repair", str(ACKS1), "--guarantee", "at-least-once", "-o", "{out}"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_an_output_in_a_missing_directory_exits_2_with_the_path(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Refused before any work is done, naming the file, not an internal error (exit 4)."""
+    out = str(tmp_path / "no" / "such" / ("t.graphml" if args[0] == "graph" else "t.json"))
+    code, output = run(*(a.replace("{out}", out) for a in args))
+    assert code == 2, output
+    assert out in output and "does not exist" in output and "internal error" not in output
+    assert not (tmp_path / "no").exists()
+
+
+def test_an_output_the_system_refuses_exits_2_with_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that fails after the work (no permission, a full disk) names the file."""
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    out = tmp_path / "t.md"
+    monkeypatch.setattr(Path, "write_text", refuse)
+    code, output = run("checklist", str(ACKS1), "--no-profile", "-o", str(out))
+    assert code == 2 and f"{out}: cannot write the file: Permission denied" in output

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from mqcheck.spec.context import LoadContext, join
 from mqcheck.spec.errors import Problems, SpecError, did_you_mean, one_of
@@ -18,7 +19,7 @@ from mqcheck.spec.resolve_consumers import resolve_consumers, resolve_processors
 from mqcheck.spec.resolve_producers import resolve_producers
 from mqcheck.spec.resolve_run import resolve_check, resolve_expect, resolve_faults
 from mqcheck.spec.schema import EffectiveSetting, Origin, Spec, Topic
-from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml
+from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
 from mqcheck.spec.versions import ParsedVersion, parse_version_text, supported_lines_text
 
@@ -44,10 +45,19 @@ TOP_KEYS = (
 class LoadResult:
     spec: Spec | None  # None when errors is non-empty
     errors: tuple[SpecError, ...]
+    text: str | None = None  # the source text, when loaded from a file or from text
+    tree: Node | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.spec is not None and not self.errors
+
+    def data(self) -> dict[str, Any]:
+        """The document as plain data, from the same tree the spec was built from, so the
+        commands that build variants of a spec read it exactly as `check` does (one loader:
+        a tag the loader ignores is ignored there too)."""
+        data = to_data(self.tree) if self.tree is not None else None
+        return dict(data) if isinstance(data, dict) else {}
 
 
 def load_spec(path: str | os.PathLike[str]) -> LoadResult:
@@ -92,7 +102,7 @@ def load_spec_text(text: str, path: str = "<string>") -> LoadResult:
             "the spec is empty",
             expected="a mapping: mqcheck: 1, name, kafka_version, topics, producers, consumers",
         )
-    return _result(root, path, problems)
+    return _result(root, path, problems, text)
 
 
 def load_spec_data(data: Mapping[str, object], path: str = "<data>") -> LoadResult:
@@ -101,10 +111,19 @@ def load_spec_data(data: Mapping[str, object], path: str = "<data>") -> LoadResu
     return _result(from_data(data, problems), path, problems)
 
 
-def _result(root: Node | None, path: str, problems: Problems) -> LoadResult:
+def yaml_data(text: str) -> object:
+    """YAML text as plain data, read by the spec loader's parser (see `LoadResult.data`);
+    None when it is no YAML at all. For code that edits a spec's text in place."""
+    root = parse_yaml(text, Problems("<text>"))
+    return to_data(root) if root is not None else None
+
+
+def _result(
+    root: Node | None, path: str, problems: Problems, text: str | None = None
+) -> LoadResult:
     spec = _build(root, path, problems) if root is not None else None
     errors = problems.sorted()
-    return LoadResult(None if errors else spec, errors)
+    return LoadResult(None if errors else spec, errors, text, root)
 
 
 def _build(root: Node, path: str, problems: Problems) -> Spec | None:

@@ -210,6 +210,30 @@ class _Composer:
         return list(entries.values())
 
 
+def to_data(node: Node) -> object:
+    """The tree as plain data (dicts, lists, scalars), for the commands that build variants
+    of a spec (sweep, explain, repair, check --symbolic): the values the spec was loaded
+    from, with the tags the loader ignores left out. A node reached twice (a YAML alias)
+    becomes one shared object, as `yaml.safe_load` makes it, so an alias bomb stays small."""
+    done: dict[int, object] = {}
+
+    def convert(n: Node) -> object:
+        known = done.get(id(n))
+        if known is not None or id(n) in done:
+            return known
+        out: object
+        if n.kind == "map":
+            out = {e.key: convert(e.value) for e in n.entries}
+        elif n.kind == "seq":
+            out = [convert(item) for item in n.items]
+        else:
+            out = n.value
+        done[id(n)] = out
+        return out
+
+    return convert(node)
+
+
 def from_data(data: object, problems: Problems) -> Node | None:
     """Already-parsed data (dicts, lists, scalars) → Node tree without positions."""
     try:

@@ -90,3 +90,12 @@ def _plain(value: object) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def trace_json(result: CheckResult) -> dict[str, Any] | None:
+    """The first counterexample of `result` as a trace document (`check --trace-out`, read
+    back by `replay`), or None when no guarantee is violated."""
+    for r in result.results:
+        if r.counterexample is not None:
+            return {"mqcheck": FORMAT_VERSION, "spec": result.spec, "results": [result_json(r)]}
+    return None

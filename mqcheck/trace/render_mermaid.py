@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from mqcheck.result import CheckResult, Counterexample, Step
+from mqcheck.trace.lifelines import Cast, cast_for, leader, outcome_parts, sender
 
 WRAP = 46  # characters per line of a label; Mermaid does not wrap by itself
 
@@ -51,95 +51,38 @@ def headline(text: str, enough: int = 40) -> str:
     return out.strip().rstrip(",.")
 
 
-@dataclass(frozen=True)
-class Cast:
-    """The lifelines of one diagram, in display order, with their Mermaid ids."""
-
-    producers: tuple[str, ...]
-    brokers: int
-    consumers: tuple[str, ...]
-    controller: bool
-
-    def producer_id(self, name: str) -> str:
-        return f"P{self.producers.index(name) + 1}" if name in self.producers else "P1"
-
-    def consumer_id(self, name: str) -> str:
-        return f"C{self.consumers.index(name) + 1}" if name in self.consumers else "C1"
-
-    def declarations(self) -> list[str]:
-        lines = [
-            f"    participant P{i} as producer {escape(n)}" for i, n in enumerate(self.producers, 1)
-        ]
-        lines += [f"    participant B{b} as broker {b}" for b in range(1, self.brokers + 1)]
-        if self.controller:
-            lines.append("    participant CTL as controller")
-        lines += [
-            f"    participant C{i} as consumer {escape(n)}" for i, n in enumerate(self.consumers, 1)
-        ]
-        return lines
+def _producer_id(cast: Cast, name: str) -> str:
+    return f"P{cast.producers.index(name) + 1}" if name in cast.producers else "P1"
 
 
-def _names(steps: Sequence[Step], role: str) -> list[str]:
-    out: list[str] = []
-    for s in steps:
-        if s.actor.startswith(role + ":"):
-            name = s.actor.split(":", 1)[1]
-            if name not in out:
-                out.append(name)
-    return out
+def _consumer_id(cast: Cast, name: str) -> str:
+    return f"C{cast.consumers.index(name) + 1}" if name in cast.consumers else "C1"
 
 
-def _replicas(cex: Counterexample) -> int:
-    state = cex.initial_state or (cex.steps[0].state if cex.steps else {})
-    count = sum(1 for key in state if re.fullmatch(r"alive_\d+", key))
-    return count
-
-
-def cast_for(
-    cex: Counterexample,
-    producers: Sequence[str] = (),
-    consumers: Sequence[str] = (),
-    brokers: int | None = None,
-) -> Cast:
-    """Everyone in the spec (when given) plus everyone the steps mention."""
-    prods = list(producers)
-    prods += [n for n in _names(cex.steps, "producer") if n not in prods]
-    cons = list(consumers)
-    cons += [n for n in _names(cex.steps, "consumer") if n not in cons]
-    mentioned = [
-        int(s.actor.split(":")[1]) for s in cex.steps if re.fullmatch(r"broker:\d+", s.actor)
+def _declarations(cast: Cast) -> list[str]:
+    lines = [
+        f"    participant P{i} as producer {escape(n)}" for i, n in enumerate(cast.producers, 1)
     ]
-    count = max([_replicas(cex) or (brokers or 1), *mentioned])
-    return Cast(
-        producers=tuple(prods or ["producer"]),
-        brokers=count,
-        consumers=tuple(cons),
-        controller=any(s.actor == "controller" for s in cex.steps),
-    )
-
-
-def _leader(state: Mapping[str, int], brokers: int) -> int | None:
-    """The partition leader as a broker number (1-based), or None when there is none."""
-    value = state.get("leader")
-    if value is None or not 0 <= value < brokers:
-        return None
-    return value + 1
+    lines += [f"    participant B{b} as broker {b}" for b in range(1, cast.brokers + 1)]
+    if cast.controller:
+        lines.append("    participant CTL as controller")
+    lines += [
+        f"    participant C{i} as consumer {escape(n)}" for i, n in enumerate(cast.consumers, 1)
+    ]
+    return lines
 
 
 def _sender(cex: Counterexample, step: Step, cast: Cast) -> str:
-    """The producer that sent the step's message (the network steps name no producer)."""
-    for s in cex.steps:
-        if s.message == step.message and s.actor.startswith("producer:"):
-            return cast.producer_id(s.actor.split(":", 1)[1])
-    return cast.producer_id(cast.producers[0])
+    """The Mermaid id of the producer that sent the step's message (the first by default)."""
+    return _producer_id(cast, sender(cex, step) or cast.producers[0])
 
 
 def _actor_id(actor: str, cast: Cast) -> str:
     role, _, name = actor.partition(":")
     if role == "producer":
-        return cast.producer_id(name)
+        return _producer_id(cast, name)
     if role == "consumer":
-        return cast.consumer_id(name)
+        return _consumer_id(cast, name)
     if role == "broker" and name.isdigit():
         return f"B{name}"
     if role == "controller" and cast.controller:
@@ -154,9 +97,9 @@ def _all_brokers(cast: Cast) -> str:
 def step_lines(cex: Counterexample, step: Step, before: Mapping[str, int], cast: Cast) -> list[str]:
     """The Mermaid statements of one step (without the fault block around it)."""
     text = label(f"{step.i}. {headline(step.text)}")
-    leader = _leader(before, cast.brokers)
-    lead = f"B{leader}" if leader else None
-    after_leader = _leader(step.state, cast.brokers)
+    before_leader = leader(before, cast.brokers)
+    lead = f"B{before_leader}" if before_leader else None
+    after_leader = leader(step.state, cast.brokers)
     me = _actor_id(step.actor, cast)
     kind = step.kind
     if kind in ("send", "retry") and lead:
@@ -202,7 +145,7 @@ def render_counterexample(
     """One sequenceDiagram, titled `title` (e.g. "orders: at-least-once violated")."""
     cast = cast_for(cex, producers, consumers, brokers)
     lines = ["sequenceDiagram", f"    title {escape(title)}"]
-    lines += cast.declarations()
+    lines += _declarations(cast)
     if not cex.steps:
         lines.append(
             f"    Note over {_all_brokers(cast)}: "
@@ -228,13 +171,7 @@ def render_counterexample(
 
 
 def _outcome(cex: Counterexample) -> str:
-    parts = []
-    if cex.lost:
-        parts.append("lost " + ", ".join(cex.lost))
-    if cex.duplicated:
-        parts.append("processed twice: " + ", ".join(cex.duplicated))
-    if cex.reordered:
-        parts.append("processed out of order: " + ", ".join(cex.reordered))
+    parts = outcome_parts(cex)
     return "Outcome: " + "; ".join(parts) if parts else ""
 
 

@@ -5,6 +5,7 @@ made it fatal and what prevents it."""
 from __future__ import annotations
 
 from mqcheck.result import CheckResult, Counterexample, GuaranteeResult
+from mqcheck.trace.lifelines import outcome_parts
 
 FAULT_MARK = "FAULT"
 
@@ -68,13 +69,7 @@ def _bounds(r: GuaranteeResult) -> str:
 
 
 def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
-    what = []
-    if cex.lost:
-        what.append("lost " + ", ".join(cex.lost))
-    if cex.duplicated:
-        what.append("processed twice: " + ", ".join(cex.duplicated))
-    if cex.reordered:
-        what.append("processed out of order: " + ", ".join(cex.reordered))
+    what = outcome_parts(cex)
     faults = ", ".join(cex.faults_used) if cex.faults_used else "no faults"
     head = f"{guarantee} is violated ({'; '.join(what) or 'see the last step'}). Faults used: {faults}."
     lines = [head, "What happened:"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from mqcheck import exits
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.ir.compile_py import compile_system
 from mqcheck.ir.symmetry import canonicalizer
@@ -21,7 +22,7 @@ def test_state_limit_gives_unknown_never_holds() -> None:
     [r] = result.results
     assert r.verdict == "unknown"
     assert "state limit" in r.reason
-    assert result.exit_code() == 3
+    assert exits.for_check(result) == 3
 
 
 def test_time_limit_gives_unknown() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from mqcheck import exits
 from mqcheck.cli import main
 from mqcheck.engines.explicit import ExplicitChecker
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
@@ -196,7 +197,7 @@ def test_both_engines_agree_and_report_no_disagreement() -> None:
     result = check_spec(spec, engine="both")
     assert result.disagreements == ()
     assert [r.verdict for r in result.results] == ["violated", "holds"]
-    assert result.exit_code() == 1
+    assert exits.for_check(result) == 1
 
 
 def _flip(results: list[GuaranteeResult]) -> list[GuaranteeResult]:
@@ -214,7 +215,7 @@ def test_disagreement_is_exit_5_with_both_verdicts(
     spec = make_spec(**LOSSY)
     result = check_spec(spec, engine="both")
     assert [d.guarantee for d in result.disagreements] == ["at-least-once", "at-most-once"]
-    assert result.exit_code() == 5
+    assert exits.for_check(result) == 5
     path = tmp_path / "a.yaml"
     path.write_text(ACKS0_SPEC, encoding="utf-8")
     out = CliRunner().invoke(main, ["check", str(path), "--engine", "both"])

@@ -26,8 +26,8 @@ from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
 from mqcheck.ir.union import union
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import GuaranteeResult
-from mqcheck.review.configs import SymbolicResult, check_symbolic
-from mqcheck.review.domains import DomainError, parse_symbolic, resolve
+from mqcheck.review.whatif.domains import DomainError, parse_symbolic, resolve
+from mqcheck.review.whatif.symbolic import SymbolicResult, check_symbolic
 from mqcheck.spec.load import load_spec_data
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mqcheck.spec.load import load_spec, load_spec_data, load_spec_text
 from mqcheck.spec.schema import INT_MAX, LONG_MAX, KafkaVersion
@@ -282,3 +284,24 @@ def test_all_problems_are_reported_at_once_in_position_order() -> None:
     errors = load_spec_text(source).errors
     assert len(errors) == 3
     assert [e.line for e in errors] == sorted(e.line or 0 for e in errors)
+
+
+def test_the_loaders_data_is_what_yaml_safe_load_reads_for_every_shipped_spec() -> None:
+    """`LoadResult.data()` (what sweep, explain, repair and check --symbolic build variants
+    from) is the document exactly as PyYAML reads it, key order included, so taking it
+    from the loader's tree changes no answer."""
+    root = Path(__file__).resolve().parents[2] / "specs"
+    for path in sorted(root.glob("*.yaml")):
+        loaded = load_spec(path)
+        assert loaded.spec is not None, path
+        want = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        assert json.dumps(loaded.data()) == json.dumps(want), path
+        assert loaded.text == path.read_text(encoding="utf-8-sig")
+
+
+def test_the_loaders_data_ignores_a_tag_on_a_mapping_and_keeps_aliases_shared() -> None:
+    text = "a: &x {b: 1}\nc: *x\nd: !foo {e: [1, two]}\n"
+    loaded = load_spec_text(text)
+    data = loaded.data()
+    assert data == {"a": {"b": 1}, "c": {"b": 1}, "d": {"e": [1, "two"]}}
+    assert data["a"] is data["c"]

@@ -1,0 +1,62 @@
+"""Checking variants of one spec with another fault model, each variant checked once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from mqcheck.result import CheckResult
+from mqcheck.run import check_spec
+from mqcheck.spec.schema import FAULT_NAMES, Faults, Spec
+
+#: A review runs many variants; each one is capped well below `mqcheck check`'s default.
+DEFAULT_MAX_STATES = 300_000
+DEFAULT_TIMEOUT_S = 60.0
+
+FaultKey = tuple[tuple[str, int], ...]
+
+
+def fault_key(faults: Mapping[str, int]) -> FaultKey:
+    """A canonical, hashable form of a fault budget (zero budgets left out)."""
+    return tuple((name, int(faults[name])) for name in FAULT_NAMES if faults.get(name, 0))
+
+
+@dataclass
+class VariantRunner:
+    """Checks `spec` under other fault budgets, with the spec's guarantees and bounds;
+    every budget is checked at most once (the checklist and the profile share runs)."""
+
+    spec: Spec
+    max_states: int = DEFAULT_MAX_STATES
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    messages: int | None = None
+    _cache: dict[FaultKey, CheckResult] = field(default_factory=dict)
+
+    @property
+    def runs(self) -> int:
+        return len(self._cache)
+
+    def variant(self, faults: Mapping[str, int]) -> Spec:
+        budgets = {name: int(faults.get(name, 0)) for name in FAULT_NAMES}
+        return replace(self.spec, faults=Faults(**budgets), expect={})
+
+    def check(self, faults: Mapping[str, int]) -> CheckResult:
+        key = fault_key(faults)
+        if key not in self._cache:
+            self._cache[key] = check_spec(
+                self.variant(dict(key)),
+                None,
+                None,
+                self.messages,
+                min(self.max_states, self.spec.check.max_states),
+                min(self.timeout_s, self.spec.check.timeout_s),
+            )
+        return self._cache[key]
+
+    def spec_check(self, max_states: int | None = None) -> CheckResult:
+        """The spec itself, with its own fault model, limits (or `max_states`) and expect:
+        block, as `mqcheck check` gives it; variants with the same budget reuse it."""
+        result = check_spec(self.spec, None, None, self.messages, max_states)
+        stripped = replace(result, expect={})
+        self._cache.setdefault(fault_key(self.spec.faults.as_dict()), stripped)
+        return result
