@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from mqcheck.ir.expr import Const, Expr, Var
+from mqcheck.ir.expr import Const, Expr, Var, ite, minimum
 from mqcheck.ir.system import Action, Variable
 from mqcheck.spec.schema import INT_MAX, Consumer, Processor, Producer, Spec, Topic
 
@@ -337,8 +337,6 @@ class ModelBuilder:
 
     def truncate_to(self, r: int, length: Expr) -> dict[str, Expr]:
         """Drop replica r's entries from offset `length` on (a no-op where it is longer)."""
-        from mqcheck.ir.expr import ite, minimum
-
         new_leo = minimum([self.leo(r), length])
         ups: dict[str, Expr] = {self.leo(r).name: new_leo}
         for i in range(self.capacity):

@@ -13,7 +13,7 @@ from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
-from mqcheck.model.producer import flush_on_append
+from mqcheck.model.storage import flush_on_append
 from mqcheck.model.watermark import high_watermark_after, isr_size
 
 

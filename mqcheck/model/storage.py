@@ -429,3 +429,22 @@ def _flush(b: ModelBuilder, r: int) -> None:
             params={"broker": r},
         )
     )
+
+
+def storage_note(b: ModelBuilder) -> str:
+    """Where an append to the partition in focus lands before the response is sent."""
+    if b.topic.flush_messages == 1:
+        return "flushed to disk before the response, flush.messages=1"
+    return "page cache, not flushed"
+
+
+def flush_on_append(b: ModelBuilder, r: int, new_leo: int) -> Updates:
+    """flush.messages=N: the append that leaves N unflushed messages flushes the log
+    (UnifiedLog: flush when unflushedMessages >= flushInterval)."""
+    if not b.track_flush:
+        return {}
+    flushed = b.flushed_var(r)
+    interval = b.topic.flush_messages
+    if interval >= b.capacity + 1:
+        return {}
+    return {flushed.name: ite((new_leo - flushed) >= interval, new_leo, flushed)}
