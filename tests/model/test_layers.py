@@ -23,13 +23,17 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            out += [(a.name, id(node) in nested) for a in node.names if a.name.startswith("mqcheck")]
+            out += [
+                (a.name, id(node) in nested) for a in node.names if a.name.startswith("mqcheck")
+            ]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mqcheck"):
             module = node.module or ""
             for alias in node.names:
                 # `from mqcheck.model import processors` imports the module processors
                 sub = f"{module}.{alias.name}"
-                name = sub if (MODEL / f"{alias.name}.py").exists() and module == PACKAGE else module
+                name = (
+                    sub if (MODEL / f"{alias.name}.py").exists() and module == PACKAGE else module
+                )
                 out.append((name, id(node) in nested))
     return out
 
