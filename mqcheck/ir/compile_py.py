@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
 from mqcheck.ir.system import Action, TransitionSystem
 
 State = tuple[int, ...]
-_temps = itertools.count()
 SuccessorFn = Callable[[State], list[tuple[int, State]]]
 Predicate = Callable[[State], bool]
 Evaluator = Callable[[State], int]
 
 
-def to_source(expr: Expr, names: dict[str, str]) -> str:
-    """Python source for a term; `names` maps variable names to local names."""
+def to_source(expr: Expr, names: dict[str, str], temps: Iterator[int]) -> str:
+    """Python source for a term; `names` maps variable names to local names, `temps`
+    numbers the min/max temporaries. The caller owns the numbering, so the same terms
+    compiled in the same order give the same text (the compiled-action cache relies on it)."""
     if isinstance(expr, Const):
         return repr(expr.value)
     if isinstance(expr, Var):
@@ -34,27 +35,28 @@ def to_source(expr: Expr, names: dict[str, str]) -> str:
         except KeyError:
             raise KeyError(f"unknown variable {expr.name!r}") from None
     if isinstance(expr, BinOp):
-        a, b = to_source(expr.left, names), to_source(expr.right, names)
+        a, b = to_source(expr.left, names, temps), to_source(expr.right, names, temps)
         if expr.op in ("min", "max"):
             # inline, not a builtin call: each evaluated once through assignment expressions
-            n = next(_temps)
+            n = next(temps)
             pick = "<" if expr.op == "min" else ">"
             return f"(_a{n} if (_a{n} := {a}) {pick} (_b{n} := {b}) else _b{n})"
         return f"({a} {expr.op} {b})"
     if isinstance(expr, Not):
-        return f"(not {to_source(expr.arg, names)})"
+        return f"(not {to_source(expr.arg, names, temps)})"
     if isinstance(expr, And):
-        return "(" + " and ".join(to_source(a, names) for a in expr.args) + ")"
+        return "(" + " and ".join(to_source(a, names, temps) for a in expr.args) + ")"
     if isinstance(expr, Or):
-        return "(" + " or ".join(to_source(a, names) for a in expr.args) + ")"
+        return "(" + " or ".join(to_source(a, names, temps) for a in expr.args) + ")"
     if isinstance(expr, Ite):
-        c = to_source(expr.cond, names)
-        return f"({to_source(expr.then, names)} if {c} else {to_source(expr.other, names)})"
+        c = to_source(expr.cond, names, temps)
+        then, other = to_source(expr.then, names, temps), to_source(expr.other, names, temps)
+        return f"({then} if {c} else {other})"
     raise TypeError(f"not an expression: {expr!r}")
 
 
-def _int_source(expr: Expr, names: dict[str, str]) -> str:
-    src = to_source(expr, names)
+def _int_source(expr: Expr, names: dict[str, str], temps: Iterator[int]) -> str:
+    src = to_source(expr, names, temps)
     return f"(1 if {src} else 0)" if expr.sort == BOOL else src
 
 
@@ -92,6 +94,12 @@ class _Emitter:
         self.names = {v.name: f"v{i}" for i, v in enumerate(system.variables)}
         self.lines: list[str] = []
         self.hoisted: dict[str, str] = {}
+        # min/max temporaries are numbered per emitter, never per process: the generated
+        # source is a function of the system alone
+        self.temps: Iterator[int] = itertools.count()
+
+    def source(self, expr: Expr) -> str:
+        return to_source(expr, self.names, self.temps)
 
     def hoist_shared(self, items: Sequence[tuple[int, list[tuple[str, Expr]]]]) -> None:
         """A compound guard test shared by many actions (e.g. "the ISR has at least
@@ -112,7 +120,9 @@ class _Emitter:
         parts = []
         for v in self.system.variables:
             e = action.updates.get(v.name)
-            parts.append(self.names[v.name] if e is None else _int_source(e, self.names))
+            parts.append(
+                self.names[v.name] if e is None else _int_source(e, self.names, self.temps)
+            )
         return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
 
     def tree(self, items: Sequence[tuple[int, list[tuple[str, Expr]]]], indent: str) -> None:
@@ -140,7 +150,7 @@ class _Emitter:
             ]
             rest = [(i, conj) for i, conj in rest if all(c[0] != key for c in conj)]
             expr = next(e for _, conj in items for k, e in conj if k == key)
-            test = self.hoisted.get(key) or to_source(expr, self.names)
+            test = self.hoisted.get(key) or self.source(expr)
             self.lines.append(f"{indent}if {test}:")
             self.tree(inside, indent + "    ")
 
@@ -154,14 +164,14 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
     items: list[tuple[int, list[tuple[str, Expr]]]] = []
     for index, action in enumerate(system.actions):
         conj = _conjuncts(action.guard)
-        items.append((index, [(to_source(c, em.names), c) for c in conj]))
+        items.append((index, [(em.source(c), c) for c in conj]))
     em.hoist_shared(items)
     em.tree(items, "    ")
     em.lines.append("    return out")
     for index, action in enumerate(system.actions):
         em.lines.append(f"def guard_{index}(s):")
         em.unpack("    ")
-        em.lines.append(f"    return bool({to_source(action.guard, em.names)})")
+        em.lines.append(f"    return bool({em.source(action.guard)})")
         em.lines.append(f"def update_{index}(s):")
         em.unpack("    ")
         em.lines.append(f"    return {em.tuple_for(action)}")
@@ -196,9 +206,11 @@ def compile_actions(
     texts: dict[int, str] = {}
     for index in indexes:
         action = system.actions[index]
+        # each action's text stands alone, so it is the same in every model it occurs in
+        em.temps = itertools.count()
         em.lines = ["def guard(s):"]
         em.unpack("    ")
-        em.lines.append(f"    return bool({to_source(action.guard, em.names)})")
+        em.lines.append(f"    return bool({em.source(action.guard)})")
         em.lines.append("def update(s):")
         em.unpack("    ")
         em.lines.append(f"    return {em.tuple_for(action)}")
@@ -228,7 +240,7 @@ def compile_term(system: TransitionSystem, expr: Expr) -> Evaluator:
 
 def _compile_fn(system: TransitionSystem, expr: Expr, boolean: bool) -> Callable[[State], object]:
     names = {v.name: f"v{i}" for i, v in enumerate(system.variables)}
-    body = to_source(expr, names)
+    body = to_source(expr, names, itertools.count())
     unpack = (", ".join(names.values()) + ", = s") if names else "pass"
     ret = f"bool({body})" if boolean else f"int({body})"
     source = f"def fn(s):\n    {unpack}\n    return {ret}\n"

@@ -1,0 +1,39 @@
+"""Generated Python is a pure function of the transition system: the same model compiles
+to the same text however many models were compiled before, which is what lets repair's
+compiled-action cache reuse code across the many similar models it checks."""
+
+from __future__ import annotations
+
+from mqcheck.ir.compile_py import ActionCode, compile_actions, compile_system
+from mqcheck.ir.system import TransitionSystem
+from mqcheck.model.compile import build
+from tests.factories import make_spec
+
+
+def _system() -> TransitionSystem:
+    """A model whose updates take minima (log truncation on a broker crash), so its
+    source holds min/max temporaries."""
+    return build(make_spec(faults={"broker_crash": 1, "broker_power_loss": 1}))
+
+
+def test_same_system_compiles_to_the_same_source() -> None:
+    system = _system()
+    first = compile_system(system).source
+    assert "_a0" in first  # temporaries are there to be numbered
+    assert compile_system(system).source == first
+
+
+def test_equal_systems_built_apart_compile_to_the_same_source() -> None:
+    assert compile_system(_system()).source == compile_system(_system()).source
+
+
+def test_compiled_action_cache_hits_across_equal_models() -> None:
+    one, two = _system(), _system()
+    with_min = [i for i, a in enumerate(one.actions) if "min" in repr(a.updates)]
+    assert with_min
+    cache: dict[str, ActionCode] = {}
+    first = compile_actions(one, with_min, cache)
+    size = len(cache)
+    second = compile_actions(two, with_min, cache)
+    assert len(cache) == size
+    assert all(second[i] is first[i] for i in with_min)
