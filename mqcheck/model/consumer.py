@@ -396,7 +396,7 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
                 clear_buffer(b, cv),
                 {pos.name: ite(has_commit, committed, reset)},
                 extra,
-                {"budget_consumer_crash": b.budget("consumer_crash") - 1},
+                b.spend("consumer_crash"),
             ),
             text=(
                 f"consumer {_name(cv)} crashes and restarts from its committed offset {{committed}}"
@@ -428,7 +428,7 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
                 clear_buffer(b, cv),
                 {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
                 extra,
-                {"budget_offsets_expire": b.budget("offsets_expire") - 1},
+                b.spend("offsets_expire"),
             ),
             text=(
                 f"group {cv.spec.group_id} sits empty past offsets.retention.minutes={minutes}; "

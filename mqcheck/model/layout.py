@@ -224,6 +224,11 @@ class ModelBuilder:
         return self._p.prefix + name
 
     def add(self, action: Action) -> None:
+        """Add a grounded action. Updates name variables by string, so a misspelt name
+        would otherwise write nothing and vanish from the model: refuse it here."""
+        unknown = sorted(set(action.updates) - self._names)
+        if unknown:
+            raise ValueError(f"action {action.name} updates undeclared variable(s) {unknown}")
         if self.multi and self._focused:
             # several partitions: name the one this step happens on
             where = f"{self._p.topic.name}-0"
@@ -361,6 +366,13 @@ class ModelBuilder:
 
     def budget(self, fault: str) -> Expr:
         return self.v(f"budget_{fault}") if self.has(f"budget_{fault}") else Const(0)
+
+    def spend(self, fault: str) -> dict[str, Expr]:
+        """The update a fault step makes to its budget. A fault the spec does not allow has
+        no budget variable (its steps' guards read the constant 0), so nothing to update."""
+        if not self.has(f"budget_{fault}"):
+            return {}
+        return {f"budget_{fault}": self.budget(fault) - 1}
 
 
 def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -> int:

@@ -204,7 +204,7 @@ def _restart_offset(b: ModelBuilder, cv: ConsumerVars) -> Expr:
 def _crash(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
     pos, committed = b.v(f"{cv.pre}_pos"), b.v(f"{cv.pre}_committed")
     producer = b.producers[proc.producer]
-    spend = {"budget_processor_crash": b.budget("processor_crash") - 1}
+    spend = b.spend("processor_crash")
     work = [~buffer_empty(b, cv), committed.ne(pos)]
     if proc.exactly_once and transactional(producer):
         txn = is_open(b, producer)

@@ -271,7 +271,7 @@ def _duplicate_risk(p: ProducerInfo) -> tuple[str, str]:
 
 
 def _spend(b: ModelBuilder, fault: str) -> Updates:
-    return {f"budget_{fault}": b.budget(fault) - 1}
+    return b.spend(fault)
 
 
 def _reject_too_large(

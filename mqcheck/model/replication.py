@@ -237,7 +237,7 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
             updates={
                 b.in_isr(f).name: ite(TRUE, 0, 0),
                 b.hw.name: hw,
-                "budget_follower_lag": b.budget("follower_lag") - 1,
+                **b.spend("follower_lag"),
                 **elr_ups,
             },
             text=(
