@@ -78,9 +78,6 @@ class CompiledSystem:
     updates: tuple[Callable[[State], State], ...]
     source: str
 
-    def enabled(self, state: State) -> list[int]:
-        return [i for i, g in enumerate(self.guards) if g(state)]
-
     def apply(self, action: int, state: State) -> State | None:
         """The successor under one action, or None when its guard is false."""
         if not self.guards[action](state):

@@ -25,16 +25,6 @@ WAIT = 4  # appended by the leader, the response (acks) is pending
 ACKED = 5  # the application saw success (acks=0: the request was written to the socket)
 GAVE_UP = 6  # the application was told it failed and dropped it, or never learned
 EXCUSED = 7  # the application was told it failed and halted (on_send_error: halt)
-STATUS_NAMES = (
-    "unsent",
-    "queued",
-    "retry",
-    "in-flight",
-    "awaiting-ack",
-    "acked",
-    "gave-up",
-    "excused",
-)
 
 #: Finite `retries` above this are modelled as unlimited (documented in docs/semantics.md).
 MAX_TRACKED_RETRIES = 10
