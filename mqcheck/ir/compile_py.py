@@ -13,14 +13,16 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
-from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, tree_size
 from mqcheck.ir.system import Action, TransitionSystem
 
 State = tuple[int, ...]
 SuccessorFn = Callable[[State], list[tuple[int, State]]]
 Predicate = Callable[[State], bool]
 Evaluator = Callable[[State], int]
+T = TypeVar("T")
 
 
 def to_source(expr: Expr, names: dict[str, str], temps: Iterator[int]) -> str:
@@ -70,12 +72,13 @@ def _conjuncts(guard: Expr) -> list[Expr]:
 
 @dataclass(frozen=True)
 class CompiledSystem:
-    """The Python form of a transition system."""
+    """The Python form of a transition system. `source` is the successor function's;
+    each action's own guard and update are compiled when first used (`_ActionCode`)."""
 
     system: TransitionSystem
     successors: SuccessorFn
-    guards: tuple[Predicate, ...]
-    updates: tuple[Callable[[State], State], ...]
+    guards: Sequence[Predicate]
+    updates: Sequence[Callable[[State], State]]
     source: str
 
     def apply(self, action: int, state: State) -> State | None:
@@ -165,23 +168,15 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
     em.hoist_shared(items)
     em.tree(items, "    ")
     em.lines.append("    return out")
-    for index, action in enumerate(system.actions):
-        em.lines.append(f"def guard_{index}(s):")
-        em.unpack("    ")
-        em.lines.append(f"    return bool({em.source(action.guard)})")
-        em.lines.append(f"def update_{index}(s):")
-        em.unpack("    ")
-        em.lines.append(f"    return {em.tuple_for(action)}")
     source = "\n".join(em.lines) + "\n"
     namespace: dict[str, object] = {}
     exec(compile(source, f"<mqcheck model {system.name}>", "exec"), namespace)
-    guards = tuple(namespace[f"guard_{i}"] for i in range(len(system.actions)))
-    updates = tuple(namespace[f"update_{i}"] for i in range(len(system.actions)))
+    code = _ActionCode(system)
     return CompiledSystem(
         system=system,
         successors=namespace["successors"],  # type: ignore[arg-type]
-        guards=guards,  # type: ignore[arg-type]
-        updates=updates,  # type: ignore[arg-type]
+        guards=_Part(code, lambda c: c[0]),
+        updates=_Part(code, lambda c: c[1]),
         source=source,
     )
 
@@ -223,6 +218,63 @@ def compile_actions(
         for n, t in enumerate(missing):
             cache[t] = (namespace[f"guard_{n}"], namespace[f"update_{n}"])  # type: ignore[assignment]
     return {i: cache[t] for i, t in texts.items()}
+
+
+def source_bytes_estimate(system: TransitionSystem) -> int:
+    """The size of the successor function compile_system would generate, to within about
+    20% (benchmarks/compile_cost.py), without generating it: every action spells out a
+    tuple of all the variables, its updates once and its guard conjuncts at most once.
+    Compiling costs about 190 bytes of memory per byte of source, so this is what a
+    caller checks before asking for a model that would not fit."""
+    memo: dict[int, int] = {}
+    updates = sum(tree_size(e, memo) for a in system.actions for e in a.updates.values())
+    guards = sum(tree_size(a.guard, memo) for a in system.actions)
+    return 5 * len(system.actions) * len(system.variables) + 6 * updates + 2 * guards
+
+
+class _ActionCode:
+    """Every action's guard and update, each compiled on first use. The search runs on
+    the successor function alone; only the actions a trace takes (rebuilt, replayed or
+    re-run from Z3) need their own, and compiling all of them up front cost more memory
+    than the successor function itself (benchmarks/compile_cost.py)."""
+
+    def __init__(self, system: TransitionSystem) -> None:
+        self.system = system
+        self.by_text: dict[str, ActionCode] = {}
+        self.code: dict[int, ActionCode] = {}
+
+    def __len__(self) -> int:
+        return len(self.system.actions)
+
+    def get(self, index: int) -> ActionCode:
+        hit = self.code.get(index)
+        if hit is None:
+            if not 0 <= index < len(self.system.actions):
+                raise IndexError(index)
+            hit = self.code[index] = compile_actions(self.system, [index], self.by_text)[index]
+        return hit
+
+
+class _Part(Sequence[T]):
+    """One part of every action's code (its guards, or its updates), as a sequence."""
+
+    def __init__(self, code: _ActionCode, pick: Callable[[ActionCode], T]) -> None:
+        self.code = code
+        self.pick = pick
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self))[index]]
+        return self.pick(self.code.get(index if index >= 0 else index + len(self)))
 
 
 def compile_predicate(system: TransitionSystem, expr: Expr) -> Predicate:

@@ -228,3 +228,32 @@ def variables_of(expr: Expr) -> set[str]:
         elif isinstance(e, Ite):
             stack.extend((e.cond, e.then, e.other))
     return found
+
+
+def tree_size(expr: Expr, memo: dict[int, int] | None = None) -> int:
+    """Nodes of a term written out as a tree: a subterm shared by several parents counts
+    once per parent, as in generated source, so this measures what compiling it costs
+    before any source exists. `memo` (by node identity) keeps shared terms linear to walk."""
+    memo = {} if memo is None else memo
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if id(e) in memo:
+            continue
+        kids: tuple[Expr, ...]
+        if isinstance(e, BinOp):
+            kids = (e.left, e.right)
+        elif isinstance(e, Not):
+            kids = (e.arg,)
+        elif isinstance(e, (And, Or)):
+            kids = e.args
+        elif isinstance(e, Ite):
+            kids = (e.cond, e.then, e.other)
+        else:
+            kids = ()
+        if children_done or not kids:
+            memo[id(e)] = 1 + sum(memo[id(k)] for k in kids)
+        else:
+            stack.append((e, True))
+            stack.extend((k, False) for k in kids if id(k) not in memo)
+    return memo[id(expr)]

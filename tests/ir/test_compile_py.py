@@ -4,7 +4,12 @@ compiled-action cache reuse code across the many similar models it checks."""
 
 from __future__ import annotations
 
-from mqcheck.ir.compile_py import ActionCode, compile_actions, compile_system
+from mqcheck.ir.compile_py import (
+    ActionCode,
+    compile_actions,
+    compile_system,
+    source_bytes_estimate,
+)
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import build
 from tests.factories import make_spec
@@ -37,3 +42,35 @@ def test_compiled_action_cache_hits_across_equal_models() -> None:
     second = compile_actions(two, with_min, cache)
     assert len(cache) == size
     assert all(second[i] is first[i] for i in with_min)
+
+
+def test_guards_and_updates_compiled_on_use_agree_with_the_successor_function() -> None:
+    """Each action's own code is compiled when first used; it must give exactly the
+    successors the search's function gives, in every state of a short breadth-first walk."""
+    compiled = compile_system(_system())
+    n = len(compiled.system.actions)
+    frontier = [compiled.system.initial_state()]
+    seen = set(frontier)
+    for _ in range(4):
+        following = []
+        for state in frontier:
+            expected = compiled.successors(state)
+            by_action = [
+                (i, compiled.updates[i](state)) for i in range(n) if compiled.guards[i](state)
+            ]
+            assert sorted(by_action) == sorted(expected)
+            assert all(compiled.apply(i, state) == after for i, after in expected)
+            for _, after in expected:
+                if after not in seen:
+                    seen.add(after)
+                    following.append(after)
+        frontier = following[:30]
+    assert len(seen) > 10
+    assert len(compiled.guards) == n and compiled.guards[-1] is compiled.guards[n - 1]
+
+
+def test_source_estimate_is_close_to_the_generated_source() -> None:
+    """The model's size limit is checked on the estimate, before any source exists."""
+    for system in (_system(), build(make_spec(messages=3, faults={"produce_response_lost": 2}))):
+        actual = len(compile_system(system).source)
+        assert 0.75 * actual < source_bytes_estimate(system) < 1.25 * actual
