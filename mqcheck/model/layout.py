@@ -30,6 +30,15 @@ EXCUSED = 7  # the application was told it failed and halted (on_send_error: hal
 MAX_TRACKED_RETRIES = 10
 
 
+#: Past this many times its action limit a model stops being grounded at all: counting
+#: the rest would only say by how much it is over, at a cost that can grow without bound.
+GROUNDING_CUTOFF = 2
+
+
+class TooManyActions(Exception):
+    """Grounding stopped: the model has at least this many actions."""
+
+
 @dataclass
 class ProducerInfo:
     spec: Producer
@@ -106,6 +115,10 @@ class ModelBuilder:
     _names: set[str] = field(default_factory=set)
     part: Partition | None = None
     _focused: bool = False
+    # grounded actions are kept up to `max_actions` and counted beyond it, so a model too
+    # large to compile is refused (compile.py) without holding all of it in memory
+    max_actions: int | None = None
+    grounded: int = 0
 
     def __post_init__(self) -> None:
         if self.part is None:
@@ -219,6 +232,11 @@ class ModelBuilder:
         unknown = sorted(set(action.updates) - self._names)
         if unknown:
             raise ValueError(f"action {action.name} updates undeclared variable(s) {unknown}")
+        self.grounded += 1
+        if self.max_actions is not None and self.grounded > self.max_actions:
+            if self.grounded > GROUNDING_CUTOFF * self.max_actions:
+                raise TooManyActions(self.grounded)
+            return
         if self.multi and self._focused:
             # several partitions: name the one this step happens on
             where = f"{self._p.topic.name}-0"
