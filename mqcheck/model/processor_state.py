@@ -12,7 +12,7 @@ from mqcheck.ir.expr import Expr, ite
 from mqcheck.model.consumer_state import clear_buffer, input_of
 from mqcheck.model.layout import GAVE_UP, ModelBuilder, ProcessorInfo
 from mqcheck.model.outcomes import Updates
-from mqcheck.model.producer_state import is_pending
+from mqcheck.model.producer_state import is_pending, reset_attempt
 from mqcheck.model.transaction_state import abort_updates, is_open, transactional
 
 
@@ -29,15 +29,6 @@ def written_twice(b: ModelBuilder, m: int) -> list[Expr]:
 
 def outputs(b: ModelBuilder, proc: ProcessorInfo) -> list[int]:
     return list(b.producers[proc.producer].messages)
-
-
-def reset_attempt(b: ModelBuilder, out: int, cond: Expr) -> Updates:
-    """A new send of output `out` starts with no retries used and no appended offset."""
-    ups: Updates = {}
-    for extra in (f"tries_m{out}", f"poff_m{out}"):
-        if b.has(extra):
-            ups[extra] = ite(cond, 0, b.v(extra))
-    return ups
 
 
 def die(b: ModelBuilder, proc: ProcessorInfo) -> Updates:

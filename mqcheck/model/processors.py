@@ -29,8 +29,8 @@ from mqcheck.model.consumer_state import (
 )
 from mqcheck.model.layout import GAVE_UP, INFLIGHT, QUEUED, UNSENT, ModelBuilder, ProcessorInfo
 from mqcheck.model.outcomes import Updates, merge
-from mqcheck.model.processor_state import die, outputs, reset_attempt, twice_var
-from mqcheck.model.producer_state import acks_text, is_pending, window_binds
+from mqcheck.model.processor_state import die, outputs, twice_var
+from mqcheck.model.producer_state import acks_text, is_pending, reset_attempt, window_binds
 from mqcheck.model.transaction_state import abort_updates, is_open, transactional
 
 

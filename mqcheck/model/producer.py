@@ -25,7 +25,7 @@ from mqcheck.model.layout import (
     ProducerInfo,
 )
 from mqcheck.model.outcomes import Updates, merge, on_failure, on_retriable
-from mqcheck.model.producer_state import acks_text, halted, is_pending, window_binds
+from mqcheck.model.producer_state import acks_text, halted, is_pending, reset_attempt, window_binds
 from mqcheck.model.storage import flush_on_append, storage_note
 from mqcheck.model.transaction_state import abort_updates, is_open, transactional
 from mqcheck.model.watermark import high_watermark_after, isr_size
@@ -559,9 +559,7 @@ def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
             g = b.v(f"gen_m{m}")
             parts.append({g.name: ite(dying & (g < b.gens - 1), g + 1, g)})
             parts.append({"overflow": ite(dying & g.eq(b.gens - 1), 1, b.v("overflow"))})
-        for extra in (f"tries_m{m}", f"poff_m{m}"):
-            if b.has(extra):
-                parts.append({extra: ite(dying, 0, b.v(extra))})
+        parts.append(reset_attempt(b, m, dying))
     what = (
         "on restart the application sends again every message it never saw acknowledged"
         if resend

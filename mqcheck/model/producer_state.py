@@ -8,8 +8,9 @@ so that none of those has to import another to ask.
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import Expr, any_of
+from mqcheck.ir.expr import Expr, any_of, ite
 from mqcheck.model.layout import EXCUSED, INFLIGHT, QUEUED, RETRY, WAIT, ModelBuilder, ProducerInfo
+from mqcheck.model.outcomes import Updates
 
 PENDING = (QUEUED, RETRY, INFLIGHT, WAIT)
 
@@ -31,3 +32,13 @@ def window_binds(p: ProducerInfo) -> bool:
     """max.in.flight.requests.per.connection is below the messages sent: send() queues
     in the RecordAccumulator instead of going out at once."""
     return p.spec.max_in_flight < len(p.messages)
+
+
+def reset_attempt(b: ModelBuilder, m: int, cond: Expr) -> Updates:
+    """Where `cond` holds, the next send of message m starts afresh: no retries used, no
+    offset appended at (the variables that are tracked for it)."""
+    ups: Updates = {}
+    for extra in (f"tries_m{m}", f"poff_m{m}"):
+        if b.has(extra):
+            ups[extra] = ite(cond, 0, b.v(extra))
+    return ups

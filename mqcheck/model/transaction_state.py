@@ -12,6 +12,7 @@ from mqcheck.ir.expr import Expr, ite
 from mqcheck.model.consumer_state import rewind
 from mqcheck.model.layout import EXCUSED, GAVE_UP, QUEUED, UNSENT, ModelBuilder, ProducerInfo
 from mqcheck.model.outcomes import Updates
+from mqcheck.model.producer_state import reset_attempt
 
 # Transaction state of a producer, as its application and the coordinator see it.
 NO_TXN = 0  # no transaction open (before the first, or after an abort completed)
@@ -59,7 +60,5 @@ def abort_updates(
         st = b.status(m)
         sent = cond & st.ne(UNSENT)
         ups[st.name] = ite(sent, outcome, st)
-        for extra in (f"tries_m{m}", f"poff_m{m}"):
-            if b.has(extra):
-                ups[extra] = ite(sent, 0, b.v(extra))
+        ups.update(reset_attempt(b, m, sent))
     return ups
