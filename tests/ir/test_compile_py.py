@@ -4,6 +4,9 @@ compiled-action cache reuse code across the many similar models it checks."""
 
 from __future__ import annotations
 
+import pytest
+
+from mqcheck.ir import compile_py
 from mqcheck.ir.compile_py import (
     ActionCode,
     compile_actions,
@@ -74,3 +77,28 @@ def test_source_estimate_is_close_to_the_generated_source() -> None:
     for system in (_system(), build(make_spec(messages=3, faults={"produce_response_lost": 2}))):
         actual = len(compile_system(system).source)
         assert 0.75 * actual < source_bytes_estimate(system) < 1.25 * actual
+
+
+def test_a_long_successor_function_compiled_in_pieces_gives_the_same_successors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past SPLIT_BYTES the successor function is compiled as pieces called in order; the
+    successors, and their order (which decides the search's order), must not change."""
+    system = _system()
+    whole = compile_system(system)
+    monkeypatch.setattr(compile_py, "SPLIT_BYTES", 1000)
+    monkeypatch.setattr(compile_py, "PIECE_BYTES", 2000)
+    pieces = compile_system(system)
+    assert "def _piece_3(" in pieces.source and "_h0 = " in pieces.source
+    frontier = [system.initial_state()]
+    seen = set(frontier)
+    for _ in range(5):
+        following = []
+        for state in frontier:
+            assert pieces.successors(state) == whole.successors(state)
+            for _, after in whole.successors(state):
+                if after not in seen:
+                    seen.add(after)
+                    following.append(after)
+        frontier = following[:40]
+    assert len(seen) > 10
