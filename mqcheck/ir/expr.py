@@ -147,10 +147,6 @@ def lift(value: IntLike) -> Expr:
     return Const(value)
 
 
-def const(value: int | bool) -> Expr:
-    return Const(value)
-
-
 def all_of(terms: Iterable[IntLike]) -> Expr:
     """Conjunction that folds constants, so generated guards stay small."""
     kept: list[Expr] = []
@@ -181,25 +177,12 @@ def any_of(terms: Iterable[IntLike]) -> Expr:
     return kept[0] if len(kept) == 1 else Or(tuple(kept))
 
 
-def negate(term: IntLike) -> Expr:
-    e = lift(term)
-    if isinstance(e, Const):
-        return Const(not e.value)
-    if isinstance(e, Not):
-        return e.arg
-    return Not(e)
-
-
 def ite(cond: IntLike, then: IntLike, other: IntLike) -> Expr:
     """If-then-else that folds a constant condition."""
     c = lift(cond)
     if isinstance(c, Const):
         return lift(then) if c.value else lift(other)
     return Ite(c, lift(then), lift(other))
-
-
-def implies(a: IntLike, b: IntLike) -> Expr:
-    return any_of((negate(a), b))
 
 
 def bool_to_int(term: IntLike) -> Expr:
@@ -228,19 +211,6 @@ def maximum(terms: Sequence[IntLike]) -> Expr:
     return result
 
 
-def select(index: IntLike, options: Sequence[IntLike], default: IntLike = 0) -> Expr:
-    """`options[index]` for a symbolic index: an if-then-else chain (bounded, so every
-    engine can read it without array theory)."""
-    idx = lift(index)
-    if isinstance(idx, Const):
-        i = int(idx.value)
-        return lift(options[i]) if 0 <= i < len(options) else lift(default)
-    result = lift(default)
-    for i in range(len(options) - 1, -1, -1):
-        result = ite(idx.eq(i), options[i], result)
-    return result
-
-
 def variables_of(expr: Expr) -> set[str]:
     """The state variables a term reads (for read/write sets and slicing)."""
     found: set[str] = set()
@@ -260,22 +230,30 @@ def variables_of(expr: Expr) -> set[str]:
     return found
 
 
-def render(expr: Expr) -> str:
-    """A readable infix form, for trace notes and debugging."""
-    if isinstance(expr, Const):
-        return str(expr.value).lower() if isinstance(expr.value, bool) else str(expr.value)
-    if isinstance(expr, Var):
-        return expr.name
-    if isinstance(expr, BinOp):
-        if expr.op in ("min", "max"):
-            return f"{expr.op}({render(expr.left)}, {render(expr.right)})"
-        return f"({render(expr.left)} {expr.op} {render(expr.right)})"
-    if isinstance(expr, Not):
-        return f"!{render(expr.arg)}"
-    if isinstance(expr, And):
-        return "(" + " && ".join(render(a) for a in expr.args) + ")"
-    if isinstance(expr, Or):
-        return "(" + " || ".join(render(a) for a in expr.args) + ")"
-    if isinstance(expr, Ite):
-        return f"({render(expr.cond)} ? {render(expr.then)} : {render(expr.other)})"
-    raise TypeError(f"not an expression: {expr!r}")
+def tree_size(expr: Expr, memo: dict[int, int] | None = None) -> int:
+    """Nodes of a term written out as a tree: a subterm shared by several parents counts
+    once per parent, as in generated source, so this measures what compiling it costs
+    before any source exists. `memo` (by node identity) keeps shared terms linear to walk."""
+    memo = {} if memo is None else memo
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        e, children_done = stack.pop()
+        if id(e) in memo:
+            continue
+        kids: tuple[Expr, ...]
+        if isinstance(e, BinOp):
+            kids = (e.left, e.right)
+        elif isinstance(e, Not):
+            kids = (e.arg,)
+        elif isinstance(e, (And, Or)):
+            kids = e.args
+        elif isinstance(e, Ite):
+            kids = (e.cond, e.then, e.other)
+        else:
+            kids = ()
+        if children_done or not kids:
+            memo[id(e)] = 1 + sum(memo[id(k)] for k in kids)
+        else:
+            stack.append((e, True))
+            stack.extend((k, False) for k in kids if id(k) not in memo)
+    return memo[id(expr)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from mqcheck.ir.compile_py import source_bytes_estimate
 from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import (
@@ -18,10 +19,12 @@ from mqcheck.model import (
     transactions,
 )
 from mqcheck.model.layout import (
+    GROUNDING_CUTOFF,
     ModelBuilder,
     Partition,
     ProcessorInfo,
     ProducerInfo,
+    TooManyActions,
     log_capacity,
     retries_tracked,
 )
@@ -30,7 +33,31 @@ from mqcheck.spec.schema import Spec, Topic
 
 
 class UnsupportedSpec(Exception):
-    """The spec uses a feature the model does not cover yet; the verdict is `unknown`."""
+    """The spec uses a feature the model does not cover yet, or its model is too large to
+    compile; the verdict is `unknown`."""
+
+
+#: Grounded actions a model may have. Past it the actions are counted but not kept, so
+#: grounding a model too large to check holds at most this many in memory; the verdict is
+#: `unknown`, as at the search's limits. The largest shipped spec has 1,548.
+MAX_ACTIONS = 10_000
+#: Estimated bytes of generated Python (ir.compile_py.source_bytes_estimate). Compiling
+#: costs 70-190 bytes of memory per byte of source (benchmarks/compile_cost.py; the most
+#: where a few actions are huge, a power loss rewriting every log), so this keeps
+#: compilation under about 1.7 GB; the largest shipped spec needs 1.2 MB.
+MAX_SOURCE_BYTES = 10_000_000
+
+
+def _check_size(system: TransitionSystem, max_source_bytes: int) -> None:
+    """Refuse a model too large to compile, before any source is generated."""
+    estimate = source_bytes_estimate(system)
+    if estimate > max_source_bytes:
+        raise UnsupportedSpec(
+            f"the model has {len(system.actions)} grounded actions over "
+            f"{len(system.variables)} variables, about {estimate:,} bytes of generated code, "
+            f"over the limit of {max_source_bytes:,} (model/compile.py MAX_SOURCE_BYTES); "
+            "lower check.messages or the fault budgets"
+        )
 
 
 def _check_supported(spec: Spec) -> Chain:
@@ -128,10 +155,15 @@ def _processor_gens(spec: Spec) -> int:
 
 
 def build(
-    spec: Spec, guarantees_wanted: tuple[str, ...] | None = None, messages: int | None = None
+    spec: Spec,
+    guarantees_wanted: tuple[str, ...] | None = None,
+    messages: int | None = None,
+    max_actions: int = MAX_ACTIONS,
+    max_source_bytes: int = MAX_SOURCE_BYTES,
 ) -> TransitionSystem:
     """Compile the spec. `guarantees_wanted` only decides whether ordering bookkeeping is
-    needed; every guarantee is always defined."""
+    needed; every guarantee is always defined. A model with more than `max_actions`
+    grounded actions or `max_source_bytes` of generated code raises UnsupportedSpec."""
     pipeline = _check_supported(spec)
     wanted = guarantees_wanted if guarantees_wanted is not None else spec.checked_guarantees()
     per_producer = messages if messages is not None else spec.check.messages
@@ -194,6 +226,7 @@ def build(
         consumers=consumers,
         processors=stages,
         stage_size=stage_size,
+        max_actions=max_actions,
     )
     replication.declare(b)
     producer.declare(b)
@@ -203,15 +236,19 @@ def build(
     storage.declare_budgets(b)
     b.var("overflow", 0, 1, 0, "a modelling bound was exceeded")
 
-    producer.add_actions(b)
-    transactions.add_actions(b)
-    replication.add_actions(b)
-    election.add_actions(b)
     try:
-        storage.add_actions(b)
-    except storage.TooManyVariants as exc:
-        raise UnsupportedSpec(str(exc)) from None
-    consumer.add_actions(b, track_order)  # with the processors' consumer side
+        _add_actions(b, track_order)
+    except TooManyActions as exc:
+        raise UnsupportedSpec(
+            f"the model has more than {exc.args[0] - 1} grounded actions, over "
+            f"{GROUNDING_CUTOFF} times the limit of {max_actions} (model/compile.py "
+            "MAX_ACTIONS); lower check.messages or the fault budgets"
+        ) from None
+    if b.grounded > max_actions:
+        raise UnsupportedSpec(
+            f"the model has {b.grounded} grounded actions, over the limit of {max_actions} "
+            "(model/compile.py MAX_ACTIONS); lower check.messages or the fault budgets"
+        )
 
     defined: list[Guarantee] = [
         guarantees.at_least_once(b),
@@ -223,7 +260,7 @@ def build(
     members = [tuple(block) for block in b.replica_blocks]
     labels = ("-", *(b.value_label(code) for code in range(1, b.max_code() + 1)))
     faults = {k: v for k, v in f.as_dict().items() if v}
-    return TransitionSystem(
+    system = TransitionSystem(
         name=spec.name,
         variables=tuple(b.variables),
         actions=tuple(b.actions),
@@ -235,6 +272,20 @@ def build(
         limit_reason=_limit_reason(b),
         value_labels=labels,
     )
+    _check_size(system, max_source_bytes)
+    return system
+
+
+def _add_actions(b: ModelBuilder, track_order: bool) -> None:
+    producer.add_actions(b)
+    transactions.add_actions(b)
+    replication.add_actions(b)
+    election.add_actions(b)
+    try:
+        storage.add_actions(b)
+    except storage.TooManyVariants as exc:
+        raise UnsupportedSpec(str(exc)) from None
+    consumer.add_actions(b, track_order)  # with the processors' consumer side
 
 
 def _leader_vars(b: ModelBuilder) -> tuple[str, ...]:

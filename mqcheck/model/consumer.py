@@ -10,47 +10,20 @@ empty groups); KIP-320 (consumers detect log truncation after a leader change; c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
+from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum, variables_of
 from mqcheck.ir.system import Action
-from mqcheck.model.layout import ModelBuilder, Partition, ProcessorInfo
+from mqcheck.model import processors
+from mqcheck.model.consumer_state import (
+    ConsumerVars,
+    buffer_empty,
+    clear_buffer,
+    consumer_vars,
+    record_codes_here,
+    running,
+)
+from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates, merge
-from mqcheck.spec.schema import Consumer
-
-
-@dataclass(frozen=True)
-class ConsumerVars:
-    index: int
-    spec: Consumer
-    slots: int  # records handed out but not yet processed
-    cap: int  # processed-count saturation: 1 for an idempotent app, else 2
-    partition: Partition  # the partition it reads
-    processor: ProcessorInfo | None  # set when this is a processor's consumer side
-
-    @property
-    def pre(self) -> str:
-        return f"c{self.index}"
-
-    @property
-    def stage(self) -> int:
-        """Which stage's message ids it reads (the index of its topic in the chain)."""
-        return self.partition.index
-
-
-def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
-    out = []
-    for i, c in enumerate(b.consumers):
-        part = b.partition_of_consumer(i)
-        slots = 1 if c.app.processing == "sync" else part.capacity
-        cap = 1 if c.app.idempotent else 2
-        out.append(ConsumerVars(i, c, slots, cap, part, b.processor_of_consumer(i)))
-    return out
-
-
-def final_consumers(b: ModelBuilder) -> list[ConsumerVars]:
-    """The consumers whose processing the guarantees are about (not processors)."""
-    return [cv for cv in consumer_vars(b) if cv.processor is None]
+from mqcheck.model.processor_state import stopped
 
 
 def declare(b: ModelBuilder, track_order: bool) -> None:
@@ -79,19 +52,7 @@ def _declare(b: ModelBuilder, cv: ConsumerVars, track_order: bool) -> None:
         b.var(f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order")
 
 
-def processed(b: ModelBuilder, cv: ConsumerVars, m: int) -> Expr:
-    """Producer message m, as this consumer's topic carries it, was processed."""
-    return b.v(f"{cv.pre}_done_m{b.at_stage(m, cv.stage)}") >= 1
-
-
-def record_codes_here(b: ModelBuilder, cv: ConsumerVars) -> list[int]:
-    """The record codes that can appear in this consumer's partition."""
-    return [c for c in range(1, b.record_codes() + 1) if b.stage_of(b.message_of(c)) == cv.stage]
-
-
 def add_actions(b: ModelBuilder, track_order: bool) -> None:
-    from mqcheck.model import processors
-
     for cv in consumer_vars(b):
         with b.focus(cv.partition):
             _join(b, cv)
@@ -112,19 +73,6 @@ def add_actions(b: ModelBuilder, track_order: bool) -> None:
 
 def _name(cv: ConsumerVars) -> str:
     return cv.spec.name
-
-
-def running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
-    out: list[Expr] = []
-    if b.has(f"{cv.pre}_joined"):
-        out.append(b.v(f"{cv.pre}_joined").is_true())
-    if b.has(f"{cv.pre}_failed"):
-        out.append(b.v(f"{cv.pre}_failed").eq(0))
-    return out
-
-
-def buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
-    return b.v(f"{cv.pre}_buf_0").eq(0)
 
 
 def _reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, str]:
@@ -319,8 +267,6 @@ def _codes_here(b: ModelBuilder, cv: ConsumerVars) -> list[int]:
 
 
 def _is_slot_guard(g: Expr, pre: str) -> bool:
-    from mqcheck.ir.expr import variables_of
-
     return any(v.startswith(f"{pre}_buf_") for v in variables_of(g))
 
 
@@ -427,10 +373,6 @@ def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) ->
     )
 
 
-def clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
-    return {f"{cv.pre}_buf_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
-
-
 def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
     pre = cv.pre
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
@@ -454,7 +396,7 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
                 clear_buffer(b, cv),
                 {pos.name: ite(has_commit, committed, reset)},
                 extra,
-                {"budget_consumer_crash": b.budget("consumer_crash") - 1},
+                b.spend("consumer_crash"),
             ),
             text=(
                 f"consumer {_name(cv)} crashes and restarts from its committed offset {{committed}}"
@@ -470,9 +412,7 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
 def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
     """The group sat empty (its members were down) past the retention. A processor was
     down too: its unacknowledged outputs died and its open transaction was aborted
-    (transaction.timeout.ms), processors.stopped()."""
-    from mqcheck.model.processors import stopped
-
+    (transaction.timeout.ms), processor_state.stopped()."""
     pre = cv.pre
     reset, extra, how = _reset_position(b, cv)
     minutes = b.spec.offsets_retention_minutes
@@ -488,7 +428,7 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
                 clear_buffer(b, cv),
                 {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
                 extra,
-                {"budget_offsets_expire": b.budget("offsets_expire") - 1},
+                b.spend("offsets_expire"),
             ),
             text=(
                 f"group {cv.spec.group_id} sits empty past offsets.retention.minutes={minutes}; "

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import Expr, all_of, any_of
 from mqcheck.ir.system import Composite, Eventually, Invariant, Observation
-from mqcheck.model.consumer import final_consumers, processed
+from mqcheck.model.consumer_state import final_consumers, processed
 from mqcheck.model.layout import EXCUSED, UNSENT, ModelBuilder
-from mqcheck.model.producer import halted
+from mqcheck.model.processor_state import written_twice
+from mqcheck.model.producer_state import halted
 
 
 def message_settled(b: ModelBuilder, m: int) -> Expr:
@@ -37,9 +38,7 @@ def at_least_once(b: ModelBuilder) -> Eventually:
 
 def duplicated(b: ModelBuilder, m: int) -> Expr:
     """Producer message m was processed twice by a consumer (as its topic carries it), or
-    an exactly-once processor wrote it twice into one transaction (processors.py)."""
-    from mqcheck.model.processors import written_twice
-
+    an exactly-once processor wrote it twice into one transaction (processor_state.py)."""
     return any_of(
         [
             *(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-from mqcheck.ir.expr import Const, Expr, Var
+from mqcheck.ir.expr import Const, Expr, Var, ite, minimum
 from mqcheck.ir.system import Action, Variable
 from mqcheck.spec.schema import INT_MAX, Consumer, Processor, Producer, Spec, Topic
 
@@ -25,19 +25,18 @@ WAIT = 4  # appended by the leader, the response (acks) is pending
 ACKED = 5  # the application saw success (acks=0: the request was written to the socket)
 GAVE_UP = 6  # the application was told it failed and dropped it, or never learned
 EXCUSED = 7  # the application was told it failed and halted (on_send_error: halt)
-STATUS_NAMES = (
-    "unsent",
-    "queued",
-    "retry",
-    "in-flight",
-    "awaiting-ack",
-    "acked",
-    "gave-up",
-    "excused",
-)
 
 #: Finite `retries` above this are modelled as unlimited (documented in docs/semantics.md).
 MAX_TRACKED_RETRIES = 10
+
+
+#: Past this many times its action limit a model stops being grounded at all: counting
+#: the rest would only say by how much it is over, at a cost that can grow without bound.
+GROUNDING_CUTOFF = 2
+
+
+class TooManyActions(Exception):
+    """Grounding stopped: the model has at least this many actions."""
 
 
 @dataclass
@@ -116,6 +115,10 @@ class ModelBuilder:
     _names: set[str] = field(default_factory=set)
     part: Partition | None = None
     _focused: bool = False
+    # grounded actions are kept up to `max_actions` and counted beyond it, so a model too
+    # large to compile is refused (compile.py) without holding all of it in memory
+    max_actions: int | None = None
+    grounded: int = 0
 
     def __post_init__(self) -> None:
         if self.part is None:
@@ -224,6 +227,16 @@ class ModelBuilder:
         return self._p.prefix + name
 
     def add(self, action: Action) -> None:
+        """Add a grounded action. Updates name variables by string, so a misspelt name
+        would otherwise write nothing and vanish from the model: refuse it here."""
+        unknown = sorted(set(action.updates) - self._names)
+        if unknown:
+            raise ValueError(f"action {action.name} updates undeclared variable(s) {unknown}")
+        self.grounded += 1
+        if self.max_actions is not None and self.grounded > self.max_actions:
+            if self.grounded > GROUNDING_CUTOFF * self.max_actions:
+                raise TooManyActions(self.grounded)
+            return
         if self.multi and self._focused:
             # several partitions: name the one this step happens on
             where = f"{self._p.topic.name}-0"
@@ -337,8 +350,6 @@ class ModelBuilder:
 
     def truncate_to(self, r: int, length: Expr) -> dict[str, Expr]:
         """Drop replica r's entries from offset `length` on (a no-op where it is longer)."""
-        from mqcheck.ir.expr import ite, minimum
-
         new_leo = minimum([self.leo(r), length])
         ups: dict[str, Expr] = {self.leo(r).name: new_leo}
         for i in range(self.capacity):
@@ -363,6 +374,13 @@ class ModelBuilder:
 
     def budget(self, fault: str) -> Expr:
         return self.v(f"budget_{fault}") if self.has(f"budget_{fault}") else Const(0)
+
+    def spend(self, fault: str) -> dict[str, Expr]:
+        """The update a fault step makes to its budget. A fault the spec does not allow has
+        no budget variable (its steps' guards read the constant 0), so nothing to update."""
+        if not self.has(f"budget_{fault}"):
+            return {}
+        return {f"budget_{fault}": self.budget(fault) - 1}
 
 
 def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -> int:

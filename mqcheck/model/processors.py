@@ -20,15 +20,18 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
-from mqcheck.model.consumer import ConsumerVars, buffer_empty, clear_buffer, running
-from mqcheck.model.layout import GAVE_UP, UNSENT, ModelBuilder, ProcessorInfo
+from mqcheck.model.consumer_state import (
+    ConsumerVars,
+    buffer_empty,
+    record_codes_here,
+    rewind,
+    running,
+)
+from mqcheck.model.layout import GAVE_UP, INFLIGHT, QUEUED, UNSENT, ModelBuilder, ProcessorInfo
 from mqcheck.model.outcomes import Updates, merge
-from mqcheck.model.producer import acks_text, is_pending, window_binds
-from mqcheck.model.transactions import abort_updates, is_open, transactional
-
-
-def twice_var(proc: ProcessorInfo, m: int) -> str:
-    return f"x{proc.index}_twice_m{m}"
+from mqcheck.model.processor_state import die, outputs, twice_var
+from mqcheck.model.producer_state import acks_text, is_pending, reset_attempt, window_binds
+from mqcheck.model.transaction_state import abort_updates, is_open, transactional
 
 
 def declare(b: ModelBuilder) -> None:
@@ -44,50 +47,9 @@ def declare(b: ModelBuilder) -> None:
                 )
 
 
-def written_twice(b: ModelBuilder, m: int) -> list[Expr]:
-    """An exactly-once processor that reads a duplicated input writes two outputs in one
-    transaction; every reader then sees both (exactly-once does not remove duplicates
-    that were already in its input topic)."""
-    return [b.v(twice_var(p, m)) >= 1 for p in b.processors if p.exactly_once]
-
-
-def _consumer(b: ModelBuilder, proc: ProcessorInfo) -> ConsumerVars:
-    from mqcheck.model.consumer import consumer_vars
-
-    return consumer_vars(b)[proc.consumer]
-
-
-def rewind(b: ModelBuilder, proc: ProcessorInfo, cond: Expr) -> Updates:
-    """Where `cond` holds: back to the committed offset (none yet: auto.offset.reset,
-    earliest for Streams), the records in hand dropped."""
-    cv = _consumer(b, proc)
-    pos, committed = b.v(f"{cv.pre}_pos"), b.v(f"{cv.pre}_committed")
-    restart = ite(committed >= 0, committed, 0)
-    ups: Updates = {pos.name: ite(cond, restart, pos)}
-    for name, cleared in clear_buffer(b, cv).items():
-        ups[name] = ite(cond, cleared, b.v(name))
-    return ups
-
-
-def has_input_in_hand(b: ModelBuilder, proc: ProcessorInfo) -> Expr:
-    return ~buffer_empty(b, _consumer(b, proc))
-
-
-def commit_offsets_in_transaction(
-    b: ModelBuilder, proc: ProcessorInfo
-) -> tuple[list[Expr], Updates]:
-    """The guard and updates an exactly-once commit adds: nothing in hand, and the input
-    position becomes the committed offset in the same transaction."""
-    cv = _consumer(b, proc)
-    pos = b.v(f"{cv.pre}_pos")
-    return [buffer_empty(b, cv)], {f"{cv.pre}_committed": pos}
-
-
 def add_consumer_side(b: ModelBuilder, cv: ConsumerVars) -> None:
     proc = cv.processor
     assert proc is not None
-    from mqcheck.model.consumer import record_codes_here
-
     for code in record_codes_here(b, cv):
         if proc.exactly_once:
             _process_in_transaction(b, cv, proc, code)
@@ -99,10 +61,6 @@ def add_consumer_side(b: ModelBuilder, cv: ConsumerVars) -> None:
     _crash(b, cv, proc)
 
 
-def _outputs(b: ModelBuilder, proc: ProcessorInfo) -> list[int]:
-    return list(b.producers[proc.producer].messages)
-
-
 def _shift(b: ModelBuilder, cv: ConsumerVars) -> Updates:
     return {
         f"{cv.pre}_buf_{s}": b.v(f"{cv.pre}_buf_{s + 1}") if s + 1 < cv.slots else ite(TRUE, 0, 0)
@@ -111,17 +69,7 @@ def _shift(b: ModelBuilder, cv: ConsumerVars) -> Updates:
 
 
 def _send_target(b: ModelBuilder, proc: ProcessorInfo) -> int:
-    from mqcheck.model.layout import INFLIGHT, QUEUED
-
     return QUEUED if window_binds(b.producers[proc.producer]) else INFLIGHT
-
-
-def _reset_attempt(b: ModelBuilder, out: int, cond: Expr) -> Updates:
-    ups: Updates = {}
-    for extra in (f"tries_m{out}", f"poff_m{out}"):
-        if b.has(extra):
-            ups[extra] = ite(cond, 0, b.v(extra))
-    return ups
 
 
 def _process(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo, code: int) -> None:
@@ -136,7 +84,7 @@ def _process(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo, code: int) 
         # a second processing is a new send: the producer cannot dedupe it
         {gen.name: ite(again, minimum([gen + 1, b.gens - 1]), gen)},
         {"overflow": ite(again & gen.eq(b.gens - 1), 1, b.v("overflow"))},
-        _reset_attempt(b, out, TRUE),
+        reset_attempt(b, out, TRUE),
     )
     b.add(
         Action(
@@ -206,7 +154,7 @@ def _process_in_transaction(
 
 def _commit(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
     pos, committed = b.v(f"{cv.pre}_pos"), b.v(f"{cv.pre}_committed")
-    settled = [~is_pending(b, out) & b.status(out).ne(GAVE_UP) for out in _outputs(b, proc)]
+    settled = [~is_pending(b, out) & b.status(out).ne(GAVE_UP) for out in outputs(b, proc)]
     b.add(
         Action(
             name=f"commit({cv.pre})",
@@ -224,42 +172,15 @@ def _commit(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
     )
 
 
-def _die(b: ModelBuilder, proc: ProcessorInfo) -> Updates:
-    """The task's producer dies with it: outputs not yet acknowledged are gone (their
-    inputs are re-processed, so they are sent again)."""
-    ups: Updates = {}
-    for out in _outputs(b, proc):
-        st = b.status(out)
-        dying = is_pending(b, out)
-        ups[st.name] = ite(dying, GAVE_UP, st)
-        ups.update(_reset_attempt(b, out, dying))
-    return ups
-
-
-def stopped(b: ModelBuilder, proc: ProcessorInfo) -> Updates:
-    """What a processor that was down loses, apart from its position: unacknowledged
-    outputs (at_least_once), or its open transaction, aborted by the coordinator once
-    transaction.timeout.ms passed (exactly_once_v2). Position and buffer are left to the
-    caller."""
-    producer = b.producers[proc.producer]
-    if proc.exactly_once and transactional(producer):
-        ups = abort_updates(b, producer, is_open(b, producer))
-        cv = _consumer(b, proc)
-        for name in (f"{cv.pre}_pos", *clear_buffer(b, cv)):
-            ups.pop(name, None)
-        return ups
-    return _die(b, proc)
-
-
 def _task_restart(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
-    failed = any_of(b.status(out).eq(GAVE_UP) for out in _outputs(b, proc))
+    failed = any_of(b.status(out).eq(GAVE_UP) for out in outputs(b, proc))
     b.add(
         Action(
             name=f"task_restart({proc.spec.name})",
             kind="consumer_crash",
             actor=f"processor:{proc.spec.name}",
             guard=all_of([*running(b, cv), failed]),
-            updates=merge(rewind(b, proc, TRUE), _die(b, proc)),
+            updates=merge(rewind(b, proc, TRUE), die(b, proc)),
             text=(
                 f"a send of {proc.spec.name} failed, so its stream thread dies and is restarted: "
                 "it resumes from the committed input offset {committed} and processes the "
@@ -283,7 +204,7 @@ def _restart_offset(b: ModelBuilder, cv: ConsumerVars) -> Expr:
 def _crash(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
     pos, committed = b.v(f"{cv.pre}_pos"), b.v(f"{cv.pre}_committed")
     producer = b.producers[proc.producer]
-    spend = {"budget_processor_crash": b.budget("processor_crash") - 1}
+    spend = b.spend("processor_crash")
     work = [~buffer_empty(b, cv), committed.ne(pos)]
     if proc.exactly_once and transactional(producer):
         txn = is_open(b, producer)
@@ -297,8 +218,8 @@ def _crash(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
         )
         hazard, fix = "", ""
     else:
-        ups = merge(rewind(b, proc, TRUE), _die(b, proc))
-        work += [is_pending(b, out) for out in _outputs(b, proc)]
+        ups = merge(rewind(b, proc, TRUE), die(b, proc))
+        work += [is_pending(b, out) for out in outputs(b, proc)]
         what = (
             "it restarts from its committed input offset {committed}: records processed since "
             "are processed again and their outputs written again"

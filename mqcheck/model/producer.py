@@ -25,13 +25,10 @@ from mqcheck.model.layout import (
     ProducerInfo,
 )
 from mqcheck.model.outcomes import Updates, merge, on_failure, on_retriable
+from mqcheck.model.producer_state import acks_text, halted, is_pending, reset_attempt, window_binds
+from mqcheck.model.storage import flush_on_append, storage_note
+from mqcheck.model.transaction_state import abort_updates, is_open, transactional
 from mqcheck.model.watermark import high_watermark_after, isr_size
-
-PENDING = (QUEUED, RETRY, INFLIGHT, WAIT)
-
-
-def acks_text(p: ProducerInfo) -> str:
-    return {0: "acks=0", 1: "acks=1", -1: "acks=all"}[p.spec.acks]
 
 
 def declare(b: ModelBuilder) -> None:
@@ -50,19 +47,6 @@ def _declare(b: ModelBuilder, p: ProducerInfo) -> None:
             b.var(f"tries_m{m}", 0, p.spec.retries, 0, "retries used by the current send")
         if p.track_gen:
             b.var(f"gen_m{m}", 0, b.gens - 1, 0, "application-level sends so far")
-
-
-def is_pending(b: ModelBuilder, m: int) -> Expr:
-    s = b.status(m)
-    return any_of(s.eq(x) for x in PENDING)
-
-
-def halted(b: ModelBuilder, p: ProducerInfo) -> Expr:
-    return any_of(b.status(m).eq(EXCUSED) for m in p.messages)
-
-
-def window_binds(p: ProducerInfo) -> bool:
-    return p.spec.max_in_flight < len(p.messages)
 
 
 def in_flight_count(b: ModelBuilder, p: ProducerInfo) -> Expr:
@@ -94,8 +78,6 @@ def add_actions(b: ModelBuilder) -> None:
 
 def _txn_open(b: ModelBuilder, p: ProducerInfo) -> Expr:
     """A transactional producer sends only inside an open transaction."""
-    from mqcheck.model.transactions import is_open, transactional
-
     return is_open(b, p) if transactional(p) else TRUE
 
 
@@ -289,7 +271,7 @@ def _duplicate_risk(p: ProducerInfo) -> tuple[str, str]:
 
 
 def _spend(b: ModelBuilder, fault: str) -> Updates:
-    return {f"budget_{fault}": b.budget(fault) - 1}
+    return b.spend(fault)
 
 
 def _reject_too_large(
@@ -410,24 +392,6 @@ def _append(
     )
 
 
-def storage_note(b: ModelBuilder) -> str:
-    if b.topic.flush_messages == 1:
-        return "flushed to disk before the response, flush.messages=1"
-    return "page cache, not flushed"
-
-
-def flush_on_append(b: ModelBuilder, r: int, new_leo: int) -> Updates:
-    """flush.messages=N: the append that leaves N unflushed messages flushes the log
-    (UnifiedLog: flush when unflushedMessages >= flushInterval)."""
-    if not b.track_flush:
-        return {}
-    flushed = b.flushed_var(r)
-    interval = b.topic.flush_messages
-    if interval >= b.capacity + 1:
-        return {}
-    return {flushed.name: ite((new_leo - flushed) >= interval, new_leo, flushed)}
-
-
 def _await_ack(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
     if p.spec.acks == 0:
         return
@@ -537,8 +501,6 @@ def _request_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
 
 def _fail_send(b: ModelBuilder, p: ProducerInfo, m: int) -> Updates:
     """A send fails back to the application; inside a transaction that aborts it."""
-    from mqcheck.model.transactions import abort_updates, transactional
-
     if transactional(p):
         return abort_updates(b, p, TRUE)
     return on_failure(b, m, TRUE)
@@ -574,8 +536,6 @@ def _delivery_timeout(b: ModelBuilder, p: ProducerInfo, m: int) -> None:
 def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
     """The process dies with its accumulator and in-flight requests, and restarts. The
     new instance has a new producer id, so its resends are not deduplicated (KIP-98)."""
-    from mqcheck.model.transactions import transactional
-
     if transactional(p):
         _transactional_producer_crash(b, p)
         return
@@ -599,9 +559,7 @@ def _producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
             g = b.v(f"gen_m{m}")
             parts.append({g.name: ite(dying & (g < b.gens - 1), g + 1, g)})
             parts.append({"overflow": ite(dying & g.eq(b.gens - 1), 1, b.v("overflow"))})
-        for extra in (f"tries_m{m}", f"poff_m{m}"):
-            if b.has(extra):
-                parts.append({extra: ite(dying, 0, b.v(extra))})
+        parts.append(reset_attempt(b, m, dying))
     what = (
         "on restart the application sends again every message it never saw acknowledged"
         if resend
@@ -629,8 +587,6 @@ def _transactional_producer_crash(b: ModelBuilder, p: ProducerInfo) -> None:
     """initTransactions() of the restarted instance bumps the epoch of the transactional
     id, fencing the old instance, and the coordinator aborts its open transaction (KIP-98).
     A transaction whose commit was already decided is completed, not aborted."""
-    from mqcheck.model.transactions import abort_updates, is_open
-
     resend = p.spec.app.waits_for_result and p.spec.app.on_send_error == "resend"
     ups = abort_updates(b, p, TRUE, policy="resend" if resend else "drop")
     what = (

@@ -13,7 +13,7 @@ from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
-from mqcheck.model.producer import flush_on_append
+from mqcheck.model.storage import flush_on_append
 from mqcheck.model.watermark import high_watermark_after, isr_size
 
 
@@ -237,7 +237,7 @@ def _shrink(b: ModelBuilder, leader: int, f: int) -> None:
             updates={
                 b.in_isr(f).name: ite(TRUE, 0, 0),
                 b.hw.name: hw,
-                "budget_follower_lag": b.budget("follower_lag") - 1,
+                **b.spend("follower_lag"),
                 **elr_ups,
             },
             text=(

@@ -75,7 +75,7 @@ def _crash(
     for part, leader in zip(hosted, leaders, strict=True):
         with b.focus(part):
             per_partition.append(_partition_crash(b, r, leader, power))
-    shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), f"budget_{fault}": b.budget(fault) - 1}
+    shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), **b.spend(fault)}
     base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
     for _ups, guard, _, _ in per_partition:
         base_guard += guard
@@ -260,7 +260,7 @@ def _simultaneous_variant(b: ModelBuilder, combo: tuple[tuple[int | None, ...], 
     ]
     parts: list[Updates] = [
         {b.alive(r).name: ite(TRUE, 0, 0) for r in range(b.brokers)},
-        {"budget_simultaneous_power_loss": b.budget("simultaneous_power_loss") - 1},
+        b.spend("simultaneous_power_loss"),
     ]
     details: list[str] = []
     names: list[str] = []
@@ -381,7 +381,7 @@ def _bounce(b: ModelBuilder, r: int) -> None:
     """A follower process restarts within zookeeper.session.timeout.ms: the controller
     never notices, so it stays in the ISR, but before 0.11 it truncates its log to its own
     HW on the way back (KIP-101 scenario 1)."""
-    ups: Updates = {"budget_broker_crash": b.budget("broker_crash") - 1}
+    ups: Updates = b.spend("broker_crash")
     ups.update(b.truncate_to(r, b.fhw(r)))
     b.add(
         Action(
@@ -429,3 +429,22 @@ def _flush(b: ModelBuilder, r: int) -> None:
             params={"broker": r},
         )
     )
+
+
+def storage_note(b: ModelBuilder) -> str:
+    """Where an append to the partition in focus lands before the response is sent."""
+    if b.topic.flush_messages == 1:
+        return "flushed to disk before the response, flush.messages=1"
+    return "page cache, not flushed"
+
+
+def flush_on_append(b: ModelBuilder, r: int, new_leo: int) -> Updates:
+    """flush.messages=N: the append that leaves N unflushed messages flushes the log
+    (UnifiedLog: flush when unflushedMessages >= flushInterval)."""
+    if not b.track_flush:
+        return {}
+    flushed = b.flushed_var(r)
+    interval = b.topic.flush_messages
+    if interval >= b.capacity + 1:
+        return {}
+    return {flushed.name: ite((new_leo - flushed) >= interval, new_leo, flushed)}

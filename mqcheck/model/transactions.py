@@ -19,77 +19,28 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite
 from mqcheck.ir.system import Action
-from mqcheck.model.layout import (
-    ACKED,
-    EXCUSED,
-    GAVE_UP,
-    QUEUED,
-    UNSENT,
-    ModelBuilder,
-    ProducerInfo,
-)
+from mqcheck.model.consumer_state import commit_offsets_in_transaction, has_input_in_hand
+from mqcheck.model.layout import ACKED, EXCUSED, QUEUED, UNSENT, ModelBuilder, ProducerInfo
 from mqcheck.model.outcomes import Updates, merge
+from mqcheck.model.storage import flush_on_append
+from mqcheck.model.transaction_state import (
+    ABORTING,
+    COMMITTED,
+    COMMITTING,
+    NO_TXN,
+    OPEN,
+    generation,
+    is_open,
+    transactional,
+    txn_var,
+)
 from mqcheck.model.watermark import high_watermark_after
-
-# Transaction state of a producer, as its application and the coordinator see it.
-NO_TXN = 0  # no transaction open (before the first, or after an abort completed)
-OPEN = 1  # beginTransaction() called, sends under way
-COMMITTING = 2  # PrepareCommit written: decided, COMMIT marker pending
-ABORTING = 3  # PrepareAbort written: decided, ABORT marker pending
-COMMITTED = 4  # marker replicated; the application is done
-TXN_NAMES = ("none", "open", "committing", "aborting", "committed")
-
-
-def transactional(p: ProducerInfo) -> bool:
-    return p.spec.transactional_id is not None
-
-
-def txn_var(p: ProducerInfo) -> str:
-    return f"txn_p{p.index}"
 
 
 def declare(b: ModelBuilder) -> None:
     for p in b.producers:
         if transactional(p):
             b.var(txn_var(p), NO_TXN, COMMITTED, NO_TXN, f"{p.spec.name}: transaction state")
-
-
-def is_open(b: ModelBuilder, p: ProducerInfo) -> Expr:
-    return b.v(txn_var(p)).eq(OPEN)
-
-
-def generation(b: ModelBuilder, p: ProducerInfo) -> Expr:
-    """Which transaction attempt is current (all messages of the producer share it)."""
-    return b.v(f"gen_m{p.messages[0]}")
-
-
-def abort_updates(
-    b: ModelBuilder, p: ProducerInfo, cond: Expr, policy: str | None = None
-) -> Updates:
-    """The open transaction is aborted where `cond` holds: every message already sent in it
-    is discarded; the application resends them (resend), gives up on them (drop), or
-    halts (halt)."""
-    if policy is None:
-        policy = p.spec.app.on_send_error if p.spec.app.waits_for_result else "drop"
-    if p.processor is not None:
-        # Streams closes the task and re-processes from the committed offsets: the
-        # outputs are produced again by that re-processing (processors.py).
-        policy = "unsend"
-    outcome = {"resend": QUEUED, "drop": GAVE_UP, "halt": EXCUSED, "unsend": UNSENT}[policy]
-    txn = b.v(txn_var(p))
-    ups: Updates = {txn.name: ite(cond, ABORTING, txn)}
-    if p.processor is not None:
-        from mqcheck.model.processors import rewind
-
-        ups.update(rewind(b, b.processors[p.processor], cond))
-    for m in p.messages:
-        st = b.status(m)
-        sent = cond & st.ne(UNSENT)
-        ups[st.name] = ite(sent, outcome, st)
-        for extra in (f"tries_m{m}", f"poff_m{m}"):
-            if b.has(extra):
-                ups[extra] = ite(sent, 0, b.v(extra))
-    return ups
 
 
 def add_actions(b: ModelBuilder) -> None:
@@ -140,8 +91,6 @@ def _begin_after_commit(b: ModelBuilder, p: ProducerInfo) -> None:
     """A processor that reads input again after its transaction committed (its committed
     offsets expired, or a leader change moved its position back) processes it in a new
     transaction, a new attempt with its own markers."""
-    from mqcheck.model.processors import has_input_in_hand
-
     proc = b.processors[p.processor] if p.processor is not None else None
     assert proc is not None
     parts: list[Updates] = [{txn_var(p): ite(TRUE, OPEN, 0)}]
@@ -174,8 +123,6 @@ def _commit(b: ModelBuilder, p: ProducerInfo) -> None:
         "so the commit is decided; the COMMIT marker still has to reach the partition"
     )
     if p.processor is not None:
-        from mqcheck.model.processors import commit_offsets_in_transaction
-
         extra_guard, offsets = commit_offsets_in_transaction(b, b.processors[p.processor])
         guard += extra_guard
         ups.update(offsets)
@@ -236,8 +183,6 @@ def _write_marker(
         b.leo(leader).name: ite(TRUE, k + 1, 0),
         b.hw.name: high_watermark_after(b, leader, {leader: ite(TRUE, k + 1, 0)}, {}),
     }
-    from mqcheck.model.producer import flush_on_append
-
     ups.update(flush_on_append(b, leader, k + 1))
     b.add(
         Action(

@@ -1,0 +1,112 @@
+"""A consumer's variables and the questions every part of the model asks of them: is it
+running, what does it hold, what has it processed, and where does a processor's consumer
+side go back to when its task restarts.
+
+The action modules (consumer.py, processors.py, transactions.py) and the guarantees all
+read a consumer's state; keeping these queries below them is what lets those modules
+import each other one way only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mqcheck.ir.expr import TRUE, Expr, ite
+from mqcheck.model.layout import ModelBuilder, Partition, ProcessorInfo
+from mqcheck.model.outcomes import Updates
+from mqcheck.spec.schema import Consumer
+
+
+@dataclass(frozen=True)
+class ConsumerVars:
+    index: int
+    spec: Consumer
+    slots: int  # records handed out but not yet processed
+    cap: int  # processed-count saturation: 1 for an idempotent app, else 2
+    partition: Partition  # the partition it reads
+    processor: ProcessorInfo | None  # set when this is a processor's consumer side
+
+    @property
+    def pre(self) -> str:
+        return f"c{self.index}"
+
+    @property
+    def stage(self) -> int:
+        """Which stage's message ids it reads (the index of its topic in the chain)."""
+        return self.partition.index
+
+
+def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
+    out = []
+    for i, c in enumerate(b.consumers):
+        part = b.partition_of_consumer(i)
+        slots = 1 if c.app.processing == "sync" else part.capacity
+        cap = 1 if c.app.idempotent else 2
+        out.append(ConsumerVars(i, c, slots, cap, part, b.processor_of_consumer(i)))
+    return out
+
+
+def final_consumers(b: ModelBuilder) -> list[ConsumerVars]:
+    """The consumers whose processing the guarantees are about (not processors)."""
+    return [cv for cv in consumer_vars(b) if cv.processor is None]
+
+
+def processed(b: ModelBuilder, cv: ConsumerVars, m: int) -> Expr:
+    """Producer message m, as this consumer's topic carries it, was processed."""
+    return b.v(f"{cv.pre}_done_m{b.at_stage(m, cv.stage)}") >= 1
+
+
+def record_codes_here(b: ModelBuilder, cv: ConsumerVars) -> list[int]:
+    """The record codes that can appear in this consumer's partition."""
+    return [c for c in range(1, b.record_codes() + 1) if b.stage_of(b.message_of(c)) == cv.stage]
+
+
+def running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
+    """Guards of a consumer that takes part: its group has joined, and
+    auto.offset.reset=none has not stopped it."""
+    out: list[Expr] = []
+    if b.has(f"{cv.pre}_joined"):
+        out.append(b.v(f"{cv.pre}_joined").is_true())
+    if b.has(f"{cv.pre}_failed"):
+        out.append(b.v(f"{cv.pre}_failed").eq(0))
+    return out
+
+
+def buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
+    return b.v(f"{cv.pre}_buf_0").eq(0)
+
+
+def clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
+    return {f"{cv.pre}_buf_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
+
+
+# ---- a processor's consumer side -------------------------------------------------------
+def input_of(b: ModelBuilder, proc: ProcessorInfo) -> ConsumerVars:
+    """The consumer a processor reads its input topic with."""
+    return consumer_vars(b)[proc.consumer]
+
+
+def rewind(b: ModelBuilder, proc: ProcessorInfo, cond: Expr) -> Updates:
+    """Where `cond` holds: back to the committed offset (none yet: auto.offset.reset,
+    earliest for Streams), the records in hand dropped."""
+    cv = input_of(b, proc)
+    pos, committed = b.v(f"{cv.pre}_pos"), b.v(f"{cv.pre}_committed")
+    restart = ite(committed >= 0, committed, 0)
+    ups: Updates = {pos.name: ite(cond, restart, pos)}
+    for name, cleared in clear_buffer(b, cv).items():
+        ups[name] = ite(cond, cleared, b.v(name))
+    return ups
+
+
+def has_input_in_hand(b: ModelBuilder, proc: ProcessorInfo) -> Expr:
+    return ~buffer_empty(b, input_of(b, proc))
+
+
+def commit_offsets_in_transaction(
+    b: ModelBuilder, proc: ProcessorInfo
+) -> tuple[list[Expr], Updates]:
+    """The guard and updates an exactly-once commit adds: nothing in hand, and the input
+    position becomes the committed offset in the same transaction."""
+    cv = input_of(b, proc)
+    pos = b.v(f"{cv.pre}_pos")
+    return [buffer_empty(b, cv)], {f"{cv.pre}_committed": pos}
