@@ -163,6 +163,9 @@ FUZZ_SCALARS = st.one_of(
     st.sampled_from(_TAGGED),
     st.sampled_from(("all", "-1", "3.7", "true", "yes", "~", "null", "''", '""', "[]", "{}")),
     st.sampled_from(_ODD_TEXT).map(lambda odd: f'"x{odd}y"'),
+    st.sampled_from(("\\ud800", "\\udfff\\ud800", "\\x85", "\\u2028", "\\0", "\\e")).map(
+        lambda escape: f'"x{escape}y"'
+    ),
     st.integers(-2, 3).map(str),
 )
 
@@ -257,7 +260,7 @@ def hostile_spec_texts(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             parent[path[-1]] = draw(FUZZ_SCALARS)
         else:
-            odd = draw(st.sampled_from(_ODD_TEXT + ("!foo", "&a", "*a", "? ")))
+            odd = draw(st.sampled_from((*_ODD_TEXT, "!foo", "&a", "*a", "? ")))
             parent[f'"{path[-1]}{odd}"' if odd.isprintable() else path[-1] + odd] = parent.pop(
                 path[-1]
             )
@@ -302,7 +305,9 @@ def garbage_yaml_texts(draw: st.DrawFn) -> str:
         return "x: " + "[" * depth + "]" * depth + "\n"
     if kind == "deep-block":
         depth = draw(st.integers(50, 400))
-        return "".join("  " * level + f"k{level}:\n" for level in range(depth)) + "  " * depth + "v\n"
+        return (
+            "".join("  " * level + f"k{level}:\n" for level in range(depth)) + "  " * depth + "v\n"
+        )
     if kind == "tags":
         spec = draw(valid_spec_texts())
         return spec + f"description: {draw(st.sampled_from(_TAGGED))}\n"

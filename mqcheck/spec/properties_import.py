@@ -6,7 +6,8 @@ comment, and anything else (a property of another client, one this Kafka version
 an invalid value, a credential) stays out as `# not placed: key=value (why)`. Credentials are
 never copied. What the files cannot say (the broker count, the faults, what to check) gets
 defaults marked for review. The result is loaded again before it is written, so it is a valid
-spec or the import reports why not.
+spec or the import reports why not. Copied text is escaped (mqcheck/spec/yaml_text.py): a
+value can never end its comment early or become a key of its own.
 """
 
 from __future__ import annotations
@@ -17,17 +18,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, check_type
 from mqcheck.spec.load import load_spec_text
-from mqcheck.spec.properties_file import PropertiesFile, read_properties_file
+from mqcheck.spec.properties_file import PropertiesFile, Property, read_properties_file
 from mqcheck.spec.tree import Node
 from mqcheck.spec.versions import ParsedVersion, parse_version_text
+from mqcheck.spec.yaml_text import comment, escaped, lone_surrogate, yaml_scalar
+
+__all__ = ["DEFAULT_KAFKA_VERSION", "ImportResult", "import_spec", "yaml_scalar"]
 
 DEFAULT_KAFKA_VERSION = "3.7"
 _SECRET = re.compile(r"password|secret|jaas|credential|\.token|\.key$", re.IGNORECASE)
@@ -67,7 +69,7 @@ class _Section:
         self.lines.append(f"{line}  # {comment}" if comment else line)
 
     def note(self, text: str) -> None:
-        self.lines.append(f"# {_one_line(text)}")
+        self.lines.append(comment(text))
 
 
 def import_spec(
@@ -119,7 +121,7 @@ class _Writer:
         self.ctx = LoadContext(Problems("<import>"), version)
 
     def render(self, sources: dict[str, str | None]) -> str:
-        used = ", ".join(f"--{kind} {path}" for kind, path in sources.items() if path)
+        used = ", ".join(f"--{kind} {escaped(path)}" for kind, path in sources.items() if path)
         broker = self._section("broker", "broker")
         producer = self._section("producer", "producer")
         consumer = self._section("consumer", "consumer")
@@ -195,16 +197,24 @@ class _Writer:
                     f"not placed: {prop.key}={shown} (given again later; Kafka uses the last)"
                 )
                 continue
-            self._place(section, scope, prop.key, prop.value)
+            self._place(section, scope, prop)
         return section
 
-    def _place(self, section: _Section, scope: Scope, key: str, raw: str) -> None:
+    def _place(self, section: _Section, scope: Scope, prop: Property) -> None:
+        key, raw = prop.key, prop.value
         shown = _shown(key, raw)
+        surrogate = lone_surrogate(key + raw)
+        if surrogate is not None:
+            section.note(
+                f"not placed: {key}={shown} (line {prop.line}: U+{ord(surrogate):04X} is half of "
+                "a UTF-16 surrogate pair, not a character a spec can hold)"
+            )
+            return
         if _SECRET.search(key):
             section.note(f"not placed: {key}={shown} (a credential: never copied into a spec)")
             return
-        prop = catalog.lookup(scope, key)
-        if prop is None:
+        known = catalog.lookup(scope, key)
+        if known is None:
             others = [other for other in catalog.scopes_of(key) if other != scope]
             why = (
                 f"a {' and '.join(others)} property, not a {scope} property"
@@ -213,14 +223,14 @@ class _Writer:
             )
             section.note(f"not placed: {key}={shown} ({why})")
             return
-        if not prop.exists_in(self.version.version):
+        if not known.exists_in(self.version.version):
             section.note(f"not placed: {key}={shown} (does not exist in Kafka {self.version.text})")
             return
-        value = _typed(self.ctx, prop, raw)
+        value = _typed(self.ctx, known, raw)
         if value is INVALID:
             section.note(f"not placed: {key}={shown} (not a valid value for {key})")
             return
-        section.place(key, value, "" if prop.modelled else "not modelled")
+        section.place(key, value, "" if known.modelled else "not modelled")
 
 
 def _typed(ctx: LoadContext, prop: KafkaProperty, raw: str) -> object:
@@ -257,26 +267,3 @@ def _client_name(parsed: PropertiesFile | None, kind: str) -> str:
 
 def _name(text: str) -> str:
     return _NAME.sub("-", text.strip()).strip("-.")
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def yaml_scalar(value: object) -> str:
-    """A YAML scalar that reads back as exactly `value`: plain where that is safe, else a
-    double-quoted (JSON) string."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    if text and text == text.strip() and "\n" not in text and not text.startswith(("-", "?", "!")):
-        try:
-            if yaml.safe_load(f"k: {text}") == {"k": text}:
-                return text
-        except yaml.YAMLError:
-            pass
-    return json.dumps(text)
