@@ -27,8 +27,8 @@ Position = tuple[int, int]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
-_NON_SPECIFIC_TAG = "!"  # `! value`: a plain string, as YAML says
-_ALLOWED_TAGS = (_STR_TAG, _NON_SPECIFIC_TAG)
+_NON_SPECIFIC_TAG = "!"  # `! 7`: PyYAML resolves it as if untagged
+_ALLOWED_TAGS = (_STR_TAG,)
 _DECIMAL_TEXT = re.compile(r"^\s*[-+]?[0-9]+\s*$")
 #: Integers longer than this are shown by their length: Python refuses str() past 4,300 digits,
 #: and no Kafka value has more than 19.
@@ -203,7 +203,7 @@ class _Composer:
     def _refused_tag(self, node: yaml.Node, position: Position | None, path: str) -> bool:
         """Report an explicit tag the format does not use; True when one was found."""
         written = self.explicit_tags.get(id(node))
-        if written is None or node.tag in _ALLOWED_TAGS:
+        if written is None or written == _NON_SPECIFIC_TAG or node.tag in _ALLOWED_TAGS:
             return False
         shown = (
             "!!" + node.tag[len("tag:yaml.org,2002:") :]

@@ -63,8 +63,10 @@ def _census(name: str, count: int, seed: int, run: Callable[[Any], int]) -> Coun
                 print(f"  [{name}] {' | '.join(message.splitlines()[:3])[:300]}")
 
     one()
-    print(f"{name}: {sum(codes.values())} in {time.monotonic() - started:.0f} s: "
-          f"{dict(sorted(codes.items()))}")
+    print(
+        f"{name}: {sum(codes.values())} in {time.monotonic() - started:.0f} s: "
+        f"{dict(sorted(codes.items()))}"
+    )
     return codes
 
 
