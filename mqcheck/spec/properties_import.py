@@ -255,13 +255,20 @@ def _has(parsed: PropertiesFile | None, key: str) -> bool:
     return parsed is not None and key in parsed.effective()
 
 
+#: A client's name in the spec is a YAML key; YAML allows at most 1,024 characters in an
+#: implicit key, and a name is for people to read.
+_MAX_NAME = 100
+
+
 def _client_name(parsed: PropertiesFile | None, kind: str) -> str:
+    """The client's name from its client.id or group.id (shortened), else the kind."""
     if parsed is None:
         return kind
     found = parsed.effective()
     for key in ("client.id", "group.id"):
-        if key in found and _name(found[key].value):
-            return _name(found[key].value)
+        name = _name(found[key].value[: _MAX_NAME * 2])[:_MAX_NAME] if key in found else ""
+        if _name(name):
+            return _name(name)
     return kind
 
 

@@ -73,8 +73,8 @@ def yaml_scalar(value: object) -> str:
         try:
             if yaml.safe_load(f"k: {text}") == {"k": text}:
                 return text
-        except yaml.YAMLError:
-            pass
+        except (yaml.YAMLError, ValueError):  # ValueError: PyYAML's int() of 5,000 digits,
+            pass  # or a timestamp-looking text that is no date
     return _double_quoted(text)
 
 

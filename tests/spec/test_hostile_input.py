@@ -194,7 +194,24 @@ def test_a_huge_integer_is_not_placed(tmp_path: Path) -> None:
     assert f"# not placed: retries={HUGE_INTEGER} (not a valid value for retries)" in text
 
 
+@pytest.mark.parametrize("value", [HUGE_INTEGER, "2001-13-45"])
+def test_a_string_that_pyyaml_cannot_build_as_plain_is_quoted(tmp_path: Path, value: str) -> None:
+    """A 5,000-digit transactional.id made yaml_scalar's plain-or-quoted probe raise."""
+    code, _, text = _import(tmp_path, f"transactional.id={value}\n".encode())
+    assert code == 0 and f'    transactional.id: "{value}"' in text
+    spec = load_spec_text(text).spec
+    assert spec is not None and spec.producers["producer"].transactional_id == value
+
+
 def test_a_malformed_escape_writes_no_file(tmp_path: Path) -> None:
     code, output, text = _import(tmp_path, b"acks=all\nretries=\\u12\n")
     assert code == 2 and "p.properties:2: Malformed \\uxxxx encoding." in output
     assert not (tmp_path / "out.yaml").exists() and text == ""
+
+
+def test_a_long_client_id_gives_a_short_name(tmp_path: Path) -> None:
+    """The name is a YAML key, and YAML refuses an implicit key over 1,024 characters."""
+    code, _, text = _import(tmp_path, f"client.id={HUGE_INTEGER}\n".encode())
+    assert code == 0
+    spec = load_spec_text(text).spec
+    assert spec is not None and list(spec.producers) == [HUGE_INTEGER[:100]]
