@@ -10,6 +10,7 @@ would fail on. Hypothesis is used only to draw inputs (with a fixed seed, reprod
 from __future__ import annotations
 
 import argparse
+import hashlib
 import tempfile
 import time
 from collections import Counter
@@ -38,7 +39,9 @@ _FAMILIES: dict[str, st.SearchStrategy[str]] = {
 }
 
 
-def _census(name: str, count: int, seed: int, run: Callable[[Any], int]) -> Counter[str]:
+def _census(
+    name: str, count: int, seed: int, run: Callable[[Any], int], log: list[str]
+) -> Counter[str]:
     """Run `count` inputs of one family; a broken answer is counted and printed, not shrunk."""
     codes: Counter[str] = Counter()
     started = time.monotonic()
@@ -53,14 +56,18 @@ def _census(name: str, count: int, seed: int, run: Callable[[Any], int]) -> Coun
     )
     @given(_strategy(name))
     def one(value: Any) -> None:
+        digest = hashlib.sha1(repr(value).encode("utf-8", "surrogatepass")).hexdigest()[:12]
         try:
-            codes[f"exit {run(value)}"] += 1
+            outcome = f"exit {run(value)}"
+            codes[outcome] += 1
+            log.append(f"{name} {digest} {outcome}")
         except AssertionError as error:
             message = str(error)
-            label = message.split(" for ")[0] if message.startswith("exit ") else "other"
+            label = message.split(" for ")[0] if message.startswith("exit ") else message[:24]
             codes[f"broken ({label})"] += 1
             if codes[f"broken ({label})"] <= 3:
                 print(f"  [{name}] {' | '.join(message.splitlines()[:3])[:300]}")
+            log.append(f"{name} {digest} broken ({label})")
 
     one()
     print(
@@ -81,8 +88,10 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=200, help="inputs per family")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--families", default="valid,hostile,garbage,mutated,import")
+    parser.add_argument("--log", help="write one line per input: family, digest, outcome")
     args = parser.parse_args()
     total: Counter[str] = Counter()
+    log: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
         workdir = Path(scratch)
         for family in args.families.split(","):
@@ -93,12 +102,15 @@ def main() -> None:
                         args.examples,
                         args.seed,
                         lambda data, kind=kind: run_import(workdir, kind, data),
+                        log,
                     )
             else:
                 total += _census(
-                    family, args.examples, args.seed, lambda text: run_check(workdir, text)
+                    family, args.examples, args.seed, lambda text: run_check(workdir, text), log
                 )
     print(f"total: {sum(total.values())}: {dict(sorted(total.items()))}")
+    if args.log:
+        Path(args.log).write_text("\n".join(log) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
