@@ -26,6 +26,7 @@ from mqcheck.spec.keys import INVALID, check_type
 from mqcheck.spec.load import load_spec_text
 from mqcheck.spec.properties_file import PropertiesFile, Property, read_properties_file
 from mqcheck.spec.tree import Node
+from mqcheck.spec.values import integer_value
 from mqcheck.spec.versions import ParsedVersion, parse_version_text
 from mqcheck.spec.yaml_text import comment, escaped, lone_surrogate, yaml_scalar
 
@@ -160,12 +161,14 @@ class _Writer:
         return max(3, wanted or 1)
 
     def _broker_int(self, key: str) -> int | None:
+        """A broker setting read as Kafka reads an int (ASCII digits: Python's int() would
+        take `1_000` and `٣`), if it can be a replica count (a Java short, at least 1)."""
         parsed = self.files.get("broker")
         prop = parsed.effective().get(key) if parsed else None
-        try:
-            return int(prop.value.strip()) if prop else None
-        except ValueError:
+        if prop is None:
             return None
+        value = integer_value(Node("scalar", value=prop.value.strip(), quoted=True))
+        return value if value is not None and 1 <= value <= 32767 else None
 
     def _clients(self, section: str, kind: str, body: _Section) -> list[str]:
         parsed = self.files.get(kind)

@@ -215,3 +215,19 @@ def test_a_long_client_id_gives_a_short_name(tmp_path: Path) -> None:
     assert code == 0
     spec = load_spec_text(text).spec
     assert spec is not None and list(spec.producers) == [HUGE_INTEGER[:100]]
+
+
+@pytest.mark.parametrize(
+    ("value", "brokers"), [("5", 5), ("1_000", 3), ("\u0663", 3), (HUGE_INTEGER, 3), ("-4", 3)]
+)
+def test_the_broker_count_reads_default_replication_factor_as_kafka_does(
+    tmp_path: Path, value: str, brokers: int
+) -> None:
+    """Python's int() reads `1_000` as 1000 and Arabic-Indic digits as numbers; Kafka does not."""
+    source = tmp_path / "server.properties"
+    source.write_bytes(
+        f"default.replication.factor={value}\n".encode("latin-1", "backslashreplace")
+    )
+    output = tmp_path / "out.yaml"
+    CliRunner().invoke(main, ["import", "--broker", str(source), "-o", str(output)])
+    assert f"  brokers: {brokers}  # not in .properties files" in output.read_text("utf-8")
