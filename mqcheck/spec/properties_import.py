@@ -23,7 +23,7 @@ from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, check_type
-from mqcheck.spec.load import load_spec_text
+from mqcheck.spec.load import MAX_SPEC_BYTES, load_spec_text
 from mqcheck.spec.properties_file import PropertiesFile, Property, read_properties_file
 from mqcheck.spec.tree import Node
 from mqcheck.spec.values import integer_value
@@ -103,6 +103,15 @@ def import_spec(
         return ImportResult("", file_errors=file_errors)
     writer = _Writer(version, files, list(topics) or ["events"], output, brokers)
     text = writer.render({"producer": producer, "broker": broker, "consumer": consumer})
+    if len(text) > MAX_SPEC_BYTES:  # `check` would refuse it: say so before writing it
+        return ImportResult(
+            "",
+            file_errors=[
+                f"{output}: the spec would be {len(text):,} characters, over the "
+                f"{MAX_SPEC_BYTES:,} bytes a spec may have: the .properties files hold more than "
+                "a client configuration does"
+            ],
+        )
     result = load_spec_text(text, output)
     return ImportResult(text, result.errors)
 

@@ -231,3 +231,10 @@ def test_the_broker_count_reads_default_replication_factor_as_kafka_does(
     output = tmp_path / "out.yaml"
     CliRunner().invoke(main, ["import", "--broker", str(source), "-o", str(output)])
     assert f"  brokers: {brokers}  # not in .properties files" in output.read_text("utf-8")
+
+
+def test_an_import_too_large_to_check_is_refused_before_writing(tmp_path: Path) -> None:
+    lines = "".join(f"unknown.key.{i}=\\u0085\\u0085\\u0085\\u0085\n" for i in range(6000))
+    code, output, text = _import(tmp_path, lines.encode())
+    assert code == 2 and "bytes a spec may have" in output
+    assert not (tmp_path / "out.yaml").exists() and text == ""
