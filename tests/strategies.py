@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
@@ -78,3 +79,373 @@ def tiny_specs(draw: st.DrawFn) -> Spec:
     if rf == 2 and len(chosen) < 2:
         faults["follower_lag"] = draw(st.integers(0, 1))
     return make_spec(**draw_settings(draw, rf), faults=faults, ordering=False, messages=1)
+
+
+# --- Spec text for the loader and CLI fuzz tests (tests/spec/test_fuzz.py) -------------------
+#
+# Three families, as issue 19 asks: valid specs written as YAML, mutations of the shipped
+# specs/ files, and hostile YAML (alias bombs, tags, deep nesting, huge numbers, odd unicode,
+# BOM, CRLF). Every number a mutation writes is small or far out of every Java range, so a
+# mutated spec that stays valid still compiles to a small model: the fuzz tests are about
+# input handling, and issue 19 item 2 (compile size) has a test of its own.
+
+SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+SHIPPED_SPECS = tuple(sorted(SPECS_DIR.glob("*.yaml")))
+SHIPPED_TEXTS = tuple(path.read_text(encoding="utf-8") for path in SHIPPED_SPECS)
+
+HUGE_INTEGER = "1" + "0" * 5000  # past Python's 4,300-digit int/str conversion limit
+_EDGE_NUMBERS = (
+    HUGE_INTEGER,
+    "-" + HUGE_INTEGER,
+    "0x" + "f" * 5000,  # hex: PyYAML builds the int without the limit, str() then fails
+    "0b" + "1" * 20000,
+    "1" + "0" * 4299,
+    "9223372036854775808",
+    "-9223372036854775809",
+    "2147483648",
+    "1e99999",
+    ".nan",
+    "-.inf",
+    "1" + ":59" * 3000,  # a YAML 1.1 sexagesimal int: 60**3000, built without the limit
+    "0_1",  # YAML 1.1 octal 1
+    "0o17",
+    "01",
+    "+5",
+    "0",
+    "-1",
+    "1",
+    "2",
+)
+_TAGGED = (
+    "!!bool maybe",
+    "!!timestamp not-a-date",
+    "!!timestamp 2001-12-14",
+    "!!int abc",
+    "!!int 12",
+    "!!float x",
+    "!!float 1.5",
+    "!!binary aGVsbG8=",
+    "!!binary not-base64!",
+    "!!null x",
+    "!!str 5",
+    "!!set {a, b}",
+    "!!omap [a: 1]",
+    "!!pairs [a: 1]",
+    "!!seq [1, 2]",
+    "!!map {brokers: 2}",
+    "!foo {brokers: 2}",
+    "!foo [1, 2]",
+    "!foo bar",
+    "!<tag:yaml.org,2002:str> x",
+    "!!python/object/apply:os.system [echo]",
+    "!!python/name:os.system ''",
+    '!!merge "x"',
+)
+_ODD_TEXT = (
+    "\ufeff",
+    "\u0085",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\ud800",
+    "\ufffe",
+    "\U0001f4a9",
+    "é",
+    "\u202e",
+    "\t",
+    "\r\n",
+    "\r",
+)
+FUZZ_SCALARS = st.one_of(
+    st.sampled_from(_EDGE_NUMBERS),
+    st.sampled_from(_TAGGED),
+    st.sampled_from(("all", "-1", "3.7", "true", "yes", "~", "null", "''", '""', "[]", "{}")),
+    st.sampled_from(_ODD_TEXT).map(lambda odd: f'"x{odd}y"'),
+    st.sampled_from(("\\ud800", "\\udfff\\ud800", "\\x85", "\\u2028", "\\0", "\\e")).map(
+        lambda escape: f'"x{escape}y"'
+    ),
+    st.integers(-2, 3).map(str),
+)
+
+
+def _yaml_block(data: Any, indent: int = 0) -> list[str]:
+    """`data` as block YAML; scalars are YAML source text already (so tags and huge numbers
+    reach the loader as written, not as yaml.safe_dump would quote them)."""
+    pad = "  " * indent
+    lines: list[str] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines.append(f"{pad}{key}:" + ("" if value else " {}"))
+            lines.extend(_yaml_block(value, indent + 1))
+        else:
+            lines.append(f"{pad}{key}: {value}")
+    return lines
+
+
+@st.composite
+def valid_spec_data(draw: st.DrawFn) -> dict[str, Any]:
+    """A spec Kafka accepts, as nested dicts of YAML source text: one topic, one producer, one
+    consumer, at most two faults of budget 1, one message -- valid and cheap to check."""
+    rf = draw(st.integers(1, 2))
+    acks = draw(st.sampled_from(["0", "1", "all", "-1"]))
+    idempotent = acks in ("all", "-1") and draw(st.booleans())
+    commit = draw(st.sampled_from(["after_processing", "before_processing", "auto"]))
+    faults = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
+    version = draw(st.sampled_from(['"2.8"', '"3.7"', '"3.0.0"', '"4.0"']))
+    return {
+        "mqcheck": "1",
+        "name": draw(st.sampled_from(["fuzz", "fuzz-spec", '"2024"', "'é'"])),
+        "kafka_version": version,
+        "cluster": {"brokers": str(rf + draw(st.integers(0, 1)))},
+        "topics": {
+            "t": {
+                "partitions": "1",
+                "replication.factor": str(rf),
+                "min.insync.replicas": str(draw(st.integers(1, rf))),
+            }
+        },
+        "producers": {
+            "p": {
+                "topic": "t",
+                "acks": acks,
+                "enable.idempotence": "true" if idempotent else "false",
+                "max.in.flight.requests.per.connection": draw(st.sampled_from(["1", "5"])),
+                "app": {"on_send_error": draw(st.sampled_from(["drop", "resend", "halt"]))},
+            }
+        },
+        "consumers": {
+            "c": {
+                "topic": "t",
+                "group.id": "g",
+                "enable.auto.commit": "true" if commit == "auto" else "false",
+                "auto.offset.reset": draw(st.sampled_from(["earliest", "latest"])),
+                "app": {"commit": commit},
+            }
+        },
+        "faults": {name: "1" for name in faults} | {"follower_lag": "false"},
+        "check": {
+            "guarantees": draw(
+                st.sampled_from(["[at-least-once]", "[at-most-once]", "[exactly-once]"])
+            ),
+            "messages": "1",
+        },
+    }
+
+
+def valid_spec_texts() -> st.SearchStrategy[str]:
+    return valid_spec_data().map(lambda data: "\n".join(_yaml_block(data)) + "\n")
+
+
+def _leaf_paths(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = []
+    for key, value in data.items():
+        paths.append((*prefix, key))
+        if isinstance(value, dict):
+            paths.extend(_leaf_paths(value, (*prefix, key)))
+    return paths
+
+
+@st.composite
+def hostile_spec_texts(draw: st.DrawFn) -> str:
+    """A valid spec with one to three values, keys or whole sections replaced by something
+    hostile: a tag, a huge number, odd unicode; sometimes with a BOM or CRLF line ends."""
+    data = draw(valid_spec_data())
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_leaf_paths(data)))
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        if draw(st.booleans()):
+            parent[path[-1]] = draw(FUZZ_SCALARS)
+        else:
+            odd = draw(st.sampled_from((*_ODD_TEXT, "!foo", "&a", "*a", "? ")))
+            parent[f'"{path[-1]}{odd}"' if odd.isprintable() else path[-1] + odd] = parent.pop(
+                path[-1]
+            )
+    text = "\n".join(_yaml_block(data)) + "\n"
+    return _dress(draw, text)
+
+
+def _dress(draw: st.DrawFn, text: str) -> str:
+    if draw(st.booleans()):
+        text = text.replace("\n", draw(st.sampled_from(["\r\n", "\r", "\n"])))
+    if draw(st.booleans()):
+        text = "\ufeff" + text
+    return text
+
+
+def _alias_bomb(depth: int, width: int) -> str:
+    """Billion laughs: each level lists the previous one `width` times."""
+    lines = ["a0: &a0 [lol, lol]"]
+    for level in range(1, depth):
+        refs = ", ".join([f"*a{level - 1}"] * width)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+@st.composite
+def garbage_yaml_texts(draw: st.DrawFn) -> str:
+    """YAML (or not quite YAML) built to hurt a loader: alias bombs, deep nesting, tags on
+    every kind of node, numbers past every limit, a spec with garbage appended."""
+    kind = draw(
+        st.sampled_from(
+            ["bomb", "bomb-in-spec", "deep-flow", "deep-block", "tags", "number", "append", "text"]
+        )
+    )
+    if kind == "bomb":
+        return _alias_bomb(draw(st.integers(2, 12)), draw(st.integers(2, 10)))
+    if kind == "bomb-in-spec":
+        spec = draw(valid_spec_texts())
+        bomb = _alias_bomb(draw(st.integers(2, 10)), draw(st.integers(2, 10)))
+        return bomb.replace("a0:", "x-a0:", 1) + spec + "description: *a1\n"
+    if kind == "deep-flow":
+        depth = draw(st.integers(50, 5000))
+        return "x: " + "[" * depth + "]" * depth + "\n"
+    if kind == "deep-block":
+        depth = draw(st.integers(50, 400))
+        return (
+            "".join("  " * level + f"k{level}:\n" for level in range(depth)) + "  " * depth + "v\n"
+        )
+    if kind == "tags":
+        spec = draw(valid_spec_texts())
+        return spec + f"description: {draw(st.sampled_from(_TAGGED))}\n"
+    if kind == "number":
+        spec = draw(valid_spec_texts())
+        key = draw(st.sampled_from(["mqcheck", "  brokers", "    acks", "  messages"]))
+        number = draw(st.sampled_from(_EDGE_NUMBERS))
+        return "\n".join(
+            f"{key}: {number}" if line.startswith(key + ":") else line for line in spec.split("\n")
+        )
+    if kind == "append":
+        spec = draw(valid_spec_texts())
+        return _dress(draw, spec + draw(st.text(max_size=40)))
+    return _dress(draw, draw(st.text(max_size=120)))
+
+
+_MUTATION_ALPHABET = ":-[]{}&*!|>'\"#%@` \n\t\\ab1.\ufeff\u0085\u2028"
+
+
+@st.composite
+def mutated_shipped_texts(draw: st.DrawFn) -> str:
+    """A shipped spec with a few text edits: a character inserted, a span deleted, a line
+    duplicated, a value replaced by a hostile one, or the text cut short."""
+    text = draw(st.sampled_from(SHIPPED_TEXTS))
+    for _ in range(draw(st.integers(1, 3))):
+        kind = draw(st.sampled_from(["insert", "delete", "duplicate", "value", "truncate"]))
+        position = draw(st.integers(0, len(text)))
+        if kind == "insert":
+            text = text[:position] + draw(st.text(_MUTATION_ALPHABET, max_size=5)) + text[position:]
+        elif kind == "delete":
+            text = text[:position] + text[position + draw(st.integers(1, 20)) :]
+        elif kind == "duplicate":
+            lines = text.split("\n")
+            index = draw(st.integers(0, len(lines) - 1))
+            text = "\n".join(lines[: index + 1] + lines[index:])
+        elif kind == "value":
+            lines = text.split("\n")
+            index = draw(st.integers(0, len(lines) - 1))
+            head, colon, _ = lines[index].partition(": ")
+            if colon:
+                lines[index] = f"{head}: {draw(FUZZ_SCALARS)}"
+            text = "\n".join(lines)
+        else:
+            text = text[:position]
+    return _dress(draw, text)
+
+
+def spec_texts() -> st.SearchStrategy[str]:
+    """Every family at once, for the CLI fuzz test."""
+    return st.one_of(
+        valid_spec_texts(), hostile_spec_texts(), garbage_yaml_texts(), mutated_shipped_texts()
+    )
+
+
+# --- .properties files for `mqcheck import` ------------------------------------------------
+
+_PROPERTY_KEYS = (
+    "acks",
+    "retries",
+    "enable.idempotence",
+    "max.in.flight.requests.per.connection",
+    "delivery.timeout.ms",
+    "transactional.id",
+    "client.id",
+    "group.id",
+    "enable.auto.commit",
+    "auto.offset.reset",
+    "isolation.level",
+    "max.poll.records",
+    "linger.ms",
+    "min.insync.replicas",
+    "default.replication.factor",
+    "unclean.leader.election.enable",
+    "log.flush.interval.messages",
+    "ssl.keystore.password",
+    "zzz",
+    "k\\ ey",
+    "\\u00e9t\\u00e9",
+)
+_PROPERTY_VALUES = (
+    "all",
+    "1",
+    "-1",
+    "0",
+    "true",
+    "TRUE",
+    "false",
+    "earliest",
+    "read_committed",
+    "2147483648",
+    HUGE_INTEGER,
+    "  " + HUGE_INTEGER + "  ",
+    "x\x85    retries: 0 #",
+    "x\u2028acks: 0",
+    "x\u2029y",
+    "a\\nb",
+    "\\ud800",
+    "\\udfff\\ud800",
+    "\\u0000",
+    "\\uzzzz",
+    "\\u12",
+    "\\",
+    "tail\\",
+    "x\\\n   continued",
+    "'quoted'",
+    '"dq"',
+    "#not-a-comment",
+    "{a: b}",
+    "- item",
+    "*alias",
+    "!!bool maybe",
+)
+
+
+@st.composite
+def properties_bytes(draw: st.DrawFn) -> bytes:
+    """A .properties file as bytes: known and unknown keys, every separator, comments,
+    continuations, \\uXXXX escapes (some malformed, some lone surrogates), values with YAML
+    line breaks and control characters, bytes that are not UTF-8, CRLF, a UTF-8 BOM."""
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        kind = draw(st.sampled_from(["property", "property", "property", "comment", "raw"]))
+        if kind == "comment":
+            lines.append(draw(st.sampled_from(["#", "!", "  #"])) + draw(st.text(max_size=10)))
+        elif kind == "raw":
+            lines.append(draw(st.text(max_size=30)))
+        else:
+            key = draw(st.sampled_from(_PROPERTY_KEYS))
+            separator = draw(st.sampled_from(["=", ":", " ", "\t", " = ", "  :"]))
+            value = draw(st.one_of(st.sampled_from(_PROPERTY_VALUES), st.text(max_size=12)))
+            lines.append(f"{key}{separator}{value}")
+    eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = eol.join(lines) + draw(st.sampled_from(["", eol]))
+    encoding = draw(st.sampled_from(["latin-1", "utf-8", "utf-8-bom", "raw"]))
+    if encoding == "raw":
+        data = text.encode("utf-8", "surrogatepass") + draw(st.binary(max_size=16))
+    elif encoding == "utf-8-bom":
+        data = b"\xef\xbb\xbf" + text.encode("utf-8", "surrogatepass")
+    else:
+        data = text.encode(encoding, "backslashreplace")
+    return data

@@ -21,9 +21,15 @@ from mqcheck.spec.resolve_run import resolve_check, resolve_expect, resolve_faul
 from mqcheck.spec.schema import EffectiveSetting, Origin, Spec, Topic
 from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
+from mqcheck.spec.values import scalar_text
 from mqcheck.spec.versions import ParsedVersion, parse_version_text, supported_lines_text
 
 FORMAT_VERSION = 1
+#: The largest spec the loader reads (docs/spec.md). A real spec is a few kilobytes (the
+#: largest in specs/ is under 4 KB); PyYAML's pure-Python composer needs up to ten seconds
+#: for a megabyte of flow sequences, so a 50 MB file would keep `check` busy for minutes
+#: before it could say anything.
+MAX_SPEC_BYTES = 256 * 1024
 TOP_KEYS = (
     "mqcheck",
     "name",
@@ -66,7 +72,8 @@ def load_spec(path: str | os.PathLike[str]) -> LoadResult:
     problems = Problems(name)
     try:
         with open(name, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_SPEC_BYTES + 1)
+            size = max(len(data), os.fstat(handle.fileno()).st_size)
     except FileNotFoundError:
         problems.add("", "no such file")
         return LoadResult(None, problems.sorted())
@@ -75,6 +82,9 @@ def load_spec(path: str | os.PathLike[str]) -> LoadResult:
         return LoadResult(None, problems.sorted())
     except OSError as error:
         problems.add("", f"cannot read the file: {error.strerror or error}")
+        return LoadResult(None, problems.sorted())
+    if len(data) > MAX_SPEC_BYTES:
+        _too_large(problems, size)
         return LoadResult(None, problems.sorted())
     try:
         text = data.decode("utf-8-sig")
@@ -95,6 +105,9 @@ def load_spec(path: str | os.PathLike[str]) -> LoadResult:
 def load_spec_text(text: str, path: str = "<string>") -> LoadResult:
     """Load a spec from YAML text; `path` names it in error messages."""
     problems = Problems(path)
+    if len(text) > MAX_SPEC_BYTES:  # characters: a lower bound of its UTF-8 bytes
+        _too_large(problems, len(text.encode("utf-8", "surrogatepass")))
+        return LoadResult(None, problems.sorted())
     root = parse_yaml(text, problems)
     if root is None and not problems:
         problems.add(
@@ -103,6 +116,14 @@ def load_spec_text(text: str, path: str = "<string>") -> LoadResult:
             expected="a mapping: mqcheck: 1, name, kafka_version, topics, producers, consumers",
         )
     return _result(root, path, problems, text)
+
+
+def _too_large(problems: Problems, size: int) -> None:
+    problems.add(
+        "",
+        f"the file is {size:,} bytes, over the {MAX_SPEC_BYTES:,} bytes (256 KiB) a spec may have",
+        expected="a spec of at most 256 KiB (a pipeline spec is a few kilobytes)",
+    )
 
 
 def load_spec_data(data: Mapping[str, object], path: str = "<data>") -> LoadResult:
@@ -258,12 +279,12 @@ def _text(entry: Entry | None, key: str, problems: Problems, *, required: bool) 
             return None
         return ""
     node = entry.value
-    if node.kind != "scalar" or node.value is None or (required and not str(node.value).strip()):
+    if node.kind != "scalar" or node.value is None or (required and not scalar_text(node).strip()):
         problems.add(
             key, "not a text", node.position, expected="a non-empty text", found=describe(node)
         )
         return None
-    return str(node.value).strip() if isinstance(node.value, str) else str(node.text or node.value)
+    return node.value.strip() if isinstance(node.value, str) else scalar_text(node)
 
 
 def _kafka_version(root: Node, problems: Problems) -> ParsedVersion | None:
@@ -283,7 +304,7 @@ def _kafka_version(root: Node, problems: Problems) -> ParsedVersion | None:
             found=describe(node),
         )
         return None
-    text = node.text if node.text is not None else str(value)
+    text = node.text if node.text is not None else scalar_text(node)
     parsed = parse_version_text(text)
     if parsed is not None:
         return parsed
@@ -294,7 +315,7 @@ def _kafka_version(root: Node, problems: Problems) -> ParsedVersion | None:
         hint = 'quote it: kafka_version: "3.7"'
     problems.add(
         "kafka_version",
-        f"unknown Kafka version '{text}'",
+        f"unknown Kafka version '{text if len(text) <= 60 else text[:57] + '...'}'",
         node.position,
         expected=expected,
         hint=hint,

@@ -9,7 +9,8 @@ The rules, from the Properties.load(Reader) Javadoc and its LineReader:
 - the key ends at the first unescaped '=', ':' or whitespace; whitespace and one '=' or ':'
   after it are skipped; the rest of the line is the value (trailing whitespace kept);
 - escapes: \\t \\n \\r \\f, \\uXXXX, and a backslash before any other character stands for
-  that character; a malformed \\uXXXX is an error;
+  that character; a malformed \\uXXXX is an error; two \\uXXXX that form a UTF-16 surrogate
+  pair are one character, as in a Java string;
 - Properties.load(InputStream) decodes ISO 8859-1, so the file's bytes are read as Latin-1;
 - a key given twice keeps its last value.
 """
@@ -127,4 +128,12 @@ def _unescape(text: str) -> str:
             position += 4
         else:
             out.append(_ESCAPES.get(char, char))
-    return "".join(out)
+    return _utf16("".join(out))
+
+
+def _utf16(text: str) -> str:
+    """Java strings are UTF-16: `\\uD83D\\uDE00` is one character, U+1F600. Join such
+    surrogate pairs; a lone surrogate stays (Java keeps it too) for the caller to refuse."""
+    if not any("\ud800" <= char <= "\udfff" for char in text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")

@@ -6,7 +6,8 @@ comment, and anything else (a property of another client, one this Kafka version
 an invalid value, a credential) stays out as `# not placed: key=value (why)`. Credentials are
 never copied. What the files cannot say (the broker count, the faults, what to check) gets
 defaults marked for review. The result is loaded again before it is written, so it is a valid
-spec or the import reports why not.
+spec or the import reports why not. Copied text is escaped (mqcheck/spec/yaml_text.py): a
+value can never end its comment early or become a key of its own.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, check_type
-from mqcheck.spec.load import load_spec_text
-from mqcheck.spec.properties_file import PropertiesFile, read_properties_file
+from mqcheck.spec.load import MAX_SPEC_BYTES, load_spec_text
+from mqcheck.spec.properties_file import PropertiesFile, Property, read_properties_file
 from mqcheck.spec.tree import Node
+from mqcheck.spec.values import integer_value
 from mqcheck.spec.versions import ParsedVersion, parse_version_text
+from mqcheck.spec.yaml_text import comment, escaped, lone_surrogate, yaml_scalar
+
+__all__ = ["DEFAULT_KAFKA_VERSION", "ImportResult", "import_spec", "yaml_scalar"]
 
 DEFAULT_KAFKA_VERSION = "3.7"
 _SECRET = re.compile(r"password|secret|jaas|credential|\.token|\.key$", re.IGNORECASE)
@@ -67,7 +70,7 @@ class _Section:
         self.lines.append(f"{line}  # {comment}" if comment else line)
 
     def note(self, text: str) -> None:
-        self.lines.append(f"# {_one_line(text)}")
+        self.lines.append(comment(text))
 
 
 def import_spec(
@@ -100,6 +103,15 @@ def import_spec(
         return ImportResult("", file_errors=file_errors)
     writer = _Writer(version, files, list(topics) or ["events"], output, brokers)
     text = writer.render({"producer": producer, "broker": broker, "consumer": consumer})
+    if len(text) > MAX_SPEC_BYTES:  # `check` would refuse it: say so before writing it
+        return ImportResult(
+            "",
+            file_errors=[
+                f"{output}: the spec would be {len(text):,} characters, over the "
+                f"{MAX_SPEC_BYTES:,} bytes a spec may have: the .properties files hold more than "
+                "a client configuration does"
+            ],
+        )
     result = load_spec_text(text, output)
     return ImportResult(text, result.errors)
 
@@ -119,7 +131,7 @@ class _Writer:
         self.ctx = LoadContext(Problems("<import>"), version)
 
     def render(self, sources: dict[str, str | None]) -> str:
-        used = ", ".join(f"--{kind} {path}" for kind, path in sources.items() if path)
+        used = ", ".join(f"--{kind} {escaped(path)}" for kind, path in sources.items() if path)
         broker = self._section("broker", "broker")
         producer = self._section("producer", "producer")
         consumer = self._section("consumer", "consumer")
@@ -158,12 +170,14 @@ class _Writer:
         return max(3, wanted or 1)
 
     def _broker_int(self, key: str) -> int | None:
+        """A broker setting read as Kafka reads an int (ASCII digits: Python's int() would
+        take `1_000` and `٣`), if it can be a replica count (a Java short, at least 1)."""
         parsed = self.files.get("broker")
         prop = parsed.effective().get(key) if parsed else None
-        try:
-            return int(prop.value.strip()) if prop else None
-        except ValueError:
+        if prop is None:
             return None
+        value = integer_value(Node("scalar", value=prop.value.strip(), quoted=True))
+        return value if value is not None and 1 <= value <= 32767 else None
 
     def _clients(self, section: str, kind: str, body: _Section) -> list[str]:
         parsed = self.files.get(kind)
@@ -195,16 +209,24 @@ class _Writer:
                     f"not placed: {prop.key}={shown} (given again later; Kafka uses the last)"
                 )
                 continue
-            self._place(section, scope, prop.key, prop.value)
+            self._place(section, scope, prop)
         return section
 
-    def _place(self, section: _Section, scope: Scope, key: str, raw: str) -> None:
+    def _place(self, section: _Section, scope: Scope, prop: Property) -> None:
+        key, raw = prop.key, prop.value
         shown = _shown(key, raw)
+        surrogate = lone_surrogate(key + raw)
+        if surrogate is not None:
+            section.note(
+                f"not placed: {key}={shown} (line {prop.line}: U+{ord(surrogate):04X} is half of "
+                "a UTF-16 surrogate pair, not a character a spec can hold)"
+            )
+            return
         if _SECRET.search(key):
             section.note(f"not placed: {key}={shown} (a credential: never copied into a spec)")
             return
-        prop = catalog.lookup(scope, key)
-        if prop is None:
+        known = catalog.lookup(scope, key)
+        if known is None:
             others = [other for other in catalog.scopes_of(key) if other != scope]
             why = (
                 f"a {' and '.join(others)} property, not a {scope} property"
@@ -213,14 +235,14 @@ class _Writer:
             )
             section.note(f"not placed: {key}={shown} ({why})")
             return
-        if not prop.exists_in(self.version.version):
+        if not known.exists_in(self.version.version):
             section.note(f"not placed: {key}={shown} (does not exist in Kafka {self.version.text})")
             return
-        value = _typed(self.ctx, prop, raw)
+        value = _typed(self.ctx, known, raw)
         if value is INVALID:
             section.note(f"not placed: {key}={shown} (not a valid value for {key})")
             return
-        section.place(key, value, "" if prop.modelled else "not modelled")
+        section.place(key, value, "" if known.modelled else "not modelled")
 
 
 def _typed(ctx: LoadContext, prop: KafkaProperty, raw: str) -> object:
@@ -245,38 +267,22 @@ def _has(parsed: PropertiesFile | None, key: str) -> bool:
     return parsed is not None and key in parsed.effective()
 
 
+#: A client's name in the spec is a YAML key; YAML allows at most 1,024 characters in an
+#: implicit key, and a name is for people to read.
+_MAX_NAME = 100
+
+
 def _client_name(parsed: PropertiesFile | None, kind: str) -> str:
+    """The client's name from its client.id or group.id (shortened), else the kind."""
     if parsed is None:
         return kind
     found = parsed.effective()
     for key in ("client.id", "group.id"):
-        if key in found and _name(found[key].value):
-            return _name(found[key].value)
+        name = _name(found[key].value[: _MAX_NAME * 2])[:_MAX_NAME] if key in found else ""
+        if _name(name):
+            return _name(name)
     return kind
 
 
 def _name(text: str) -> str:
     return _NAME.sub("-", text.strip()).strip("-.")
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
-
-
-def yaml_scalar(value: object) -> str:
-    """A YAML scalar that reads back as exactly `value`: plain where that is safe, else a
-    double-quoted (JSON) string."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    if text and text == text.strip() and "\n" not in text and not text.startswith(("-", "?", "!")):
-        try:
-            if yaml.safe_load(f"k: {text}") == {"k": text}:
-                return text
-        except yaml.YAMLError:
-            pass
-    return json.dumps(text)

@@ -4,11 +4,16 @@ PyYAML's composer gives every node its line and column but constructs nothing, s
 can report positions, see duplicate keys (which `yaml.safe_load` silently merges) and read the
 source text of a scalar (so `kafka_version: 3.10` is 3.10, not the float 3.1). Data that was
 already parsed (sweep and repair build specs as dicts) becomes the same tree without positions.
+
+The format uses no YAML tags: an explicit tag other than `!!str` is reported, never handed to
+PyYAML's constructors (whose `!!bool maybe` and `!!timestamp not-a-date` raise KeyError and
+AttributeError rather than a YAML error).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +27,12 @@ Position = tuple[int, int]
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
+_NON_SPECIFIC_TAG = "!"  # `! 7`: PyYAML resolves it as if untagged
+_ALLOWED_TAGS = (_STR_TAG,)
+_DECIMAL_TEXT = re.compile(r"^\s*[-+]?[0-9]+\s*$")
+#: Integers longer than this are shown by their length: Python refuses str() past 4,300 digits,
+#: and no Kafka value has more than 19.
+_SHOWN_DIGITS = 40
 
 
 @dataclass(eq=False)
@@ -60,14 +71,29 @@ def describe(node: Node) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        return int_text(value, node.text)
     if isinstance(value, float):
         text = node.text if node.text is not None else repr(value)
         return text if math.isfinite(value) else f"the number {text}"
     if isinstance(value, str):
+        if not node.quoted and _DECIMAL_TEXT.match(value):
+            return int_text(None, value)  # a plain integer too long for PyYAML to build
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"the string '{shown}'"
     return f"a {type(value).__name__}"
+
+
+def int_text(value: int | None, text: str | None = None) -> str:
+    """An integer for a message: its digits when short, else how long it is (from the source
+    `text` when there is one), so a 5,000-digit literal is reported, not an internal error."""
+    if value is not None and value.bit_length() <= _SHOWN_DIGITS * 3:
+        return str(value)
+    if text is not None and _DECIMAL_TEXT.match(text):
+        digits = len(text.strip().lstrip("+-").lstrip("0"))
+        return f"an integer of {digits} digits ({text.strip()[:12]}...)"
+    assert value is not None
+    digits = int(value.bit_length() * math.log10(2)) + 1
+    return f"an integer of about {digits} digits"
 
 
 def _mark_position(mark: yaml.Mark | None) -> Position | None:
@@ -79,10 +105,35 @@ def _offset_position(text: str, offset: int) -> Position:
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
+class _TagRecordingLoader(yaml.SafeLoader):
+    """SafeLoader that remembers which nodes carried an explicit tag in the source: the
+    composed node only has the resolved tag, which an implicit `true` or `5` has too."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.explicit_tags: dict[int, str] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        tag = getattr(event, "tag", None)
+        node = super().compose_node(parent, index)
+        if tag is not None and node is not None and not isinstance(event, yaml.AliasEvent):
+            self.explicit_tags[id(node)] = str(tag)
+        return node
+
+
+def _compose(text: str) -> tuple[yaml.Node | None, dict[int, str]]:
+    loader = _TagRecordingLoader(text)
+    try:
+        return loader.get_single_node(), loader.explicit_tags
+    finally:
+        loader.dispose()
+
+
 def parse_yaml(text: str, problems: Problems) -> Node | None:
     """Compose `text` into a Node tree; YAML errors become problems and give None."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root, tags = _compose(text)
     except yaml.MarkedYAMLError as error:
         message = f"YAML syntax error: {error.problem or 'invalid YAML'}"
         if error.context:
@@ -106,7 +157,7 @@ def parse_yaml(text: str, problems: Problems) -> Node | None:
     if root is None:
         return None
     try:
-        return _Composer(problems).convert(root)
+        return _Composer(problems, tags).convert(root)
     except RecursionError:
         problems.add("", "YAML error: the document is nested too deeply")
         return None
@@ -116,8 +167,9 @@ class _Composer:
     """yaml.Node → Node. Aliased nodes are converted once and shared, so an alias bomb costs
     what its source text costs; a node that contains itself is reported, not followed."""
 
-    def __init__(self, problems: Problems) -> None:
+    def __init__(self, problems: Problems, explicit_tags: dict[int, str] | None = None) -> None:
         self.problems = problems
+        self.explicit_tags = explicit_tags or {}
         self.done: dict[int, Node] = {}
         self.active: set[int] = set()
         self.constructor = SafeConstructor()
@@ -131,8 +183,11 @@ class _Composer:
             self.problems.add(path, "a YAML alias refers to a node that contains it", position)
             return Node("scalar", position)
         self.active.add(id(node))
+        refused = self._refused_tag(node, position, path)
         try:
-            if isinstance(node, yaml.MappingNode):
+            if refused and isinstance(node, yaml.ScalarNode):
+                result = Node("scalar", position, value=str(node.value), text=str(node.value))
+            elif isinstance(node, yaml.MappingNode):
                 result = self._mapping(node, position, path)
             elif isinstance(node, yaml.SequenceNode):
                 items = [self.convert(item, f"{path}[{i}]") for i, item in enumerate(node.value)]
@@ -145,6 +200,24 @@ class _Composer:
         self.done[id(node)] = result
         return result
 
+    def _refused_tag(self, node: yaml.Node, position: Position | None, path: str) -> bool:
+        """Report an explicit tag the format does not use; True when one was found."""
+        written = self.explicit_tags.get(id(node))
+        if written is None or written == _NON_SPECIFIC_TAG or node.tag in _ALLOWED_TAGS:
+            return False
+        shown = (
+            "!!" + node.tag[len("tag:yaml.org,2002:") :]
+            if node.tag.startswith("tag:yaml.org,2002:")
+            else node.tag
+        )
+        self.problems.add(
+            path or "<root>",
+            f"the YAML tag {shown} is not used by the spec format",
+            position,
+            expected="a value without a tag (quote it, or write !!str, to force a string)",
+        )
+        return True
+
     def _scalar(self, node: yaml.ScalarNode, position: Position | None, path: str) -> Node:
         text = str(node.value)
         quoted = node.style in ("'", '"', "|", ">") or node.tag == _STR_TAG
@@ -156,12 +229,28 @@ class _Composer:
             )
             value = text
         except (ValueError, TypeError, OverflowError):
-            value = text  # e.g. a timestamp-looking text that is no real date: keep the text
+            # a timestamp-looking text that is no real date, or an integer past Python's
+            # 4,300-digit limit: keep the text, the readers report it
+            value = text
         if not isinstance(value, (str, int, float, bool, type(None))):
             value = text  # dates, binary: mqcheck reads them as the text that was written
+        if isinstance(value, str):
+            self._unicode(value, position, path)
         if node.tag == _NULL_TAG:
             value = None
         return Node("scalar", position, value=value, text=text, quoted=quoted)
+
+    def _unicode(self, text: str, position: Position | None, path: str) -> None:
+        """A `"\\ud800"` escape gives a lone surrogate: no character, and no output (UTF-8
+        stdout, a JSON file) can hold it, so it is refused here rather than crash a renderer."""
+        surrogate = next((char for char in text if "\ud800" <= char <= "\udfff"), None)
+        if surrogate is not None:
+            self.problems.add(
+                path or "<root>",
+                f"not Unicode text: U+{ord(surrogate):04X} is half of a UTF-16 surrogate pair",
+                position,
+                expected="text of whole characters (write \\U0001F600, not \\ud83d\\ude00)",
+            )
 
     def _mapping(self, node: yaml.MappingNode, position: Position | None, path: str) -> Node:
         result = Node("map", position)
@@ -181,6 +270,7 @@ class _Composer:
                 continue
             key = str(key_node.value)
             key_path = f"{path}.{key}" if path else key
+            self._unicode(key, key_position, key_path)
             if key in own:
                 first = own[key].position
                 where = f" (first given at line {first[0]})" if first else ""

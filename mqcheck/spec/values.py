@@ -14,9 +14,13 @@ from collections.abc import Sequence
 
 from mqcheck.spec.errors import Problems, did_you_mean, one_of
 from mqcheck.spec.kafka_property import JAVA_RANGES
-from mqcheck.spec.tree import Node, describe
+from mqcheck.spec.tree import Node, describe, int_text
 
 _DECIMAL = re.compile(r"^[-+]?[0-9]+$")
+#: Digits past which a decimal is read as "beyond every Java range" instead of converted:
+#: Python refuses int() of more than 4,300 digits, and a Java long has 19.
+_MAX_DIGITS = 40
+_BEYOND_JAVA: int = 10**_MAX_DIGITS
 
 
 class Reader:
@@ -51,7 +55,7 @@ class Reader:
                 node,
                 f"out of range for a Java {java_type}",
                 expected=f"a number from {low} to {high}",
-                found=str(value),
+                found=describe(node) if abs(value) >= _BEYOND_JAVA else int_text(value),
             )
             return None
         too_small = minimum is not None and value < minimum
@@ -151,6 +155,8 @@ def scalar_text(node: Node) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
+    if isinstance(value, int):
+        return int_text(value)
     return str(value)
 
 
@@ -167,11 +173,21 @@ def integer_value(node: Node) -> int | None:
         return None
     if isinstance(value, int):
         if node.text is not None and _DECIMAL.match(node.text.strip()):
-            return int(node.text.strip(), 10)
+            return _decimal(node.text.strip())
         return value
     if isinstance(value, str) and _DECIMAL.match(value.strip()):
-        return int(value.strip(), 10)
+        return _decimal(value.strip())
     return None
+
+
+def _decimal(text: str) -> int:
+    """int(text, 10), except that more than `_MAX_DIGITS` significant digits give
+    ±10**_MAX_DIGITS: out of every Java range all the same, and never an int() past
+    Python's digit limit (a 5,000-digit `acks:` is an error message, not a crash)."""
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > _MAX_DIGITS:
+        return -_BEYOND_JAVA if text.startswith("-") else _BEYOND_JAVA
+    return int(text, 10)
 
 
 def bool_value(node: Node) -> bool | None:

@@ -1,5 +1,12 @@
 """Loaders never crash: mutated examples (dropped keys, swapped types, misspelled names,
-random YAML text) give a Spec or SpecErrors, and the CLI answers 0 or 2, never a traceback."""
+random YAML text) give a Spec or SpecErrors, and the CLI answers with an exit code of the
+contract, never a traceback (issue 19 item 5).
+
+The default run draws a few hundred inputs of each kind; `pytest -m slow` draws 10,000 through
+`check` and 10,000 through `import`. The families are in tests/strategies.py, the contract an
+answer must meet in tests/spec/fuzz_cli.py, and `python3 -m tests.spec.fuzz_census` counts the
+exit codes.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +22,10 @@ from hypothesis import strategies as st
 
 from mqcheck.cli import main
 from mqcheck.spec.load import LoadResult, load_spec_data, load_spec_text
+from tests.spec.fuzz_cli import run_check, run_import
+from tests.strategies import SHIPPED_TEXTS, properties_bytes, spec_texts
 
-EXAMPLES = sorted(Path(__file__).resolve().parents[3].joinpath("shared", "examples").glob("*.yaml"))
-TEXTS = [path.read_text(encoding="utf-8") for path in EXAMPLES]
+TEXTS = list(SHIPPED_TEXTS)
 
 _scalars = st.one_of(
     st.none(),
@@ -138,3 +146,42 @@ def test_cli_answers_with_a_verdict_or_a_message(workdir: Path, text: str) -> No
         assert result.exit_code in codes, result.output
         assert "Traceback" not in result.output and "internal error" not in result.output
         assert result.output.strip()
+
+
+_FUZZ = settings(
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@settings(_FUZZ, max_examples=300)
+@given(spec_texts())
+def test_check_of_hostile_text_exits_with_a_contract_code(workdir: Path, text: str) -> None:
+    """Valid specs, hostile values (tags, 5,000-digit numbers, line breaks U+0085/U+2028, BOM,
+    CRLF), alias bombs, deep nesting and mutated shipped specs: exit 0-3 with a message."""
+    run_check(workdir, text)
+
+
+@settings(_FUZZ, max_examples=300)
+@given(st.sampled_from(["producer", "consumer", "broker"]), properties_bytes())
+def test_import_of_hostile_properties_exits_0_or_2(workdir: Path, kind: str, data: bytes) -> None:
+    """Any bytes as a .properties file: a spec that loads and places only what the file set,
+    or exit 2 with the line; never a traceback, never an empty output file."""
+    run_import(workdir, kind, data)
+
+
+@pytest.mark.slow
+@settings(_FUZZ, max_examples=10_000)
+@given(spec_texts())
+def test_check_of_hostile_text_exits_with_a_contract_code_slow(workdir: Path, text: str) -> None:
+    run_check(workdir, text)
+
+
+@pytest.mark.slow
+@settings(_FUZZ, max_examples=10_000)
+@given(st.sampled_from(["producer", "consumer", "broker"]), properties_bytes())
+def test_import_of_hostile_properties_exits_0_or_2_slow(
+    workdir: Path, kind: str, data: bytes
+) -> None:
+    run_import(workdir, kind, data)
