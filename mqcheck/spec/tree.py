@@ -214,7 +214,11 @@ class _Composer:
             path or "<root>",
             f"the YAML tag {shown} is not used by the spec format",
             position,
-            expected="a value without a tag (quote it, or write !!str, to force a string)",
+            expected=(
+                "a value without a tag (quote it, or write !!str, to force a string)"
+                if isinstance(node, yaml.ScalarNode)
+                else "a mapping or list without a tag"
+            ),
         )
         return True
 
