@@ -1,9 +1,9 @@
-"""The `mqcheck` command line (SPEC_FORMAT.md section 3).
+"""The `mqcheck` command line (docs/contract.md section 3).
 
 Thin by design: each command parses its options, calls one library function, renders, and
 exits with the code `mqcheck.exits` gives its answer (0 holds, 1 violated or differs from
 expect:, 2 invalid spec or command line, 3 inconclusive, 4 internal error, 5 the engines
-disagree). Every spec is read once, by the spec loader; commands that build variants take
+disagree, 130 interrupted). Every spec is read once, by the spec loader; commands that build variants take
 the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
 """
 
@@ -41,7 +41,15 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Main(click.Group):
-    """The group that turns an unexpected exception into `internal error: ...` and exit 4."""
+    """The group that turns an unexpected exception into `internal error: ...` and exit 4,
+    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated")."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing is claimed", err=True)
+            sys.exit(exits.INTERRUPTED)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args")
@@ -62,8 +70,24 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+@click.version_option(package_name="mqcheck", message="mqcheck %(version)s")
 def main(debug: bool) -> None:
-    """Model-check message loss, duplication and ordering in a Kafka pipeline spec."""
+    """Model-check message loss, duplication and ordering in a Kafka pipeline spec.
+
+    \b
+    Exit codes (docs/cli.md):
+      0    every guarantee holds, or every verdict matches the spec's expect:
+      1    a guarantee is violated, or a verdict differs from expect:
+      2    the spec or the command line is invalid
+      3    inconclusive: a limit (states, time, memory) was hit first
+      4    internal error
+      5    --engine both: the two engines disagree
+      130  interrupted (Ctrl-C)
+
+    \b
+    Shell completion (bash; zsh and fish likewise):
+      eval "$(_MQCHECK_COMPLETE=bash_source mqcheck)"
+    """
 
 
 def fail(message: str) -> NoReturn:
@@ -158,6 +182,13 @@ _text_or_json = _format_option("text", "json")
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Override check.timeout_s.",
+)
+@click.option(
     "--symbolic",
     multiple=True,
     metavar="NAME[,NAME...]|NAME=V1,V2,...",
@@ -171,6 +202,7 @@ def check(
     output_format: str,
     trace_out: str | None,
     max_states: int | None,
+    timeout_s: float | None,
     symbolic: Sequence[str],
 ) -> None:
     """Check the guarantees of each SPEC."""
@@ -186,6 +218,7 @@ def check(
             engine,
             messages,
             max_states,
+            timeout_s,
             output_format,
             trace_out,
         )
@@ -195,7 +228,13 @@ def check(
         assert result.spec is not None
         spec = result.spec
         checked = check_spec(
-            spec, guarantees, engine, messages, max_states, progress=_progress_printer()
+            spec,
+            guarantees,
+            engine,
+            messages,
+            max_states,
+            timeout_s=timeout_s,
+            progress=_progress_printer(),
         )
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
@@ -223,6 +262,7 @@ def _check_symbolic(
     engine: str | None,
     messages: int | None,
     max_states: int | None,
+    timeout_s: float | None,
     output_format: str,
     trace_out: str | None,
 ) -> NoReturn:
@@ -249,7 +289,7 @@ def _check_symbolic(
     codes = []
     for document, spec, chosen in zip(loaded, specs, resolved, strict=True):
         result = check_symbolic(
-            spec, document.data(), chosen, guarantees, engine, messages, max_states
+            spec, document.data(), chosen, guarantees, engine, messages, max_states, timeout_s
         )
         for values, d in result.disagreements:
             label = ", ".join(f"{p}={v}" for p, v in values)

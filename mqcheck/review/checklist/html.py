@@ -187,12 +187,14 @@ def _header(checklist: Checklist) -> list[str]:
     if outside:
         badges.append(_badge(f"{len(outside)} more outside the fault model", "unk"))
     if checklist.result.expect:
-        mismatches = checklist.result.mismatches()
-        badges.append(
-            _badge("matches expect:", "ok")
-            if not mismatches
-            else _badge(f"{len(mismatches)} verdict(s) differ from expect:", "bad")
-        )
+        mismatches = checklist.result.disagreements_with_expect()
+        limited = checklist.result.inconclusive()
+        if mismatches:
+            badges.append(_badge(f"{len(mismatches)} verdict(s) differ from expect:", "bad"))
+        if limited:
+            badges.append(_badge(f"{len(limited)} verdict(s) unknown: a limit was hit", "unk"))
+        if not mismatches and not limited:
+            badges.append(_badge("matches expect:", "ok"))
     topics = ", ".join(
         f"{t.name} (rf={t.replication_factor}, min.isr={t.min_insync_replicas})"
         for t in spec.topics.values()
