@@ -436,6 +436,20 @@ def checklist(
 
 
 @main.command()
+@_output_option("Write here, not stdout (the shipped copy: schema/mqcheck-spec.schema.json).")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the spec format, for editors and CI linters."""
+    from mqcheck.spec.json_schema import schema_text
+
+    text = schema_text()
+    if output:
+        write_or_exit(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
 @click.argument("spec")
 @click.option(
     "--cap", type=click.IntRange(1, 4), default=2, show_default=True, help="Largest budget tried."
