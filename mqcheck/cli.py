@@ -407,7 +407,7 @@ def import_command(
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
 @_output_option("Write here, not stdout.")
 @click.option(
@@ -418,21 +418,50 @@ def import_command(
     help="Limit of each hazard and profile run (the verdicts use the spec's own).",
 )
 @click.option("--no-profile", is_flag=True, help="Leave out the resilience profile.")
+@click.option(
+    "--base-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="SARIF: the repository root that locations are relative to (default: here).",
+)
 def checklist(
-    spec: str, output_format: str, output: str | None, max_states: int, no_profile: bool
+    specs: Sequence[str],
+    output_format: str,
+    output: str | None,
+    max_states: int,
+    no_profile: bool,
+    base_dir: str | None,
 ) -> None:
-    """Design-review checklist for SPEC."""
+    """Design-review checklist for SPEC (several specs: one SARIF run holding them all)."""
     from mqcheck.review.checklist.render import render_checklist
+    from mqcheck.review.checklist.sarif import OutsideBaseDir, artifact_uri, render_sarif
 
-    loaded = load_or_exit(spec)
-    built = build_checklist(loaded, max_states=max_states, with_profile=not no_profile)
-    text = render_checklist(built, output_format)
+    if len(specs) > 1 and output_format != "sarif":
+        fail(f"checklist: several specs need --format sarif (one run for all); got {len(specs)}")
+    loaded = [load_spec(path) for path in specs]
+    errors = [e for r in loaded for e in r.errors]
+    if errors:
+        fail(format_errors(errors))
+    spec_list = [r.spec for r in loaded if r.spec is not None]
+    if output_format == "sarif":
+        try:  # before the model checking, which is the slow part
+            for spec in spec_list:
+                artifact_uri(spec.path, base_dir)
+        except OutsideBaseDir as why:
+            fail(str(why))
+    built = [
+        build_checklist(spec, max_states=max_states, with_profile=not no_profile)
+        for spec in spec_list
+    ]
+    if output_format == "sarif":
+        text = render_sarif(built, base_dir)
+    else:
+        text = render_checklist(built[0], output_format)
     if output:
         write_or_exit(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
-    sys.exit(built.exit_code())
+    sys.exit(exits.worst(b.exit_code() for b in built))
 
 
 @main.command()
