@@ -3,8 +3,8 @@
 Thin by design: each command parses its options, calls one library function, renders, and
 exits with the code `mqcheck.exits` gives its answer (0 holds, 1 violated or differs from
 expect:, 2 invalid spec or command line, 3 inconclusive, 4 internal error, 5 the engines
-disagree, 130 interrupted). Every spec is read once, by the spec loader; commands that build variants take
-the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
+disagree, 130 interrupted). Every spec is read once, by the spec loader; commands that build
+variants take the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
 """
 
 from __future__ import annotations
