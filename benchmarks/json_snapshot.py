@@ -4,7 +4,8 @@ Usage:
     python3 benchmarks/json_snapshot.py record DIR     # one DIR/<spec>.json per spec
     python3 benchmarks/json_snapshot.py compare DIR    # exit 1 and a diff on any difference
 
-The specs are `specs/*.yaml` and, where present, `../shared/examples/*.yaml`. The only fields
+The specs are `specs/*.yaml` and, when that directory exists beside the repository (it is not
+part of it), `../shared/examples/*.yaml`. The only fields
 blanked are the two a rerun cannot reproduce: `stats.seconds` and `stats.peak_memory_mb`
 (wall-clock time and resident memory). Everything else, the exit code included, must be
 byte-identical.

@@ -1,10 +1,10 @@
-"""The `mqcheck` command line (SPEC_FORMAT.md section 3).
+"""The `mqcheck` command line (docs/contract.md section 3).
 
 Thin by design: each command parses its options, calls one library function, renders, and
 exits with the code `mqcheck.exits` gives its answer (0 holds, 1 violated or differs from
 expect:, 2 invalid spec or command line, 3 inconclusive, 4 internal error, 5 the engines
-disagree). Every spec is read once, by the spec loader; commands that build variants take
-the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
+disagree, 130 interrupted). Every spec is read once, by the spec loader; commands that build
+variants take the loader's data. No Python traceback reaches the user unless `--debug` asks for it.
 """
 
 from __future__ import annotations
@@ -41,7 +41,15 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Main(click.Group):
-    """The group that turns an unexpected exception into `internal error: ...` and exit 4."""
+    """The group that turns an unexpected exception into `internal error: ...` and exit 4,
+    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated")."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: nothing is claimed", err=True)
+            sys.exit(exits.INTERRUPTED)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args")
@@ -62,8 +70,24 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show Python tracebacks of internal errors.")
+@click.version_option(package_name="mqcheck", message="mqcheck %(version)s")
 def main(debug: bool) -> None:
-    """Model-check message loss, duplication and ordering in a Kafka pipeline spec."""
+    """Model-check message loss, duplication and ordering in a Kafka pipeline spec.
+
+    \b
+    Exit codes (docs/cli.md):
+      0    every guarantee holds, or every verdict matches the spec's expect:
+      1    a guarantee is violated, or a verdict differs from expect:
+      2    the spec or the command line is invalid
+      3    inconclusive: a limit (states, time, memory) was hit first
+      4    internal error
+      5    --engine both: the two engines disagree
+      130  interrupted (Ctrl-C)
+
+    \b
+    Shell completion (bash; zsh and fish likewise):
+      eval "$(_MQCHECK_COMPLETE=bash_source mqcheck)"
+    """
 
 
 def fail(message: str) -> NoReturn:
@@ -158,6 +182,13 @@ _text_or_json = _format_option("text", "json")
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Override check.timeout_s.",
+)
+@click.option(
     "--symbolic",
     multiple=True,
     metavar="NAME[,NAME...]|NAME=V1,V2,...",
@@ -171,6 +202,7 @@ def check(
     output_format: str,
     trace_out: str | None,
     max_states: int | None,
+    timeout_s: float | None,
     symbolic: Sequence[str],
 ) -> None:
     """Check the guarantees of each SPEC."""
@@ -186,6 +218,7 @@ def check(
             engine,
             messages,
             max_states,
+            timeout_s,
             output_format,
             trace_out,
         )
@@ -195,7 +228,13 @@ def check(
         assert result.spec is not None
         spec = result.spec
         checked = check_spec(
-            spec, guarantees, engine, messages, max_states, progress=_progress_printer()
+            spec,
+            guarantees,
+            engine,
+            messages,
+            max_states,
+            timeout_s=timeout_s,
+            progress=_progress_printer(),
         )
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
@@ -223,6 +262,7 @@ def _check_symbolic(
     engine: str | None,
     messages: int | None,
     max_states: int | None,
+    timeout_s: float | None,
     output_format: str,
     trace_out: str | None,
 ) -> NoReturn:
@@ -249,7 +289,7 @@ def _check_symbolic(
     codes = []
     for document, spec, chosen in zip(loaded, specs, resolved, strict=True):
         result = check_symbolic(
-            spec, document.data(), chosen, guarantees, engine, messages, max_states
+            spec, document.data(), chosen, guarantees, engine, messages, max_states, timeout_s
         )
         for values, d in result.disagreements:
             label = ", ".join(f"{p}={v}" for p, v in values)
@@ -367,7 +407,7 @@ def import_command(
 
 
 @main.command()
-@click.argument("spec")
+@click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
 @_output_option("Write here, not stdout.")
 @click.option(
@@ -378,21 +418,64 @@ def import_command(
     help="Limit of each hazard and profile run (the verdicts use the spec's own).",
 )
 @click.option("--no-profile", is_flag=True, help="Leave out the resilience profile.")
+@click.option(
+    "--base-dir",
+    type=click.Path(exists=True, file_okay=False),
+    help="SARIF: the repository root that locations are relative to (default: here).",
+)
 def checklist(
-    spec: str, output_format: str, output: str | None, max_states: int, no_profile: bool
+    specs: Sequence[str],
+    output_format: str,
+    output: str | None,
+    max_states: int,
+    no_profile: bool,
+    base_dir: str | None,
 ) -> None:
-    """Design-review checklist for SPEC."""
+    """Design-review checklist for SPEC (several specs: one SARIF run holding them all)."""
     from mqcheck.review.checklist.render import render_checklist
+    from mqcheck.review.checklist.sarif import OutsideBaseDir, artifact_uri, render_sarif
 
-    loaded = load_or_exit(spec)
-    built = build_checklist(loaded, max_states=max_states, with_profile=not no_profile)
-    text = render_checklist(built, output_format)
+    if len(specs) > 1 and output_format != "sarif":
+        fail(f"checklist: several specs need --format sarif (one run for all); got {len(specs)}")
+    loaded = [load_spec(path) for path in specs]
+    errors = [e for r in loaded for e in r.errors]
+    if errors:
+        fail(format_errors(errors))
+    spec_list = [r.spec for r in loaded if r.spec is not None]
+    if output_format == "sarif":
+        try:  # before the model checking, which is the slow part
+            for spec in spec_list:
+                artifact_uri(spec.path, base_dir)
+        except OutsideBaseDir as why:
+            fail(str(why))
+    built = [
+        build_checklist(spec, max_states=max_states, with_profile=not no_profile)
+        for spec in spec_list
+    ]
+    if output_format == "sarif":
+        text = render_sarif(built, base_dir)
+    else:
+        text = render_checklist(built[0], output_format)
     if output:
         write_or_exit(output, text)
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=False)
-    sys.exit(built.exit_code())
+    sys.exit(exits.worst(b.exit_code() for b in built))
+
+
+@main.command()
+@_output_option("Write here, not stdout (the shipped copy: schema/mqcheck-spec.schema.json).")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema of the spec format, for editors and CI linters."""
+    from mqcheck.spec.json_schema import schema_text
+
+    text = schema_text()
+    if output:
+        write_or_exit(output, text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()

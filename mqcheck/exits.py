@@ -1,4 +1,4 @@
-"""The exit codes of every mqcheck command (SPEC_FORMAT.md section 3), written once.
+"""The exit codes of every mqcheck command (docs/contract.md section 3), written once.
 
 Each command's answer maps to a code here, and a command that gives several answers (several
 specs, several combinations) exits with the worst of them. Kept above the engines, at the
@@ -18,6 +18,7 @@ INVALID = 2  # the spec, the command line or an input file is invalid
 UNKNOWN = 3  # a limit was hit before a verdict
 INTERNAL = 4  # a bug in mqcheck
 DISAGREE = 5  # `--engine both`: the two engines give opposite verdicts (an internal error)
+INTERRUPTED = 130  # Ctrl-C: nothing is claimed (128 + SIGINT, as shells report it)
 
 #: From the least to the most severe: what `worst` keeps of several answers.
 _SEVERITY = (HOLDS, UNKNOWN, VIOLATED, INVALID, DISAGREE, INTERNAL)
@@ -36,11 +37,14 @@ def for_verdicts(verdicts: Iterable[str], disagree: bool = False) -> int:
 
 def for_check(result: CheckResult) -> int:
     """`mqcheck check` of one spec: with an `expect:` block, whether every verdict matches
-    it (0) or not (1); without one, the verdicts themselves."""
+    it (0) or not (1), and 3 when the only differences are `unknown`s (a limit was hit, which
+    says nothing about the author's expectation); without one, the verdicts themselves."""
     if result.disagreements:
         return DISAGREE
     if result.expect:
-        return VIOLATED if result.mismatches() else HOLDS
+        if result.disagreements_with_expect():
+            return VIOLATED
+        return UNKNOWN if result.inconclusive() else HOLDS
     return for_verdicts(r.verdict for r in result.results)
 
 

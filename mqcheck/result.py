@@ -106,3 +106,17 @@ class CheckResult:
             if want is not None and want != r.verdict:
                 out.append((r.guarantee, want, r.verdict))
         return out
+
+    def disagreements_with_expect(self) -> list[tuple[str, str, str]]:
+        """The mismatches that contradict `expect:` (a decided verdict other than the one
+        expected): what exit 1 reports."""
+        return [m for m in self.mismatches() if m[2] != "unknown"]
+
+    def inconclusive(self) -> list[GuaranteeResult]:
+        """The results a limit left `unknown` where `expect:` names a verdict: not a
+        disagreement with the author, so they are reported as a limit hit (exit 3)."""
+        return [
+            r
+            for r in self.results
+            if r.verdict == "unknown" and self.expect.get(r.guarantee) not in (None, "unknown")
+        ]

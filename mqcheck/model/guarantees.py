@@ -1,4 +1,4 @@
-"""The delivery guarantees of the contract (SPEC_FORMAT.md section 2) as IR predicates.
+"""The delivery guarantees of the contract (docs/contract.md section 2) as IR predicates.
 
 at-least-once is judged as "from every reachable state, every intended message can still
 be processed by every consumer without further faults" (runs where faults stop and crashed
@@ -60,7 +60,7 @@ def at_most_once(b: ModelBuilder) -> Invariant:
 
 
 def exactly_once() -> Composite:
-    """The contract's exactly-once: at-least-once and at-most-once together (SPEC_FORMAT.md
+    """The contract's exactly-once: at-least-once and at-most-once together (docs/contract.md
     section 2); engines check the two parts and report the shorter violation."""
     return Composite(
         guarantee="exactly-once",

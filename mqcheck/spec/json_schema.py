@@ -13,6 +13,7 @@ the judge of the rest (docs/spec.md, "JSON Schema").
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mqcheck.spec import kafka_properties as catalog
@@ -53,6 +54,14 @@ def _nullable(schema: Schema) -> Schema:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _choice(values: list[Any]) -> Schema:
+    """One of `values`, also with blanks around it: Kafka's ConfigDef trims a string before
+    validating it, and so does the loader (spec/values.py). The plain enum comes first, so
+    editors still offer its values."""
+    texts = "|".join(re.escape(str(v)) for v in values)
+    return {"anyOf": [{"enum": values}, {"type": "string", "pattern": rf"^\s*({texts})\s*$"}]}
+
+
 def _property(prop: KafkaProperty) -> Schema:
     """One Kafka property's value, over every release line (the loader checks the version)."""
     value: Schema
@@ -63,13 +72,13 @@ def _property(prop: KafkaProperty) -> Schema:
     elif prop.type == "double":
         value = {"anyOf": [{"type": "number"}, {"type": "string"}]}
     elif prop.type == "enum":
-        value = {"enum": sorted({item.value for item in prop.allowed})}
+        value = _choice(sorted({item.value for item in prop.allowed}))
     elif prop.type == "list":
         value = {"anyOf": [{"type": _SCALAR}, {"type": "array", "items": {"type": _SCALAR}}]}
     else:
         value = {"type": _SCALAR}
     if prop.name == "acks" and prop.scope == "producer":
-        value = {"enum": ["all", "-1", "0", "1", -1, 0, 1]}
+        value = _choice(["all", "-1", "0", "1", -1, 0, 1])
     if prop.nullable or not prop.modelled:
         value = _nullable(value)
     read = "read by the model" if prop.modelled else "accepted, not modelled (no verdict changes)"

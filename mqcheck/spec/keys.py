@@ -170,7 +170,7 @@ def check_type(
     elif prop.type == "double":
         result = reader.number(node, key_path)
     elif prop.type == "enum":
-        result = reader.choice(node, key_path, prop.allowed_in(ctx.kafka))
+        result = reader.choice(node, key_path, prop.allowed_in(ctx.kafka), trim=True)
     elif prop.type == "list" and node.kind == "seq":
         parts = [reader.string(item, key_path) for item in node.items]
         result = None if None in parts else ",".join(str(part) for part in parts)

@@ -203,7 +203,7 @@ class _StreamsProps(ClientProps):
             return super().read(prop, entry)
         key_path = join(self.path, prop.name)
         every_value = [item.value for item in prop.allowed]
-        text = self.ctx.reader.choice(entry.value, key_path, every_value, what=prop.name)
+        text = self.ctx.reader.choice(entry.value, key_path, every_value, what=prop.name, trim=True)
         if text is None:
             return INVALID
         if text in prop.allowed_in(self.ctx.kafka):

@@ -36,7 +36,7 @@ class _ProducerProps(ClientProps):
         if prop.name != "acks":
             return super().read(prop, entry)
         path = join(self.path, "acks")
-        text = self.ctx.reader.choice(entry.value, path, list(_ACKS), what="acks")
+        text = self.ctx.reader.choice(entry.value, path, list(_ACKS), what="acks", trim=True)
         return INVALID if text is None else _ACKS[text]
 
 

@@ -126,9 +126,20 @@ class Reader:
         return scalar_text(node)
 
     def choice(
-        self, node: Node, path: str, allowed: Sequence[str], *, what: str = "value"
+        self,
+        node: Node,
+        path: str,
+        allowed: Sequence[str],
+        *,
+        what: str = "value",
+        trim: bool = False,
     ) -> str | None:
+        """One of `allowed`. `trim` for a Kafka property: ConfigDef.parseType trims a string
+        value before its validator sees it, so Kafka reads `acks="1 "` as 1; mqcheck's own
+        keys (`app:`, `check:`) are taken as written."""
         text = scalar_text(node) if node.kind == "scalar" and node.value is not None else None
+        if text is not None and trim:
+            text = text.strip()
         if text is not None and text in allowed:
             return text
         found = describe(node)

@@ -2,7 +2,8 @@
 
 Both sequence diagrams (Mermaid, `render_mermaid`, and the checklist's SVG,
 `review/checklist/svg.py`) draw the same lifelines from the same steps: the producers, the
-partition's replicas (broker 1..n), the controller and the consumers; the partition leader
+partition's replicas (broker 1..n), the controller, the Kafka Streams processors and the
+consumers; the partition leader
 before each step; the producer that sent a step's message; and the outcome. It is worked out
 here once, so the two pictures cannot disagree about a trace.
 """
@@ -24,6 +25,16 @@ class Cast:
     brokers: int
     consumers: tuple[str, ...]
     controller: bool
+    processors: tuple[str, ...] = ()  # Kafka Streams processors: each its own lifeline
+
+    def lane_of(self, actor: str) -> str:
+        """The lifeline an actor is drawn on. A processor polls its input as a consumer
+        (`consumer:enricher`) and processes and crashes as `processor:enricher`: all of it
+        is the processor's own lifeline, never a consumer's or the producer's."""
+        role, _, name = actor.partition(":")
+        if role == "consumer" and name in self.processors and name not in self.consumers:
+            return f"processor:{name}"
+        return actor
 
 
 def _names(steps: Sequence[Step], role: str) -> list[str]:
@@ -46,12 +57,16 @@ def cast_for(
     producers: Sequence[str] = (),
     consumers: Sequence[str] = (),
     brokers: int | None = None,
+    processors: Sequence[str] = (),
 ) -> Cast:
-    """Everyone in the spec (when given) plus everyone the steps mention."""
+    """Everyone in the spec (when given) plus everyone the steps mention. A name the steps
+    use both as `processor:` and `consumer:` is a processor (its input poll)."""
     prods = list(producers)
     prods += [n for n in _names(cex.steps, "producer") if n not in prods]
+    procs = list(processors)
+    procs += [n for n in _names(cex.steps, "processor") if n not in procs]
     cons = list(consumers)
-    cons += [n for n in _names(cex.steps, "consumer") if n not in cons]
+    cons += [n for n in _names(cex.steps, "consumer") if n not in cons and n not in procs]
     mentioned = [
         int(s.actor.split(":")[1]) for s in cex.steps if re.fullmatch(r"broker:\d+", s.actor)
     ]
@@ -61,6 +76,7 @@ def cast_for(
         brokers=count,
         consumers=tuple(cons),
         controller=any(s.actor == "controller" for s in cex.steps),
+        processors=tuple(procs),
     )
 
 

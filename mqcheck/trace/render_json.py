@@ -1,4 +1,4 @@
-"""The JSON result of the contract (SPEC_FORMAT.md section 4), and reading a trace back.
+"""The JSON result of the contract (docs/contract.md section 4), and reading a trace back.
 
 Additive fields beyond the contract: `reason` (why unknown), `stats.peak_memory_mb`, and
 per step `action` (the grounded action name `replay` looks up), `fault`, `hazard`, `fix`

@@ -67,9 +67,21 @@ def _declarations(cast: Cast) -> list[str]:
     if cast.controller:
         lines.append("    participant CTL as controller")
     lines += [
+        f"    participant S{i} as processor {escape(n)}" for i, n in enumerate(cast.processors, 1)
+    ]
+    lines += [
         f"    participant C{i} as consumer {escape(n)}" for i, n in enumerate(cast.consumers, 1)
     ]
     return lines
+
+
+def _last_id(cast: Cast) -> str:
+    """The rightmost participant, for notes that span the whole diagram."""
+    if cast.consumers:
+        return f"C{len(cast.consumers)}"
+    if cast.processors:
+        return f"S{len(cast.processors)}"
+    return "CTL" if cast.controller else f"B{cast.brokers}"
 
 
 def _sender(cex: Counterexample, step: Step, cast: Cast) -> str:
@@ -78,7 +90,9 @@ def _sender(cex: Counterexample, step: Step, cast: Cast) -> str:
 
 
 def _actor_id(actor: str, cast: Cast) -> str:
-    role, _, name = actor.partition(":")
+    role, _, name = cast.lane_of(actor).partition(":")
+    if role == "processor" and name in cast.processors:
+        return f"S{cast.processors.index(name) + 1}"
     if role == "producer":
         return _producer_id(cast, name)
     if role == "consumer":
@@ -116,7 +130,11 @@ def step_lines(cex: Counterexample, step: Step, before: Mapping[str, int], cast:
         return [f"{me}-->>{_sender(cex, step, cast)}: {text}"]
     if kind == "replicate" and lead and lead != me:
         return [f"{me}->>{lead}: {text}"]
-    if kind == "fetch" and step.actor.startswith("consumer:") and lead:
+    if (
+        kind == "fetch"
+        and cast.lane_of(step.actor).startswith(("consumer:", "processor:"))
+        and lead
+    ):
         return [f"{me}->>{lead}: {text}"]
     if kind == "elect":
         target = f"B{after_leader}" if after_leader else _all_brokers(cast)
@@ -141,9 +159,10 @@ def render_counterexample(
     producers: Sequence[str] = (),
     consumers: Sequence[str] = (),
     brokers: int | None = None,
+    processors: Sequence[str] = (),
 ) -> str:
     """One sequenceDiagram, titled `title` (e.g. "orders: at-least-once violated")."""
-    cast = cast_for(cex, producers, consumers, brokers)
+    cast = cast_for(cex, producers, consumers, brokers, processors)
     lines = ["sequenceDiagram", f"    title {escape(title)}"]
     lines += _declarations(cast)
     if not cex.steps:
@@ -164,8 +183,8 @@ def render_counterexample(
     outcome = _outcome(cex)
     if outcome:
         last = _all_brokers(cast)
-        if cast.consumers:
-            last = f"P1,C{len(cast.consumers)}"
+        if cast.consumers or cast.processors:
+            last = f"P1,{_last_id(cast)}"
         lines.append(f"    Note over {last}: {label(outcome, 70)}")
     return "\n".join(lines) + "\n"
 
@@ -180,6 +199,7 @@ def render(
     producers: Sequence[str] = (),
     consumers: Sequence[str] = (),
     brokers: int | None = None,
+    processors: Sequence[str] = (),
 ) -> str:
     """Every counterexample of `result`, each a diagram preceded by a `%%` comment line;
     an empty string when no guarantee is violated."""
@@ -190,7 +210,9 @@ def render(
         title = f"{result.spec}: {r.guarantee} violated"
         out.append(
             f"%% {escape(title)}\n"
-            + render_counterexample(title, r.counterexample, producers, consumers, brokers)
+            + render_counterexample(
+                title, r.counterexample, producers, consumers, brokers, processors
+            )
         )
     return "\n".join(out)
 
@@ -212,13 +234,22 @@ class SpecShape(Protocol):
     def producers(self) -> Mapping[str, object]: ...
     @property
     def consumers(self) -> Mapping[str, object]: ...
+    @property
+    def processors(self) -> Mapping[str, object]: ...
 
 
 def render_for_spec(result: CheckResult, spec: SpecShape) -> str:
-    """`render` with the spec's producers, consumers and replica count as lifelines."""
+    """`render` with the spec's producers, processors, consumers and replica count as
+    lifelines."""
     topics = spec.topics
     replicas = max((t.replication_factor for t in topics.values()), default=spec.brokers)
-    return render(result, tuple(spec.producers), tuple(spec.consumers), min(replicas, spec.brokers))
+    return render(
+        result,
+        tuple(spec.producers),
+        tuple(spec.consumers),
+        min(replicas, spec.brokers),
+        tuple(spec.processors),
+    )
 
 
 def summary(result: CheckResult) -> str:

@@ -39,13 +39,24 @@ def render(result: CheckResult) -> str:
             "Not modelled (accepted, no effect on the verdict): " + ", ".join(result.not_modelled)
         )
     if result.expect:
-        mismatches = result.mismatches()
-        if mismatches:
-            for g, want, got in mismatches:
-                lines.append(f"EXPECTATION MISMATCH: {g} expected {want}, got {got}")
-        else:
-            lines.append("Every verdict matches the spec's expect: block.")
+        lines.extend(expect_lines(result))
     return "\n".join(lines) + "\n"
+
+
+def expect_lines(result: CheckResult) -> list[str]:
+    """How the verdicts compare with `expect:`. An `unknown` is not a mismatch: the search
+    stopped at a limit, so it says which limit rather than contradicting the author."""
+    lines = [
+        f"EXPECTATION MISMATCH: {g} expected {want}, got {got}"
+        for g, want, got in result.disagreements_with_expect()
+    ]
+    for r in result.inconclusive():
+        why = f": {r.reason}" if r.reason else ""
+        lines.append(
+            f"INCONCLUSIVE: {r.guarantee} expected {result.expect[r.guarantee]}, but a limit "
+            f"was hit before a verdict{why}"
+        )
+    return lines or ["Every verdict matches the spec's expect: block."]
 
 
 def _bounds(r: GuaranteeResult) -> str:

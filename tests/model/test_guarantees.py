@@ -1,4 +1,4 @@
-"""The guarantees (mqcheck/model/guarantees.py, SPEC_FORMAT.md section 2) and the explicit
+"""The guarantees (mqcheck/model/guarantees.py, docs/contract.md section 2) and the explicit
 engine's promises about them: exactly-once = both, `halt` excuses, violations with the
 fewest faults, limits give `unknown` (never `holds`), and every counterexample replays."""
 
@@ -25,7 +25,7 @@ def check(guarantee: str, **kw: object) -> GuaranteeResult:
 
 
 def test_exactly_once_violated_by_a_duplicate():
-    """exactly-once = at-least-once and at-most-once (SPEC_FORMAT section 2): a consumer
+    """exactly-once = at-least-once and at-most-once (docs/contract.md section 2): a consumer
     that commits after processing duplicates on a crash (KafkaConsumer javadoc)."""
     r = check("exactly-once", commit="after_processing", messages=1, faults=dict(consumer_crash=1))
     assert r.verdict == "violated"
@@ -58,7 +58,7 @@ def test_exactly_once_holds_when_both_hold():
 
 
 def test_halt_on_send_error_is_excused():
-    """SPEC_FORMAT section 2: a message the producer app was told had failed and halts on
+    """docs/contract.md section 2: a message the producer app was told had failed and halts on
     (`on_send_error: halt`) is not a loss, nor are the messages it never sent after halting
     (delivery.timeout.ms expiry, KIP-91)."""
     r = check("at-least-once", on_send_error="halt", messages=2, faults=dict(delivery_timeout=1))
@@ -67,7 +67,7 @@ def test_halt_on_send_error_is_excused():
 
 def test_drop_on_send_error_is_a_loss():
     """An application that drops a send that failed with TimeoutException (KIP-91
-    delivery.timeout.ms) loses the message (SPEC_FORMAT section 2: "error ignored")."""
+    delivery.timeout.ms) loses the message (docs/contract.md section 2: "error ignored")."""
     r = check("at-least-once", on_send_error="drop", messages=1, faults=dict(delivery_timeout=1))
     assert r.verdict == "violated"
     assert [s.kind for s in r.counterexample.steps][-1] == "delivery_timeout"
@@ -96,7 +96,7 @@ def test_fire_and_forget_loses_on_delivery_timeout():
 
 
 def test_ordering_needs_the_flag_and_is_reported_last():
-    """`check.ordering: true` adds the ordering guarantee, reported last (SPEC_FORMAT)."""
+    """`check.ordering: true` adds the ordering guarantee, reported last (docs/contract.md)."""
     spec = make_spec(**SMALL, ordering=True, guarantees=("at-least-once",), messages=1)
     res = check_spec(spec)
     assert [r.guarantee for r in res.results] == ["at-least-once", "ordering"]
@@ -143,7 +143,7 @@ def test_fault_free_violation_reported_without_faults():
 
 
 def test_violation_reported_at_the_point_of_no_return():
-    """SPEC_FORMAT section 2: "A violation is reported at the first state from which it can
+    """docs/contract.md section 2: "A violation is reported at the first state from which it can
     no longer be avoided": the acks=0 trace ends with the lost request."""
     r = check(
         "at-least-once", acks=0, idempotence=False, messages=1, faults=dict(produce_request_lost=1)

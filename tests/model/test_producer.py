@@ -293,7 +293,7 @@ def test_record_over_topic_max_message_bytes_is_never_written():
 def test_record_over_max_request_size_with_halt_is_excused():
     """KafkaProducer.send throws RecordTooLargeException when the serialized record is over
     max.request.size (ProducerConfig `max.request.size`); an app that halts on it is
-    excused (SPEC_FORMAT section 2)."""
+    excused (docs/contract.md section 2)."""
     r = check(
         "at-least-once",
         message_bytes=2_000_000,

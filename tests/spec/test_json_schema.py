@@ -66,3 +66,25 @@ def test_the_schema_sees_what_the_loader_sees() -> None:
     assert validator.is_valid({**base, "producers": {"p": {**producer, "retries": "5"}}})
     assert not validator.is_valid({**base, "faults": {"broker_crash": -1}})
     assert not validator.is_valid({**base, "kafka_version": "3.10"})
+
+
+def test_padded_choice_values_are_valid_as_the_loader_reads_them() -> None:
+    """The loader trims Kafka's choice values as ConfigDef does; the schema must not reject
+    what `mqcheck check` accepts, and must still reject a wrong value with blanks."""
+    base = _data(ROOT / "specs" / "acks1-leader-failover.yaml")
+    validator = _validator()
+    producer = next(iter(base["producers"].values()))
+    assert validator.is_valid({**base, "producers": {"p": {**producer, "acks": "1 "}}})
+    assert not validator.is_valid({**base, "producers": {"p": {**producer, "acks": " 2 "}}})
+
+
+def test_schema_command_prints_the_shipped_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from mqcheck.cli import main
+
+    out = CliRunner().invoke(main, ["schema"])
+    assert out.exit_code == 0 and out.stdout == SHIPPED.read_text()
+    target = tmp_path / "s.json"
+    assert CliRunner().invoke(main, ["schema", "-o", str(target)]).exit_code == 0
+    assert target.read_text() == SHIPPED.read_text()

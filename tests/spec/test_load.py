@@ -305,3 +305,29 @@ def test_the_loaders_data_ignores_a_tag_on_a_mapping_and_keeps_aliases_shared() 
     data = loaded.data()
     assert data == {"a": {"b": 1}, "c": {"b": 1}, "d": {"e": [1, "two"]}}
     assert data["a"] is data["c"]
+
+
+def test_kafka_choice_values_are_trimmed_as_configdef_trims() -> None:
+    """ConfigDef.parseType trims a string before its validator runs, so Kafka reads
+    `acks="1 "` as acks=1 and `auto.offset.reset=" earliest"` as earliest; refusing them
+    would reject a configuration Kafka accepts."""
+    data = spec_data(
+        producers=producer(acks="1 "),
+        consumers=consumer(
+            **{"auto.offset.reset": " earliest", "isolation.level": "read_committed\t"}
+        ),
+    )
+    spec = load_spec_text(as_yaml(data)).spec
+    assert spec is not None
+    assert spec.producers["checkout"].acks == 1
+    assert spec.consumers["billing"].auto_offset_reset == "earliest"
+    assert spec.consumers["billing"].isolation_level == "read_committed"
+
+
+def test_trimming_does_not_accept_a_wrong_value_or_loosen_app_keys() -> None:
+    """Only surrounding blanks go: a misspelt value is still refused, and mqcheck's own
+    `app:` keys (not Kafka configs) are taken as written."""
+    refused = load_spec_text(as_yaml(spec_data(producers=producer(acks=" al ")))).errors
+    assert [e.key_path for e in refused] == ["producers.checkout.acks"]
+    app = load_spec_text(as_yaml(spec_data(producers=producer(app={"on_send_error": "drop "}))))
+    assert [e.key_path for e in app.errors] == ["producers.checkout.app.on_send_error"]

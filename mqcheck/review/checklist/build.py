@@ -42,8 +42,11 @@ class Checklist:
         return self.result.results[0].bounds if self.result.results else {}
 
     def configuration(self) -> list[EffectiveSetting]:
-        """The effective settings a reviewer reads (faults and check bounds are elsewhere)."""
-        return [s for s in self.spec.settings if s.scope not in ("faults", "check")]
+        """The effective settings a reviewer reads (faults and check bounds are elsewhere):
+        those the model reads first, then the accepted but not modelled ones, which cannot
+        change a verdict; each group in the spec's reading order."""
+        shown = [s for s in self.spec.settings if s.scope not in ("faults", "check")]
+        return [s for s in shown if s.modelled] + [s for s in shown if not s.modelled]
 
 
 def build_checklist(

@@ -12,6 +12,7 @@ Deterministic: the same checklist gives the same bytes (no date, timing or state
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from mqcheck.result import GuaranteeResult
@@ -89,7 +90,8 @@ table.overview th { text-transform: none; letter-spacing: 0; font-size: 13px; wi
 .note { display: block; color: var(--muted); font-size: 12px; }
 code { font: 12px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono",
   monospace; background: #f1f5f9; border-radius: 4px; padding: 1px 4px; }
-td code { white-space: normal; overflow-wrap: anywhere; }
+td code { white-space: normal; overflow-wrap: normal; }
+code.value { white-space: nowrap; }
 ul.settings { list-style: none; margin: 0; padding: 0; }
 ul.settings li { margin: 0 0 2px; }
 .origin { color: var(--muted); font-size: 11.5px; }
@@ -144,7 +146,17 @@ def _badge(text: str, cls: str, big: bool = False) -> str:
 
 
 def _code(text: str) -> str:
-    return f"<code>{esc(text)}</code>"
+    """Code that may wrap only after a dot, comma or slash of a long name (a line break
+    inside `min.insync.replicas` between two of its words, never inside a word)."""
+    if len(text) <= 24:
+        return f"<code>{esc(text)}</code>"
+    parts = re.split(r"(?<=[.,/])", text)
+    return "<code>" + "<wbr>".join(esc(part) for part in parts) + "</code>"
+
+
+def _value(text: str) -> str:
+    """A value is one token: `9223372036854775807` or `read_committed` never wraps."""
+    return f'<code class="value">{esc(text)}</code>'
 
 
 def _origin(setting: EffectiveSetting) -> str:
@@ -155,7 +167,9 @@ def _origin(setting: EffectiveSetting) -> str:
 
 def _setting(setting: EffectiveSetting) -> str:
     owner = setting.scope.split(":", 1)[1] if ":" in setting.scope else setting.scope
-    return f"{_code(f'{owner}.{setting.name}={value_text(setting.value)}')} {_origin(setting)}"
+    return (
+        f"{_code(f'{owner}.{setting.name}=')}{_value(value_text(setting.value))} {_origin(setting)}"
+    )
 
 
 def _replicas(spec: Spec) -> int:
@@ -187,12 +201,14 @@ def _header(checklist: Checklist) -> list[str]:
     if outside:
         badges.append(_badge(f"{len(outside)} more outside the fault model", "unk"))
     if checklist.result.expect:
-        mismatches = checklist.result.mismatches()
-        badges.append(
-            _badge("matches expect:", "ok")
-            if not mismatches
-            else _badge(f"{len(mismatches)} verdict(s) differ from expect:", "bad")
-        )
+        mismatches = checklist.result.disagreements_with_expect()
+        limited = checklist.result.inconclusive()
+        if mismatches:
+            badges.append(_badge(f"{len(mismatches)} verdict(s) differ from expect:", "bad"))
+        if limited:
+            badges.append(_badge(f"{len(limited)} verdict(s) unknown: a limit was hit", "unk"))
+        if not mismatches and not limited:
+            badges.append(_badge("matches expect:", "ok"))
     topics = ", ".join(
         f"{t.name} (rf={t.replication_factor}, min.isr={t.min_insync_replicas})"
         for t in spec.topics.values()
@@ -301,6 +317,7 @@ def _diagram(title: str, r: GuaranteeResult, spec: Spec) -> str:
         tuple(spec.producers),
         tuple(spec.consumers),
         _replicas(spec),
+        tuple(spec.processors),
     )
     return f'<figure class="diagram">{svg}</figure>'
 
@@ -477,7 +494,7 @@ def _configuration(checklist: Checklist) -> list[str]:
         origin = _origin(s) + ('<span class="note">not modelled</span>' if not s.modelled else "")
         out.append(
             f"<tr><td>{esc(s.scope)}</td><td>{_code(s.name)}</td>"
-            f"<td>{_code(value_text(s.value))}</td><td>{origin}</td></tr>"
+            f"<td>{_value(value_text(s.value))}</td><td>{origin}</td></tr>"
         )
     out.append("</table></section>")
     return out

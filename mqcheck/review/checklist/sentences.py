@@ -54,13 +54,17 @@ def summary(checklist: Checklist, m: Markup) -> str:
             f"{len(outside)} more outside it ({m.text(', '.join(r.hazard.id for r in outside))})"
         )
     if checklist.result.expect:
-        mismatches = checklist.result.mismatches()
+        mismatches = checklist.result.disagreements_with_expect()
+        limited = checklist.result.inconclusive()
         expect = m.key("expect:")
-        parts.append(
-            f"every verdict matches the spec's {expect} block"
-            if not mismatches
-            else m.strong(f"{len(mismatches)} verdict(s) differ from the spec's {expect} block")
-        )
+        if mismatches:
+            parts.append(
+                m.strong(f"{len(mismatches)} verdict(s) differ from the spec's {expect} block")
+            )
+        if limited:
+            parts.append(f"{len(limited)} verdict(s) left unknown by a limit")
+        if not mismatches and not limited:
+            parts.append(f"every verdict matches the spec's {expect} block")
     return "; ".join(parts) + "."
 
 

@@ -2,15 +2,16 @@
 
 One `<svg>` per counterexample, built as text (no dependency, no script, no font file): a
 lifeline for each producer, the network (when a request or response is lost), the partition's
-replicas (broker 1..n), the controller and the transaction coordinator (when they act) and
-each consumer; one row per step of the text post-mortem, with the same step number. What a
+replicas (broker 1..n), the controller and the transaction coordinator (when they act), each
+Kafka Streams processor and each consumer; one row per step of the text post-mortem, with the same step number. What a
 step moves is an arrow from the process that holds it to the one that receives it (a send or
 retry to the leader, a replica copy to the follower, a polled record to the consumer, an ack
 back to the producer, an election from the controller); what happens inside one process is a
 small box on its lifeline. A fault is red: a lightning marker on the process that fails, or a
 cross where a lost request or response ends, and its row is tinted. A step that a setting made
 fatal (the text report's "why it was fatal") is tinted amber and carries the warning. The
-current leader's lifeline is drawn thick, a broker that is down dashed.
+current leader's lifeline is drawn thick, a broker that is down dashed. A column is as wide as
+its lifeline's name needs (never truncated), and text wraps only between words.
 
 Deterministic: the same counterexample gives the same bytes. Every text is XML-escaped, so
 each diagram parses as XML on its own.
@@ -24,11 +25,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mqcheck.result import Counterexample, Step
-from mqcheck.trace.lifelines import cast_for, leader, outcome_parts, sender
+from mqcheck.trace.lifelines import Cast, cast_for, leader, outcome_parts, sender
 
 # Geometry, in SVG user units (pixels at 100 %).
 GUTTER = 46  # the step-number column
-COL = 132  # distance between lifelines
+COL = 132  # distance between lifelines, at least (a long name widens its column)
+NAME_CHAR_W = 7.6  # an average semi-bold glyph at the 12.5 px of a lane's name
+NAME_PAD = 26
 HEAD_Y = 10
 HEAD_H = 40
 TEXT_GAP = 18
@@ -56,6 +59,7 @@ ROLE_COLOURS: dict[str, tuple[str, str]] = {  # role -> (stroke, header fill)
     "broker": ("#0f766e", "#ccfbf1"),
     "controller": ("#7c3aed", "#ede9fe"),
     "coordinator": ("#7c3aed", "#ede9fe"),
+    "processor": ("#b45309", "#fef3c7"),
     "consumer": ("#15803d", "#dcfce7"),
 }
 BROKER = ROLE_COLOURS["broker"][0]
@@ -76,7 +80,13 @@ def esc(text: str) -> str:
 
 
 def wrap(text: str, width: int = WRAP) -> list[str]:
-    return textwrap.wrap(" ".join(text.split()), width=width, break_on_hyphens=False) or [""]
+    """Lines of at most `width` characters, broken only between words: a setting, an offset
+    or a value cut in two reads as two different things (a token longer than a line keeps
+    its own line)."""
+    lines = textwrap.wrap(
+        " ".join(text.split()), width=width, break_on_hyphens=False, break_long_words=False
+    )
+    return lines or [""]
 
 
 def _num(value: float) -> str:
@@ -86,10 +96,16 @@ def _num(value: float) -> str:
 
 @dataclass(frozen=True)
 class Lane:
-    key: str  # "producer:web", "network", "broker:2", "controller", "coordinator", "consumer:x"
+    key: str  # "producer:web", "network", "broker:2", "controller", "coordinator",
+    # "processor:x", "consumer:x"
     role: str
     name: str
     x: float
+    width: float = COL  # the column's width: room for the whole name
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width / 2
 
 
 @dataclass(frozen=True)
@@ -104,10 +120,11 @@ class Shape:
     lost: bool = False  # the arrow ends in a cross
 
 
-def _lanes(
-    cex: Counterexample, producers: Sequence[str], consumers: Sequence[str], brokers: int | None
-) -> list[Lane]:
-    cast = cast_for(cex, producers, consumers, brokers)
+def _column(name: str) -> float:
+    return max(float(COL), len(name) * NAME_CHAR_W + NAME_PAD)
+
+
+def _lanes(cex: Counterexample, cast: Cast) -> list[Lane]:
     actors = {s.actor for s in cex.steps}
     keys: list[tuple[str, str, str]] = [("producer:" + p, "producer", p) for p in cast.producers]
     if "network" in actors:
@@ -117,11 +134,15 @@ def _lanes(
         keys.append(("controller", "controller", "controller"))
     if "coordinator" in actors:
         keys.append(("coordinator", "coordinator", "txn coordinator"))
+    keys += [("processor:" + p, "processor", p) for p in cast.processors]
     keys += [("consumer:" + c, "consumer", c) for c in cast.consumers]
-    return [
-        Lane(key, role, name, GUTTER + COL * i + COL / 2)
-        for i, (key, role, name) in enumerate(keys)
-    ]
+    lanes = []
+    left = float(GUTTER)
+    for key, role, name in keys:
+        width = _column(name)
+        lanes.append(Lane(key, role, name, left + width / 2, width))
+        left += width
+    return lanes
 
 
 def _leader(state: Mapping[str, int], brokers: int) -> str | None:
@@ -137,13 +158,20 @@ def _sender(cex: Counterexample, step: Step, default: str) -> str:
 
 
 def shape(
-    cex: Counterexample, step: Step, before: Mapping[str, int], keys: Sequence[str], brokers: int
+    cex: Counterexample,
+    step: Step,
+    before: Mapping[str, int],
+    keys: Sequence[str],
+    brokers: int,
+    cast: Cast | None = None,
 ) -> Shape:
     """Where one step is drawn: an arrow from the process that holds what moves to the one
-    that receives it, or a box on the lifeline of the process that acts."""
+    that receives it, or a box on the lifeline of the process that acts (a processor's
+    poll, processing and crash on the processor's own lifeline, via `cast`)."""
     lead = _leader(before, brokers)
     after = _leader(step.state, brokers)
-    me = step.actor if step.actor in keys else keys[0]
+    actor = cast.lane_of(step.actor) if cast is not None else step.actor
+    me = actor if actor in keys else keys[0]
     first_producer = next((k for k in keys if k.startswith("producer:")), keys[0])
     msg = step.message or ""
     if not msg:  # a consumer's poll names the record it gets only in its text
@@ -168,7 +196,7 @@ def shape(
         if re.search(r"fetches offset \d+ from", step.text):
             return Shape("arrow", lead, me, "replicate")
         return Shape("arrow", me, lead, "fetch (caught up)")
-    if kind == "fetch" and step.actor.startswith("consumer:") and lead:
+    if kind == "fetch" and actor.startswith(("consumer:", "processor:")) and lead:
         return Shape("arrow", lead, me, f"poll {msg}".strip())
     if kind == "elect":
         if after and "controller" in keys:
@@ -185,6 +213,7 @@ TAGS = {
     "broker_crash": "crash",
     "power_loss": "power loss",
     "consumer_crash": "crash",
+    "processor_crash": "crash",
     "producer_crash": "crash",
     "offsets_expire": "offsets expire",
     "delivery_timeout": "timeout",
@@ -289,9 +318,9 @@ def _arrow(x1: float, x2: float, y: float, colour: str, dashed: bool, lost: bool
 
 def _head(lane: Lane, y: float) -> str:
     stroke, fill = ROLE_COLOURS.get(lane.role, ROLE_COLOURS["network"])
-    w = COL - 14
-    name = lane.name if len(lane.name) <= 17 else lane.name[:16] + "…"
-    role = lane.role if lane.role in ("producer", "consumer") else ""
+    w = lane.width - 14
+    name = lane.name
+    role = lane.role if lane.role in ("producer", "processor", "consumer") else ""
     parts = [
         f'<g class="lane-head" data-lane="{esc(lane.key)}">',
         f"<title>{esc(lane.role + ' ' + lane.name if role else lane.name)}</title>",
@@ -341,13 +370,14 @@ def render_sequence_svg(
     producers: Sequence[str] = (),
     consumers: Sequence[str] = (),
     brokers: int | None = None,
+    processors: Sequence[str] = (),
 ) -> str:
     """One counterexample as an `<svg>` element (with its namespace, no XML declaration)."""
-    lanes = _lanes(cex, producers, consumers, brokers)
+    cast = cast_for(cex, producers, consumers, brokers, processors)
+    lanes = _lanes(cex, cast)
     by_key = {lane.key: lane for lane in lanes}
-    keys = [lane.key for lane in lanes]
     n_brokers = sum(1 for lane in lanes if lane.role == "broker")
-    text_x = GUTTER + COL * len(lanes) + TEXT_GAP
+    text_x = (lanes[-1].right if lanes else GUTTER) + TEXT_GAP
     width = text_x + TEXT_W + 12
     fatal = fatal_steps(guarantee, cex)
 
@@ -407,7 +437,7 @@ def render_sequence_svg(
                 weight="700",
             )
         )
-        body += _draw_shape(cex, step, before, keys, by_key, n_brokers, cy, is_fault)
+        body += _draw_shape(cex, step, before, cast, by_key, n_brokers, cy, is_fault)
         # the label: fault header, the step's text, the warning
         ty = y + 18
         if is_fault:
@@ -459,17 +489,19 @@ def _draw_shape(
     cex: Counterexample,
     step: Step,
     before: Mapping[str, int],
-    keys: Sequence[str],
+    cast: Cast,
     by_key: Mapping[str, Lane],
     n_brokers: int,
     cy: float,
     is_fault: bool,
 ) -> list[str]:
-    sh = shape(cex, step, before, keys, n_brokers)
+    sh = shape(cex, step, before, list(by_key), n_brokers, cast)
     out: list[str] = []
     if sh.kind == "band":  # every broker at once (a datacenter power loss)
-        xs = [lane.x for lane in by_key.values() if lane.role == "broker"]
-        left, right = min(xs) - COL / 2 + 8, max(xs) + COL / 2 - 8
+        brokers = [lane for lane in by_key.values() if lane.role == "broker"]
+        xs = [lane.x for lane in brokers]
+        left = brokers[0].x - brokers[0].width / 2 + 8
+        right = brokers[-1].right - 8
         out.append(
             f'<rect x="{_num(left)}" y="{_num(cy - 17)}" width="{_num(right - left)}" height="34" '
             f'rx="6" fill="none" stroke="{FAULT}" stroke-width="1.5" stroke-dasharray="5 3"/>'

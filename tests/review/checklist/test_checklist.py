@@ -45,7 +45,7 @@ def _checklist(name: str) -> Checklist:
 
 
 def _normalise(text: str) -> str:
-    return re.sub(r'("version": )"[^"]+"(,\n\s+"rules")', r'\1"X"\2', text)
+    return re.sub(r'("version": )"[^"]+"(,\n\s+"informationUri")', r'\1"X"\2', text)
 
 
 def _compare(text: str, path: Path) -> None:
@@ -184,3 +184,47 @@ def test_checklist_command(tmp_path: Path) -> None:
     assert json.loads(target.read_text())["version"] == "2.1.0"
     out = runner.invoke(main, ["checklist", str(tmp_path / "missing.yaml")])
     assert out.exit_code == 2
+
+
+def test_sarif_locations_are_relative_to_the_base_dir(tmp_path: Path) -> None:
+    """An absolute spec path still gives a repository-relative location; a spec outside
+    the base directory is refused before anything is checked (code scanning could not
+    place it)."""
+    runner = CliRunner()
+    spec = str(ROOT / "specs" / "acks1-leader-failover.yaml")
+    target = tmp_path / "review.sarif"
+    args = ["checklist", spec, "--format", "sarif", "--no-profile", "-o", str(target)]
+    out = runner.invoke(main, [*args, "--base-dir", str(ROOT)])
+    assert out.exit_code == 0, out.output
+    run = json.loads(target.read_text())["runs"][0]
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert uris == {"specs/acks1-leader-failover.yaml"}
+    out = runner.invoke(main, [*args, "--base-dir", str(ROOT / "specs")])
+    assert out.exit_code == 0
+    run = json.loads(target.read_text())["runs"][0]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "acks1-leader-failover.yaml"
+    )
+    outside = runner.invoke(main, [*args, "--base-dir", str(tmp_path)])
+    assert outside.exit_code == 2 and "not under the base directory" in outside.output
+
+
+def test_several_specs_make_one_sarif_run_and_only_sarif() -> None:
+    runner = CliRunner()
+    specs = [str(ROOT / "specs" / f"{name}.yaml") for name in GOLDEN_SPECS[:2]]
+    out = runner.invoke(
+        main, ["checklist", *specs, "--format", "sarif", "--no-profile", "--base-dir", str(ROOT)]
+    )
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    [run] = doc["runs"]
+    located = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert located == {f"specs/{name}.yaml" for name in GOLDEN_SPECS[:2]}
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))  # the rules are listed once for all specs
+    refused = runner.invoke(main, ["checklist", *specs])
+    assert refused.exit_code == 2 and "several specs need --format sarif" in refused.output

@@ -4,6 +4,8 @@ where Chromium is absent; `.ci/run` installs it from Debian's packages)."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import struct
@@ -21,9 +23,9 @@ from mqcheck.cli import main
 from mqcheck.result import Counterexample, Step
 from mqcheck.review.checklist.build import Checklist, build_checklist
 from mqcheck.review.checklist.html import render_html
-from mqcheck.review.checklist.svg import BROKER, FAULT, WRAP, render_sequence_svg
+from mqcheck.review.checklist.svg import BROKER, FAULT, ROLE_COLOURS, WRAP, render_sequence_svg
 from mqcheck.run import check_spec
-from mqcheck.spec.load import load_spec
+from mqcheck.spec.load import load_spec, load_spec_text
 from mqcheck.spec.schema import Spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -352,3 +354,148 @@ def test_page_renders_in_headless_chromium(tmp_path: Path) -> None:
     # ... with the red fault marker of step 4 (bolt, row edge, step badge) inside it
     inside = sum(fault_by_row[top : bottom + 1])
     assert inside > 150, inside
+
+
+# ------------------------------------------------- a Kafka Streams diagram, laid out by Chromium
+
+#: Injected into a copy of the page for the test only (the page itself has no script): the
+#: browser's own layout of the lifeline heads, the fault marker of the processor's crash and
+#: the configuration values, written into the DOM that `--dump-dom` prints.
+_MEASURE = """<script>
+window.addEventListener('load', () => {
+  const out = {heads: {}, clipped: [], wrapped: [], crash: null};
+  const svg = document.querySelector('svg.sequence');
+  for (const g of svg.querySelectorAll('g.lane-head')) {
+    const box = g.querySelector('rect').getBoundingClientRect();
+    out.heads[g.dataset.lane] = (box.left + box.right) / 2;
+    for (const t of g.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.left < box.left || r.right > box.right) out.clipped.push(t.textContent);
+    }
+  }
+  for (const row of svg.querySelectorAll('g.step.fault')) {
+    const m = row.querySelector('.fault-marker').getBoundingClientRect();
+    out.crash = (m.left + m.right) / 2;
+  }
+  for (const c of document.querySelectorAll('#configuration code.value')) {
+    if (c.getClientRects().length > 1) out.wrapped.push(c.textContent);
+  }
+  const pre = document.createElement('pre');
+  pre.id = 'measure';
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _streams_page() -> str:
+    """The Streams spec with a long processor name, so truncation would show."""
+    spec = _spec("streams-at-least-once-crash")
+    text = (
+        (ROOT / spec.path)
+        .read_text(encoding="utf-8")
+        .replace("enricher:", "enricher-with-a-long-name:")
+    )
+    loaded = load_spec_text(text, spec.path)
+    assert loaded.spec is not None, loaded.errors
+    return render_html(build_checklist(loaded.spec, with_profile=False))
+
+
+def test_streams_processor_has_its_own_lifeline() -> None:
+    """The processor's poll, processing and crash are drawn on its lifeline, not on the
+    producer's; Mermaid gives it a participant of its own too."""
+    svg = _svgs(_streams_page())[0]
+    heads = [g.attrib["data-lane"] for g in svg.iter(f"{SVG_NS}g") if "data-lane" in g.attrib]
+    assert heads == [
+        "producer:shop",
+        "broker:1",
+        "broker:2",
+        "broker:3",
+        "processor:enricher-with-a-long-name",
+        "consumer:billing",
+    ]
+    assert "enricher-with-a-long-name" in _texts(svg)  # the whole name, no ellipsis
+    assert not any("…" in t for t in _texts(svg))
+    crash = next(g for g in _rows(svg).values() if "fault" in g.attrib["class"].split())
+    assert "crash" in _texts(crash)
+    spec = _spec("streams-at-least-once-crash")
+    mermaid = CliRunner().invoke(main, ["check", str(ROOT / spec.path), "--format", "mermaid"])
+    assert "participant S1 as processor enricher" in mermaid.stdout
+    assert "consumer enricher" not in mermaid.stdout
+    assert "Note over S1: 12." in mermaid.stdout  # the crash, over the processor
+
+
+def test_configuration_lists_modelled_settings_first() -> None:
+    """A reviewer reads what decides the verdict first; a not-modelled setting written
+    before the modelled ones still comes after them."""
+    text = (ROOT / "specs" / "acks1-leader-failover.yaml").read_text(encoding="utf-8")
+    text = text.replace("    acks: 1", "    compression.type: lz4\n    acks: 1")
+    loaded = load_spec_text(text, "specs/acks1-leader-failover.yaml")
+    assert loaded.spec is not None, loaded.errors
+    checklist = build_checklist(loaded.spec, with_profile=False)
+    shown = checklist.configuration()
+    modelled = [s.modelled for s in shown]
+    assert modelled.count(False) == 1 and modelled[-1] is False
+    page = render_html(checklist)
+    table = page[page.index('<section id="configuration">') :]
+    assert table.index("compression.type") > table.index("min.insync.replicas")
+    assert '<code class="value">9223372036854775807</code>' in table  # one token, nowrap
+
+
+def test_streams_diagram_in_headless_chromium(tmp_path: Path) -> None:
+    """Chromium's layout: the crash marker sits on the processor's lifeline, every lane
+    name fits its head, and no configuration value is broken over two lines; and the
+    screenshot shows the processor's lifeline colour."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    page = tmp_path / "streams.html"
+    page.write_text(_streams_page().replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    flags = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1400,2000",
+    ]
+    dom = subprocess.run(
+        [*flags, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    ).stdout
+    found = re.search(r'<pre id="measure">(.*?)</pre>', dom, flags=re.S)
+    assert found, "Chromium ran no measurement"
+    measured = json.loads(html.unescape(found.group(1)))
+    heads = measured["heads"]
+    processor = heads["processor:enricher-with-a-long-name"]
+    assert abs(measured["crash"] - processor) < 12, measured
+    assert abs(measured["crash"] - heads["producer:shop"]) > 60
+    assert measured["clipped"] == [] and measured["wrapped"] == []
+    shot = tmp_path / "shot.png"
+    plain = tmp_path / "plain.html"
+    plain.write_text(_streams_page(), encoding="utf-8")
+    subprocess.run(
+        [*flags, f"--screenshot={shot}", plain.as_uri()],
+        check=False,
+        capture_output=True,
+        timeout=90,
+    )
+    _, _, rows = read_png(shot.read_bytes())
+    stroke = _rgb(ROLE_COLOURS["processor"][0])
+    xs = [
+        i // 3
+        for row in rows
+        for i in range(0, len(row), 3)
+        if all(abs(row[i + k] - stroke[k]) <= 20 for k in range(3))
+    ]
+    assert len(xs) > 100, len(xs)  # the processor's head and boxes are drawn
+    centre = sorted(xs)[len(xs) // 2]
+    assert abs(centre - processor) < 40, (centre, processor)
