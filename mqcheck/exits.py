@@ -37,14 +37,13 @@ def for_verdicts(verdicts: Iterable[str], disagree: bool = False) -> int:
 
 def for_check(result: CheckResult) -> int:
     """`mqcheck check` of one spec: with an `expect:` block, whether every verdict matches
-    it (0) or not (1), and 3 when the only differences are `unknown`s (a limit was hit, which
-    says nothing about the author's expectation); without one, the verdicts themselves."""
+    it (0) or not (1) — the contract's rule, so an `unknown` where a verdict was expected is
+    1 too (the report says a limit was hit, not that the expectation is wrong); without one,
+    the verdicts themselves."""
     if result.disagreements:
         return DISAGREE
     if result.expect:
-        if result.disagreements_with_expect():
-            return VIOLATED
-        return UNKNOWN if result.inconclusive() else HOLDS
+        return VIOLATED if result.mismatches() else HOLDS
     return for_verdicts(r.verdict for r in result.results)
 
 

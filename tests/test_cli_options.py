@@ -65,10 +65,11 @@ def test_ctrl_c_exits_130_not_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 
 def test_timeout_overrides_the_spec_and_reports_a_limit() -> None:
-    """`--timeout` beats `check.timeout_s`; under `expect:` the unknown is a limit (exit 3,
-    with the reason), never an EXPECTATION MISMATCH."""
+    """`--timeout` beats `check.timeout_s`; under `expect:` the unknown is reported as a limit
+    hit (with the reason), never as an EXPECTATION MISMATCH; the exit code is the contract's
+    for a verdict that is not the expected one (1)."""
     out = CliRunner().invoke(main, ["check", str(PAYMENTS), "--timeout", "0.001"])
-    assert out.exit_code == exits.UNKNOWN, out.output
+    assert out.exit_code == exits.VIOLATED, out.output
     assert "the time limit (0.001 s) was reached" in out.output
     assert "EXPECTATION MISMATCH" not in out.output
     assert "INCONCLUSIVE: at-least-once expected holds, but a limit was hit" in out.output
