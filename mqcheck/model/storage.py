@@ -79,6 +79,7 @@ def _crash(
     base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
     for _ups, guard, _, _ in per_partition:
         base_guard += guard
+    who, aftermath = _roles(b, r, hosted, leaders)
     survivor_choices = itertools.product(*(surv for _, _, surv, _ in per_partition))
     for choice in survivor_choices:
         parts: list[Updates] = [shared]
@@ -106,7 +107,31 @@ def _crash(
         lead = ",".join(str(x) for x in leaders)
         # a crash reads the same for every partition; a power loss says what each kept
         text = "; ".join(texts) if b.multi and power else texts[0]
+        text = text.replace(b.broker_name(r), who, 1) + "; " + aftermath
         _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
+
+
+def _roles(
+    b: ModelBuilder, r: int, hosted: list[Partition], leaders: tuple[int, ...]
+) -> tuple[str, str]:
+    """Who broker r is when it dies and what that does to leadership, as the grounded
+    action knows it (each crash action is built for one leader per hosted partition):
+    ("broker 1, the leader,", "the partition has no leader until an election")."""
+    name = b.broker_name(r)
+    if not b.multi:
+        [leader] = leaders
+        if leader == r:
+            return f"{name}, the leader,", "the partition has no leader until an election"
+        if leader == hosted[0].replicas:
+            return name, "the partition still has no leader"
+        return f"{name}, a follower,", f"leader {b.broker_name(leader)} carries on"
+    led = [f"{p.topic.name}-0" for p, x in zip(hosted, leaders, strict=True) if x == r]
+    if not led:
+        return name, "it led none of its partitions"
+    return (
+        name,
+        f"it led {', '.join(led)}, which now {'has' if len(led) == 1 else 'have'} no leader until an election",
+    )
 
 
 def _partition_crash(
@@ -161,13 +186,15 @@ def _survivors(
         )
         return [("", [], b.flushed(r), text, {"flushed": b.flushed(r)})]
     if b.topic.flush_messages == 1:
-        text = f"{name} loses power: the process dies; every entry was flushed (flush.messages=1)"
+        text = (
+            f"{name} loses power: the process dies, but every entry was flushed (flush.messages=1)"
+        )
         return [("", [], None, text, {})]
     out: list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]] = []
     for keep in range(b.capacity + 1):
         text = (
-            f"{name} loses power: the process dies; the OS had written {keep} of its {{leo}} "
-            "log entries to disk, anything after them was only in page cache and is gone"
+            f"{name} loses power: the process dies, and the OS had written {keep} of its "
+            "{leo} log entries to disk; anything after them was only in page cache and is gone"
         )
         out.append((f",{keep}", [b.leo(r) >= keep], ite(TRUE, keep, 0), text, {"leo": b.leo(r)}))
     return out
@@ -192,7 +219,7 @@ def _add_crash(
             actor=f"broker:{r + 1}",
             guard=all_of(guard),
             updates=merge(*parts),
-            text=text + "; if it led the partition, the partition has no leader until an election",
+            text=text,
             text_args=args,
             params={"broker": r},
             fault=fault,
