@@ -88,8 +88,10 @@ def make_steps(
 
 def counterexample(system: TransitionSystem, found: Witness) -> Counterexample:
     """The trace of a violation of `system`: its steps, the engine's labels, the faults
-    the steps used and the initial state."""
+    the steps used, the initial state, and how a loss plays out afterwards (its own steps,
+    numbered from 1, starting from the last state)."""
     steps = tuple(make_steps(system, found.path, found.start))
+    end = found.path[-1][1] if found.path else found.start
     return Counterexample(
         steps=steps,
         lost=found.lost,
@@ -97,6 +99,7 @@ def counterexample(system: TransitionSystem, found: Witness) -> Counterexample:
         reordered=found.reordered,
         faults_used=tuple(s.fault for s in steps if s.fault),
         initial_state=state_dict(system, found.start),
+        consequence=tuple(make_steps(system, found.consequence, end)),
     )
 
 

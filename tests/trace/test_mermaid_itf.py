@@ -54,7 +54,11 @@ def test_unclean_election_diagram() -> None:
     assert "    participant C1 as consumer billing" in lines
     assert "    critical FAULT follower_lag" in lines
     assert "    critical FAULT broker_crash" in lines
-    assert lines.count("    end") == 2
+    # the two faults, then how the loss plays out, lettered as in the text report
+    assert lines.count("    end") == 3
+    opt = lines.index("    opt how it plays out (no further faults)")
+    assert lines[opt - 1].startswith("    Note right of CTL: ⚠")  # after the last numbered step
+    assert re.match(r"        Note over B1: a\. broker 1 restarts", lines[opt + 1])
     assert any(line.startswith("    CTL->>B2: 6. ") for line in lines)
     assert any("⚠ unclean.leader.election.enable=true" in line for line in lines)
     assert lines[-1].endswith("Outcome: lost m1")
