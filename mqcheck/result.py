@@ -51,11 +51,29 @@ class Witness:
 
 
 @dataclass(frozen=True)
+class Encoding:
+    """What one state variable's integers encode (the transition system's `Variable.kind`
+    and `labels`), carried with a counterexample so renderers that decode states (ITF) need
+    not see the transition system."""
+
+    kind: str = "int"  # int | bool | enum
+    labels: Mapping[int, str] = field(default_factory=dict)
+
+    def read(self, value: int) -> int | bool | str:
+        """`value` as the model means it: a boolean, a name (a status, a broker, a log
+        entry, a sentinel such as "none"), or the number itself."""
+        if self.kind == "bool":
+            return bool(value)
+        return self.labels.get(value, value)
+
+
+@dataclass(frozen=True)
 class Counterexample:
     """The trace of a violation: `steps` is the minimal trace (it ends at the first state
     that violates the guarantee); `consequence`, for at-least-once, is one fault-free way
     the run goes on from there to where nothing changes any more (how the loss plays out,
-    `mqcheck.ir.lookahead.settle`), numbered on its own and not part of the minimal trace."""
+    `mqcheck.ir.lookahead.settle`), numbered on its own and not part of the minimal trace.
+    `encodings` says how each variable of the states reads (not part of the JSON result)."""
 
     steps: tuple[Step, ...]
     lost: tuple[str, ...] = ()
@@ -64,6 +82,7 @@ class Counterexample:
     faults_used: tuple[str, ...] = ()
     initial_state: Mapping[str, int] = field(default_factory=dict)
     consequence: tuple[Step, ...] = ()
+    encodings: Mapping[str, Encoding] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

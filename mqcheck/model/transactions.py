@@ -51,7 +51,15 @@ def txn_var(p: ProducerInfo) -> str:
 def declare(b: ModelBuilder) -> None:
     for p in b.producers:
         if transactional(p):
-            b.var(txn_var(p), NO_TXN, COMMITTED, NO_TXN, f"{p.spec.name}: transaction state")
+            b.var(
+                txn_var(p),
+                NO_TXN,
+                COMMITTED,
+                NO_TXN,
+                f"{p.spec.name}: transaction state",
+                kind="enum",
+                labels=dict(enumerate(TXN_NAMES)),
+            )
 
 
 def is_open(b: ModelBuilder, p: ProducerInfo) -> Expr:

@@ -201,3 +201,32 @@ def test_an_at_least_once_witness_carries_how_it_plays_out() -> None:
     [m] = ExplicitChecker(_ring()).check(["at-least-once"])
     assert m.verdict == "violated" and m.witness is not None and m.witness.path == ()
     assert [_ring().actions[a].name for a, _ in m.witness.consequence] == ["a", "b"]
+
+
+def test_a_variable_says_what_its_integers_mean() -> None:
+    """The IR's value-label table is data the model sets; an enum must name every value and
+    a bool stays within 0..1, so a renderer never meets an unnamed code."""
+    import pytest
+
+    from mqcheck.ir.union import union
+
+    Variable("up", 0, 1, 1, kind="bool")
+    Variable("who", 0, 2, 0, kind="enum", labels={0: "broker 1", 1: "broker 2", 2: "none"})
+    with pytest.raises(ValueError, match="names every value"):
+        Variable("who", 0, 2, 0, kind="enum", labels={0: "broker 1", 1: "broker 2"})
+    with pytest.raises(ValueError, match=r"within 0\.\.1"):
+        Variable("up", 0, 2, 1, kind="bool")
+    with pytest.raises(ValueError, match="kind"):
+        Variable("x", 0, 1, 0, kind="float")
+
+    def member(hi: int) -> TransitionSystem:
+        names = {x: f"broker {x + 1}" for x in range(hi)} | {hi: "none"}
+        return TransitionSystem(
+            "m", (Variable("leader", 0, hi, 0, kind="enum", labels=names),), (), ()
+        )
+
+    [_, same] = union([member(2), member(2)]).system.variables
+    assert same.kind == "enum" and same.labels[2] == "none"
+    # with different replica counts, value 2 is "none" in one and "broker 3" in the other
+    [_, mixed] = union([member(2), member(3)]).system.variables
+    assert (mixed.kind, dict(mixed.labels), mixed.hi) == ("int", {}, 3)
