@@ -71,15 +71,15 @@ def _crash(
     fault = "broker_power_loss" if power else "broker_crash"
     if b.spec.faults.as_dict()[fault] <= 0:
         return
+    who, aftermath = _roles(b, r, hosted, leaders)
     per_partition: list[tuple[Updates, list[Expr], list[Survivor], bool]] = []
     for part, leader in zip(hosted, leaders, strict=True):
         with b.focus(part):
-            per_partition.append(_partition_crash(b, r, leader, power))
+            per_partition.append(_partition_crash(b, r, leader, power, who))
     shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), f"budget_{fault}": b.budget(fault) - 1}
     base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
     for _ups, guard, _, _ in per_partition:
         base_guard += guard
-    who, aftermath = _roles(b, r, hosted, leaders)
     survivor_choices = itertools.product(*(surv for _, _, surv, _ in per_partition))
     for choice in survivor_choices:
         parts: list[Updates] = [shared]
@@ -107,7 +107,7 @@ def _crash(
         lead = ",".join(str(x) for x in leaders)
         # a crash reads the same for every partition; a power loss says what each kept
         text = "; ".join(texts) if b.multi and power else texts[0]
-        text = text.replace(b.broker_name(r), who, 1) + "; " + aftermath
+        text += "; " + aftermath
         _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
 
 
@@ -128,17 +128,15 @@ def _roles(
     led = [f"{p.topic.name}-0" for p, x in zip(hosted, leaders, strict=True) if x == r]
     if not led:
         return name, "it led none of its partitions"
-    return (
-        name,
-        f"it led {', '.join(led)}, which now {'has' if len(led) == 1 else 'have'} no leader until an election",
-    )
+    verb = "has" if len(led) == 1 else "have"
+    return name, f"it led {', '.join(led)}, which now {verb} no leader until an election"
 
 
 def _partition_crash(
-    b: ModelBuilder, r: int, leader: int, power: bool
+    b: ModelBuilder, r: int, leader: int, power: bool, who: str
 ) -> tuple[Updates, list[Expr], list[Survivor], bool]:
     """The focused partition's part of broker r dying: (updates, guard, what of its log
-    can survive, whether r was its leader)."""
+    can survive, told of `who`, whether r was its leader)."""
     isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
     if b.elr:
         # KIP-966: the ISR may become empty; a member leaving an ISR that is then below
@@ -164,19 +162,20 @@ def _partition_crash(
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
         ups[b.hw.name] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
-    return ups, [b.leader.eq(leader)], _survivors(b, r, power), leader == r
+    return ups, [b.leader.eq(leader)], _survivors(b, r, power, who), leader == r
 
 
 def _survivors(
-    b: ModelBuilder, r: int, power: bool
+    b: ModelBuilder, r: int, power: bool, who: str
 ) -> list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]]:
     """What of broker r's log survives: (name suffix, guard, kept length, text, args).
 
     A crash keeps the page cache. A power loss keeps the flushed prefix: with
     flush.messages=1 that is the whole log; with a flush forced every N messages the model
     tracks the flushed offset; otherwise the OS may have written back any prefix by the
-    time the power goes, so every length from 0 to the log end is a possible survivor."""
-    name = b.broker_name(r)
+    time the power goes, so every length from 0 to the log end is a possible survivor.
+    `who` names the broker as the sentence starts ("broker 1, the leader,")."""
+    name = who
     if not power:
         return [("", [], None, f"{name} crashes (its page cache survives)", {})]
     if b.track_flush:

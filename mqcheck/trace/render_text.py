@@ -112,8 +112,9 @@ def _consequence(cex: Counterexample) -> list[str]:
     lines = ["How it plays out (no further faults):"]
     lines += [f"  {letter(s.i):>2}. {s.text}" for s in cex.consequence]
     lost = ", ".join(cex.lost) or "the message"
+    stays = "stay" if len(cex.lost) > 1 else "stays"
     lines.append(
-        f"  The run has settled: no fault-free step leads anywhere new, and {lost} stays lost."
+        f"  The run has settled: no fault-free step leads anywhere new, and {lost} {stays} lost."
     )
     return lines
 
