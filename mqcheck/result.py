@@ -37,24 +37,52 @@ State = tuple[int, ...]
 class Witness:
     """A violation as an engine found it: from `start`, each (action index, state after)
     of `path`, in the transition system the engine checked. `lost`, `duplicated` and
-    `reordered` are the goal parts and observations the engine judged at the last state
-    (`mqcheck.engines.witness`)."""
+    `reordered` are the goal parts and observations the engine judged at the last state, and
+    `consequence` how a loss then plays out (`mqcheck.engines.witness`)."""
 
     start: State
     path: tuple[tuple[int, State], ...]
     lost: tuple[str, ...] = ()
     duplicated: tuple[str, ...] = ()
     reordered: tuple[str, ...] = ()
+    # at-least-once: a fault-free continuation from the last state, (action index, state
+    # after) pairs, to where the run settles; not part of the violation itself
+    consequence: tuple[tuple[int, State], ...] = ()
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """What one state variable's integers encode (the transition system's `Variable.kind`
+    and `labels`), carried with a counterexample so renderers that decode states (ITF) need
+    not see the transition system."""
+
+    kind: str = "int"  # int | bool | enum
+    labels: Mapping[int, str] = field(default_factory=dict)
+
+    def read(self, value: int) -> int | bool | str:
+        """`value` as the model means it: a boolean, a name (a status, a broker, a log
+        entry, a sentinel such as "none"), or the number itself."""
+        if self.kind == "bool":
+            return bool(value)
+        return self.labels.get(value, value)
 
 
 @dataclass(frozen=True)
 class Counterexample:
+    """The trace of a violation: `steps` is the minimal trace (it ends at the first state
+    that violates the guarantee); `consequence`, for at-least-once, is one fault-free way
+    the run goes on from there to where nothing changes any more (how the loss plays out,
+    `mqcheck.ir.lookahead.settle`), numbered on its own and not part of the minimal trace.
+    `encodings` says how each variable of the states reads (not part of the JSON result)."""
+
     steps: tuple[Step, ...]
     lost: tuple[str, ...] = ()
     duplicated: tuple[str, ...] = ()
     reordered: tuple[str, ...] = ()
     faults_used: tuple[str, ...] = ()
     initial_state: Mapping[str, int] = field(default_factory=dict)
+    consequence: tuple[Step, ...] = ()
+    encodings: Mapping[str, Encoding] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def replay_spec(spec: Spec, data: object) -> ReplayOutcome:
     if trace.guarantee not in wanted:
         wanted = (*wanted, trace.guarantee)
     system = compile_spec(spec, wanted, trace.messages)
-    return replay(system, trace.guarantee, trace.steps)
+    return replay(system, trace.guarantee, trace.steps, consequence=trace.consequence)
 
 
 def combine_engines(

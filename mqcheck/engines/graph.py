@@ -2,7 +2,9 @@
 
 For reviewers who want to look at the whole space (GraphML for yEd/Gephi, DOT for
 graphviz): nodes are canonical states labelled by what differs from the initial state,
-edges are actions with their step kind, fault edges marked. A *stuck* state lies in a
+each value as the model means it (`alive_0=false`, `leader=broker 2`, `status_m1=acked`,
+`log_0_0=m1`: the variables' kinds and labels), edges are actions with their step kind,
+fault edges marked. A *stuck* state lies in a
 terminal strongly connected component of the fault-free graph in which the delivery goal
 never holds: once there, without further faults, the pipeline never delivers everything.
 """
@@ -15,7 +17,8 @@ import networkx as nx
 
 from mqcheck.ir.compile_py import compile_predicate, compile_system
 from mqcheck.ir.symmetry import canonicalizer
-from mqcheck.ir.system import Eventually, TransitionSystem
+from mqcheck.ir.system import Eventually, TransitionSystem, Variable
+from mqcheck.result import Encoding
 
 State = tuple[int, ...]
 
@@ -31,10 +34,10 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
     compiled = compile_system(system)
     canon = canonicalizer(system) or (lambda s: s)
     init = canon(system.initial_state())
-    names = [v.name for v in system.variables]
+    variables = system.variables
     g: nx.DiGraph[int] = nx.DiGraph()
     ids: dict[State, int] = {init: 0}
-    g.add_node(0, label=_label(names, init, init), initial=True)
+    g.add_node(0, label=state_label(variables, init, init), initial=True)
     frontier = [init]
     complete = True
     while frontier:
@@ -47,7 +50,7 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
                         complete = False
                         continue
                     ids[c] = len(ids)
-                    g.add_node(ids[c], label=_label(names, init, c), initial=False)
+                    g.add_node(ids[c], label=state_label(variables, init, c), initial=False)
                     nxt.append(c)
                 action = system.actions[a]
                 g.add_edge(
@@ -77,9 +80,19 @@ def explore_graph(system: TransitionSystem, max_states: int = 20_000) -> StateGr
     return StateGraph(g, complete, frozenset(stuck))
 
 
-def _label(names: list[str], init: State, state: State) -> str:
-    diff = [f"{n}={v}" for n, v, v0 in zip(names, state, init, strict=True) if v != v0]
+def state_label(variables: tuple[Variable, ...], init: State, state: State) -> str:
+    """What differs from the initial state, decoded: `isr_1=false, leader=broker 2`."""
+    diff = [
+        f"{v.name}={_read(v, x)}"
+        for v, x, x0 in zip(variables, state, init, strict=True)
+        if x != x0
+    ]
     return ", ".join(diff) if diff else "initial state"
+
+
+def _read(variable: Variable, value: int) -> str:
+    read = Encoding(variable.kind, variable.labels).read(value)
+    return str(read).lower() if isinstance(read, bool) else str(read)
 
 
 def write_dot(sg: StateGraph, path: str) -> None:

@@ -10,7 +10,8 @@ able to reach the goal, so a state is only judged doomed when its whole fault-fr
 lies inside the model's bounds and misses the goal.
 
 `explore` is the bounded breadth-first search itself; repair's filling (a fault-free way to
-enable one action) uses it with a different target.
+enable one action) uses it with a different target. `settle` answers the question a reader
+asks of a doomed state: how does the loss then actually play out?
 """
 
 from __future__ import annotations
@@ -197,3 +198,104 @@ def backward_reach(
             ok[preds] = True
             frontier = preds
     return ok
+
+
+def settle(
+    future: Future, start: State, max_states: int = DEFAULT_STATES
+) -> tuple[tuple[int, ...] | None, str]:
+    """How a run goes on from `start` without faults until it has settled: a shortest
+    fault-free plan (action indices) to a state in a terminal strongly connected component
+    of `start`'s fault-free future, i.e. a state from which every fault-free continuation
+    stays among states it can come back to (a deadlock is the one-state case), so nothing
+    that still happens changes anything for good. From a doomed state this is how the loss
+    plays out: the election, the truncation, the consumer moving past the offset.
+
+    Deterministic: breadth-first in the successor function's order, the first state found
+    that lies in a terminal component (so the plan is a shortest one, ties broken by that
+    order). A `limit` state is not expanded and so counts as settled (a doomed state's
+    future holds none: reaching one would count as reaching the goal). None, with "states",
+    when the future has more than `max_states` states (the components need all of it)."""
+    canon, limit, is_fault = future.canon, future.limit, future.is_fault
+    ids = {canon(start): 0}
+    parent: list[int] = [-1]
+    via: list[int] = [-1]
+    out: list[list[int]] = [[]]
+    queue: deque[tuple[State, int]] = deque([(start, 0)])
+    while queue:
+        s, si = queue.popleft()
+        if limit is not None and limit(s):
+            continue
+        edges = out[si]
+        for a, t in future.successors(s):
+            if is_fault[a]:
+                continue
+            c = canon(t)
+            j = ids.get(c)
+            if j is None:
+                if len(ids) >= max_states:
+                    return None, "states"
+                j = ids[c] = len(parent)
+                parent.append(si)
+                via.append(a)
+                out.append([])
+                queue.append((t, j))
+            edges.append(j)
+    # states are numbered in breadth-first order: the smallest settled one is the nearest
+    j = min(_in_terminal_components(out))
+    plan = []
+    while j > 0:
+        plan.append(via[j])
+        j = parent[j]
+    return tuple(plan[::-1]), ""
+
+
+def _in_terminal_components(out: Sequence[Sequence[int]]) -> list[int]:
+    """The nodes of the graph `out` (node -> successors) that lie in a strongly connected
+    component no edge leaves; Tarjan's algorithm, iterative (futures are deep)."""
+    n = len(out)
+    index = [-1] * n
+    low = [0] * n
+    comp = [-1] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    counter = components = 0
+    for root in range(n):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, 0)]
+        while work:
+            v, k = work[-1]
+            if k < len(out[v]):
+                work[-1] = (v, k + 1)
+                w = out[v][k]
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w]:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                low[u] = min(low[u], low[v])
+            if low[v] == index[v]:
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = components
+                    if w == v:
+                        break
+                components += 1
+    leaves = [True] * components
+    for v in range(n):
+        for w in out[v]:
+            if comp[w] != comp[v]:
+                leaves[comp[v]] = False
+    return [v for v in range(n) if leaves[comp[v]]]

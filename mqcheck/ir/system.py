@@ -13,20 +13,39 @@ from dataclasses import dataclass, field
 
 from mqcheck.ir.expr import Expr
 
+#: How a variable's integers read: plain numbers, false/true, or names (every value named).
+KINDS = ("int", "bool", "enum")
+
 
 @dataclass(frozen=True)
 class Variable:
-    """A state variable with the integer domain lo..hi (booleans are 0..1)."""
+    """A state variable with the integer domain lo..hi (booleans are 0..1).
+
+    `kind` and `labels` say what the integers encode, so that machine outputs (ITF, the
+    state graph) can show what the model means rather than its encoding: a "bool" reads 0/1
+    as false/true; an "enum" names every value in `labels` (a producer status, a broker, a
+    log entry); an "int" is a number, and `labels` may name a sentinel (-1: "none").
+    `mqcheck.result.Encoding` carries the same two fields to renderers, and reads a value.
+    """
 
     name: str
     lo: int
     hi: int
     init: int
     doc: str = ""
+    kind: str = "int"
+    labels: Mapping[int, str] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if not self.lo <= self.init <= self.hi:
             raise ValueError(f"{self.name}: initial value {self.init} outside {self.lo}..{self.hi}")
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind {self.kind!r} is not one of {KINDS}")
+        if self.kind == "bool" and not 0 <= self.lo <= self.hi <= 1:
+            raise ValueError(f"{self.name}: a bool needs a domain within 0..1")
+        unnamed = [x for x in range(self.lo, self.hi + 1) if x not in self.labels]
+        if self.kind == "enum" and unnamed:
+            raise ValueError(f"{self.name}: an enum names every value; {unnamed[0]} has no label")
 
 
 @dataclass(frozen=True)

@@ -71,11 +71,7 @@ def union(members: Sequence[TransitionSystem], name: str = "union") -> Union:
             if v.name == SELECTOR:
                 raise ValueError(f"member {m.name} already has a variable named {SELECTOR!r}")
             old = merged.get(v.name)
-            merged[v.name] = (
-                v
-                if old is None
-                else replace(old, lo=min(old.lo, v.lo), hi=max(old.hi, v.hi), doc=old.doc)
-            )
+            merged[v.name] = v if old is None else _widened(old, v)
     n = len(members)
     config = Variable(SELECTOR, 0, n - 1, 0, "which configuration runs (fixed from the start)")
     variables = (config, *merged.values())
@@ -111,6 +107,17 @@ def union(members: Sequence[TransitionSystem], name: str = "union") -> Union:
         initial_states=tuple(starts),
     )
     return Union(system, tuple(members), tuple(offsets))
+
+
+def _widened(old: Variable, v: Variable) -> Variable:
+    """One variable for two members' of the same name: the wider domain; what its values
+    mean is kept only where the members agree (a leader index means another broker when
+    the replica counts differ), else it reads as a plain number."""
+    lo, hi = min(old.lo, v.lo), max(old.hi, v.hi)
+    agree = (old.kind, old.labels) == (v.kind, v.labels)
+    if agree and (old.kind != "enum" or (lo, hi) == (old.lo, old.hi)):
+        return replace(old, lo=lo, hi=hi)
+    return replace(old, lo=lo, hi=hi, kind="int", labels={})
 
 
 def _relative(selector: Expr, terms: Sequence[tuple[int, Expr]]) -> Expr:

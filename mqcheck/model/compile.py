@@ -234,7 +234,7 @@ def build(
     consumer.declare(b, track_order)
     processors.declare(b)
     storage.declare_budgets(b)
-    b.var("overflow", 0, 1, 0, "a modelling bound was exceeded")
+    b.flag("overflow", 0, "a modelling bound was exceeded")
 
     try:
         _add_actions(b, track_order)

@@ -38,18 +38,41 @@ def _declare(b: ModelBuilder, cv: ConsumerVars, track_order: bool) -> None:
     # auto.offset.reset=none: we take the group's offset as set to 0 before the run
     # (otherwise a new group could never start); later resets fail.
     init_commit = 0 if c.auto_offset_reset == "none" else -1
-    b.var(f"{pre}_committed", -1, b.capacity, init_commit, f"{c.name}: committed offset")
+    b.var(
+        f"{pre}_committed",
+        -1,
+        b.capacity,
+        init_commit,
+        f"{c.name}: committed offset",
+        labels={-1: "none"},
+    )
     for s in range(cv.slots):
-        b.var(f"{pre}_buf_{s}", 0, b.max_code(), 0, f"{c.name}: record handed to the app")
+        b.var(
+            f"{pre}_buf_{s}",
+            0,
+            b.max_code(),
+            0,
+            f"{c.name}: record handed to the app",
+            kind="enum",
+            labels=b.entry_labels(),
+        )
     if cv.processor is None:
         for m in b.stage_ids(cv.stage):
             b.var(f"{pre}_done_m{m}", 0, cv.cap, 0, f"{c.name}: times {b.label(m)} was processed")
     if c.app.joins == "any_time":
-        b.var(f"{pre}_joined", 0, 1, 0, f"{c.name}: group has joined")
+        b.flag(f"{pre}_joined", 0, f"{c.name}: group has joined")
     if c.auto_offset_reset == "none":
-        b.var(f"{pre}_failed", 0, 1, 0, f"{c.name}: stopped by NoOffsetForPartition")
+        b.flag(f"{pre}_failed", 0, f"{c.name}: stopped by NoOffsetForPartition")
     if track_order and cv.processor is None:
-        b.var(f"{pre}_reordered", 0, b.n_messages, 0, f"{c.name}: first message seen out of order")
+        b.var(
+            f"{pre}_reordered",
+            0,
+            b.n_messages,
+            0,
+            f"{c.name}: first message seen out of order",
+            kind="enum",
+            labels={0: "none", **{m: b.label(m) for m in range(1, b.n_messages + 1)}},
+        )
 
 
 def add_actions(b: ModelBuilder, track_order: bool) -> None:

@@ -8,7 +8,7 @@ the flushed prefix when flush.messages=1) is not created at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -25,6 +25,17 @@ WAIT = 4  # appended by the leader, the response (acks) is pending
 ACKED = 5  # the application saw success (acks=0: the request was written to the socket)
 GAVE_UP = 6  # the application was told it failed and dropped it, or never learned
 EXCUSED = 7  # the application was told it failed and halted (on_send_error: halt)
+#: How traces and exports (ITF, graph) name each status value, in code order.
+STATUS_NAMES = (
+    "unsent",
+    "queued",
+    "retry",
+    "in-flight",
+    "awaiting-ack",
+    "acked",
+    "gave-up",
+    "excused",
+)
 
 #: Finite `retries` above this are modelled as unlimited (documented in docs/semantics.md).
 MAX_TRACKED_RETRIES = 10
@@ -207,12 +218,37 @@ class ModelBuilder:
         return [i for i, c in enumerate(self.consumers) if c.topic == partition.topic.name]
 
     # ---- variables -------------------------------------------------------------------
-    def var(self, name: str, lo: int, hi: int, init: int, doc: str = "") -> Var:
+    def var(
+        self,
+        name: str,
+        lo: int,
+        hi: int,
+        init: int,
+        doc: str = "",
+        kind: str = "int",
+        labels: Mapping[int, str] | None = None,
+    ) -> Var:
+        """Declare a variable; `kind` and `labels` say what its integers encode (see
+        `Variable`), so ITF and the state graph can print "acked" or "broker 2"."""
         if name in self._names:
             raise ValueError(f"duplicate variable {name}")
         self._names.add(name)
-        self.variables.append(Variable(name, lo, hi, init, doc))
+        self.variables.append(Variable(name, lo, hi, init, doc, kind, dict(labels or {})))
         return Var(name)
+
+    def flag(self, name: str, init: int, doc: str = "") -> Var:
+        """A 0/1 variable that reads as false/true."""
+        return self.var(name, 0, 1, init, doc, kind="bool")
+
+    def replica_labels(self) -> dict[int, str]:
+        """How a replica index of the partition in focus reads: its broker, or "none" (the
+        value `none_replica`)."""
+        return {**{r: self.broker_name(r) for r in range(self.replicas)}, self.none_replica: "none"}
+
+    def entry_labels(self) -> dict[int, str]:
+        """How a log entry or a record handed to an application reads: "empty", or the
+        message (`value_label`)."""
+        return {0: "empty", **{c: self.value_label(c) for c in range(1, self.max_code() + 1)}}
 
     def has(self, name: str) -> bool:
         return name in self._names

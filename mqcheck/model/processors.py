@@ -38,10 +38,8 @@ def declare(b: ModelBuilder) -> None:
     for proc in b.processors:
         if proc.exactly_once:
             for m in b.stage_ids(0):
-                b.var(
+                b.flag(
                     twice_var(proc, m),
-                    0,
-                    1,
                     0,
                     f"{proc.spec.name} wrote {b.label(m)} twice in one transaction",
                 )

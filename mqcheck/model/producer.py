@@ -19,6 +19,7 @@ from mqcheck.model.layout import (
     INFLIGHT,
     QUEUED,
     RETRY,
+    STATUS_NAMES,
     UNSENT,
     WAIT,
     ModelBuilder,
@@ -40,7 +41,15 @@ def declare(b: ModelBuilder) -> None:
 
 def _declare(b: ModelBuilder, p: ProducerInfo) -> None:
     for m in p.messages:
-        b.var(f"status_m{m}", UNSENT, EXCUSED, UNSENT, "producer-side status of the message")
+        b.var(
+            f"status_m{m}",
+            UNSENT,
+            EXCUSED,
+            UNSENT,
+            "producer-side status of the message",
+            kind="enum",
+            labels=dict(enumerate(STATUS_NAMES)),
+        )
         if p.spec.acks == -1:
             b.var(f"poff_m{m}", 0, b.capacity - 1, 0, "offset the leader appended it at")
         if p.track_tries:

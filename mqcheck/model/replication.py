@@ -22,7 +22,7 @@ def declare(b: ModelBuilder) -> None:
     broker's variables form one contiguous block for symmetry reduction."""
     for r in range(b.brokers):
         first = len(b.variables)
-        b.var(f"alive_{r}", 0, 1, 1, "broker process running")
+        b.flag(f"alive_{r}", 1, "broker process running")
         for part in b.partitions:
             if r < part.replicas:
                 with b.focus(part):
@@ -30,27 +30,56 @@ def declare(b: ModelBuilder) -> None:
         b.replica_blocks.append([v.name for v in b.variables[first:]])
     for part in b.partitions:
         with b.focus(part):
-            b.var(b.pname("leader"), 0, b.none_replica, 0, "partition leader (replicas = none)")
+            b.var(
+                b.pname("leader"),
+                0,
+                b.none_replica,
+                0,
+                "partition leader (replicas = none)",
+                kind="enum",
+                labels=b.replica_labels(),
+            )
             b.var(b.pname("hw"), 0, b.capacity, 0, "high watermark held by the leader")
             if b.elr:
                 # "the last known leader" (KIP-966 election order, third choice)
                 b.var(
-                    b.pname("last_leader"), 0, b.none_replica, b.none_replica, "last known leader"
+                    b.pname("last_leader"),
+                    0,
+                    b.none_replica,
+                    b.none_replica,
+                    "last known leader",
+                    kind="enum",
+                    labels=b.replica_labels(),
                 )
 
 
 def _declare_replica(b: ModelBuilder, r: int) -> None:
     for i in range(b.capacity):
-        b.var(b.pname(f"log_{r}_{i}"), 0, b.max_code(), 0, "log entry (message id, 0 = empty)")
+        b.var(
+            b.pname(f"log_{r}_{i}"),
+            0,
+            b.max_code(),
+            0,
+            "log entry (message id, 0 = empty)",
+            kind="enum",
+            labels=b.entry_labels(),
+        )
     b.var(b.pname(f"leo_{r}"), 0, b.capacity, 0, "log end offset")
     if b.track_flush:
         b.var(b.pname(f"flushed_{r}"), 0, b.capacity, 0, "flushed prefix (survives power loss)")
-    b.var(b.pname(f"known_{r}"), -1, b.capacity, 0, "leader's view of this replica's LEO")
-    b.var(b.pname(f"isr_{r}"), 0, 1, 1, "member of the ISR")
+    b.var(
+        b.pname(f"known_{r}"),
+        -1,
+        b.capacity,
+        0,
+        "leader's view of this replica's LEO",
+        labels={-1: "not fetched"},
+    )
+    b.flag(b.pname(f"isr_{r}"), 1, "member of the ISR")
     if b.legacy_truncation:
         b.var(b.pname(f"fhw_{r}"), 0, b.capacity, 0, "the replica's own high watermark")
     if b.elr:
-        b.var(b.pname(f"elr_{r}"), 0, 1, 0, "member of the Eligible Leader Replicas (KIP-966)")
+        b.flag(b.pname(f"elr_{r}"), 0, "member of the Eligible Leader Replicas (KIP-966)")
 
 
 def is_prefix_of_leader(b: ModelBuilder, f: int, leader: int, length: int) -> list[Expr]:

@@ -71,10 +71,11 @@ def _crash(
     fault = "broker_power_loss" if power else "broker_crash"
     if b.spec.faults.as_dict()[fault] <= 0:
         return
+    who, aftermath = _roles(b, r, hosted, leaders)
     per_partition: list[tuple[Updates, list[Expr], list[Survivor], bool]] = []
     for part, leader in zip(hosted, leaders, strict=True):
         with b.focus(part):
-            per_partition.append(_partition_crash(b, r, leader, power))
+            per_partition.append(_partition_crash(b, r, leader, power, who))
     shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), **b.spend(fault)}
     base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
     for _ups, guard, _, _ in per_partition:
@@ -106,14 +107,36 @@ def _crash(
         lead = ",".join(str(x) for x in leaders)
         # a crash reads the same for every partition; a power loss says what each kept
         text = "; ".join(texts) if b.multi and power else texts[0]
+        text += "; " + aftermath
         _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
 
 
+def _roles(
+    b: ModelBuilder, r: int, hosted: list[Partition], leaders: tuple[int, ...]
+) -> tuple[str, str]:
+    """Who broker r is when it dies and what that does to leadership, as the grounded
+    action knows it (each crash action is built for one leader per hosted partition):
+    ("broker 1, the leader,", "the partition has no leader until an election")."""
+    name = b.broker_name(r)
+    if not b.multi:
+        [leader] = leaders
+        if leader == r:
+            return f"{name}, the leader,", "the partition has no leader until an election"
+        if leader == hosted[0].replicas:
+            return name, "the partition still has no leader"
+        return f"{name}, a follower,", f"leader {b.broker_name(leader)} carries on"
+    led = [f"{p.topic.name}-0" for p, x in zip(hosted, leaders, strict=True) if x == r]
+    if not led:
+        return name, "it led none of its partitions"
+    verb = "has" if len(led) == 1 else "have"
+    return name, f"it led {', '.join(led)}, which now {verb} no leader until an election"
+
+
 def _partition_crash(
-    b: ModelBuilder, r: int, leader: int, power: bool
+    b: ModelBuilder, r: int, leader: int, power: bool, who: str
 ) -> tuple[Updates, list[Expr], list[Survivor], bool]:
     """The focused partition's part of broker r dying: (updates, guard, what of its log
-    can survive, whether r was its leader)."""
+    can survive, told of `who`, whether r was its leader)."""
     isr_size = count_true([b.in_isr(x).is_true() for x in range(b.replicas)])
     if b.elr:
         # KIP-966: the ISR may become empty; a member leaving an ISR that is then below
@@ -139,19 +162,20 @@ def _partition_crash(
     if leader not in (r, b.none_replica):
         # The surviving leader recomputes its HW over the smaller ISR.
         ups[b.hw.name] = high_watermark_after(b, leader, {}, {r: new_member.eq(1)})
-    return ups, [b.leader.eq(leader)], _survivors(b, r, power), leader == r
+    return ups, [b.leader.eq(leader)], _survivors(b, r, power, who), leader == r
 
 
 def _survivors(
-    b: ModelBuilder, r: int, power: bool
+    b: ModelBuilder, r: int, power: bool, who: str
 ) -> list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]]:
     """What of broker r's log survives: (name suffix, guard, kept length, text, args).
 
     A crash keeps the page cache. A power loss keeps the flushed prefix: with
     flush.messages=1 that is the whole log; with a flush forced every N messages the model
     tracks the flushed offset; otherwise the OS may have written back any prefix by the
-    time the power goes, so every length from 0 to the log end is a possible survivor."""
-    name = b.broker_name(r)
+    time the power goes, so every length from 0 to the log end is a possible survivor.
+    `who` names the broker as the sentence starts ("broker 1, the leader,")."""
+    name = who
     if not power:
         return [("", [], None, f"{name} crashes (its page cache survives)", {})]
     if b.track_flush:
@@ -161,13 +185,15 @@ def _survivors(
         )
         return [("", [], b.flushed(r), text, {"flushed": b.flushed(r)})]
     if b.topic.flush_messages == 1:
-        text = f"{name} loses power: the process dies; every entry was flushed (flush.messages=1)"
+        text = (
+            f"{name} loses power: the process dies, but every entry was flushed (flush.messages=1)"
+        )
         return [("", [], None, text, {})]
     out: list[tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]] = []
     for keep in range(b.capacity + 1):
         text = (
-            f"{name} loses power: the process dies; the OS had written {keep} of its {{leo}} "
-            "log entries to disk, anything after them was only in page cache and is gone"
+            f"{name} loses power: the process dies, and the OS had written {keep} of its "
+            "{leo} log entries to disk; anything after them was only in page cache and is gone"
         )
         out.append((f",{keep}", [b.leo(r) >= keep], ite(TRUE, keep, 0), text, {"leo": b.leo(r)}))
     return out
@@ -192,7 +218,7 @@ def _add_crash(
             actor=f"broker:{r + 1}",
             guard=all_of(guard),
             updates=merge(*parts),
-            text=text + "; if it led the partition, the partition has no leader until an election",
+            text=text,
             text_args=args,
             params={"broker": r},
             fault=fault,

@@ -20,6 +20,8 @@ OPEN = 1  # beginTransaction() called, sends under way
 COMMITTING = 2  # PrepareCommit written: decided, COMMIT marker pending
 ABORTING = 3  # PrepareAbort written: decided, ABORT marker pending
 COMMITTED = 4  # marker replicated; the application is done
+#: How traces and exports (ITF, graph) name each transaction state, in code order.
+TXN_NAMES = ("none", "open", "committing", "aborting", "committed")
 
 
 def transactional(p: ProducerInfo) -> bool:

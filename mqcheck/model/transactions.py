@@ -29,6 +29,7 @@ from mqcheck.model.transaction_state import (
     COMMITTING,
     NO_TXN,
     OPEN,
+    TXN_NAMES,
     generation,
     is_open,
     transactional,
@@ -40,7 +41,15 @@ from mqcheck.model.watermark import high_watermark_after
 def declare(b: ModelBuilder) -> None:
     for p in b.producers:
         if transactional(p):
-            b.var(txn_var(p), NO_TXN, COMMITTED, NO_TXN, f"{p.spec.name}: transaction state")
+            b.var(
+                txn_var(p),
+                NO_TXN,
+                COMMITTED,
+                NO_TXN,
+                f"{p.spec.name}: transaction state",
+                kind="enum",
+                labels=dict(enumerate(TXN_NAMES)),
+            )
 
 
 def add_actions(b: ModelBuilder) -> None:

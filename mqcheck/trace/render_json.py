@@ -2,7 +2,10 @@
 
 Additive fields beyond the contract: `reason` (why unknown), `stats.peak_memory_mb`, and
 per step `action` (the grounded action name `replay` looks up), `fault`, `hazard`, `fix`
-and `state` (the state after the step); the counterexample carries `initial_state`.
+and `state` (the state after the step); the counterexample carries `initial_state` and, for
+an at-least-once violation, `consequence`: steps of the same shape, numbered from 1, that
+go on fault-free from the last state until the run settles (how the loss plays out; not
+part of the minimal trace, and replayed as fault-free steps).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def counterexample_json(cex: Counterexample) -> dict[str, Any]:
         "reordered": list(cex.reordered),
         "faults_used": list(cex.faults_used),
         "steps": [step_json(s) for s in cex.steps],
+        **({"consequence": [step_json(s) for s in cex.consequence]} if cex.consequence else {}),
         "initial_state": dict(cex.initial_state),
     }
 

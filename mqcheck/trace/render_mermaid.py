@@ -5,7 +5,8 @@ One `sequenceDiagram` per counterexample: the producers, the replicas of the par
 Requests and responses are arrows (a lost one ends in a cross), what happens inside one
 process is a note, and every fault sits in a `critical` block so it stands out. Each label
 starts with the step number of the text post-mortem, and a step that made the run fatal
-carries a warning note with the setting to blame.
+carries a warning note with the setting to blame. How an at-least-once loss then plays out
+(the counterexample's consequence) follows in an `opt` box, lettered as in the text.
 
 Pure text, deterministic: the same counterexample gives the same bytes. GitHub, GitLab and
 most documentation tools render it as it is (in a ```mermaid fence).
@@ -20,6 +21,7 @@ from typing import Protocol
 
 from mqcheck.result import CheckResult, Counterexample, Step
 from mqcheck.trace.lifelines import Cast, cast_for, leader, outcome_parts, sender
+from mqcheck.trace.render_text import letter
 
 WRAP = 46  # characters per line of a label; Mermaid does not wrap by itself
 
@@ -108,9 +110,16 @@ def _all_brokers(cast: Cast) -> str:
     return "B1" if cast.brokers == 1 else f"B1,B{cast.brokers}"
 
 
-def step_lines(cex: Counterexample, step: Step, before: Mapping[str, int], cast: Cast) -> list[str]:
-    """The Mermaid statements of one step (without the fault block around it)."""
-    text = label(f"{step.i}. {headline(step.text)}")
+def step_lines(
+    cex: Counterexample,
+    step: Step,
+    before: Mapping[str, int],
+    cast: Cast,
+    number: str | None = None,
+) -> list[str]:
+    """The Mermaid statements of one step (without the fault block around it), labelled
+    with `number` (default: the step's own number)."""
+    text = label(f"{number or step.i}. {headline(step.text)}")
     before_leader = leader(before, cast.brokers)
     lead = f"B{before_leader}" if before_leader else None
     after_leader = leader(step.state, cast.brokers)
@@ -180,6 +189,14 @@ def render_counterexample(
         else:
             lines += [f"    {line}" for line in body]
         before = step.state
+    if cex.consequence:
+        # how the loss plays out: lettered as in the text report, in a box of its own
+        lines.append("    opt how it plays out (no further faults)")
+        for step in cex.consequence:
+            body = step_lines(cex, step, before, cast, letter(step.i))
+            lines += [f"        {line}" for line in body]
+            before = step.state
+        lines.append("    end")
     outcome = _outcome(cex)
     if outcome:
         last = _all_brokers(cast)

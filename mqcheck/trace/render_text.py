@@ -92,6 +92,7 @@ def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
     for s in cex.steps:
         mark = f"{FAULT_MARK} " if s.fault else ""
         lines.append(f"  {s.i:>2}. {mark}{s.text}")
+    lines.extend(_consequence(cex))
     hazards = _hazards(guarantee, cex)
     if hazards:
         lines.append("Why it was fatal:")
@@ -101,6 +102,31 @@ def render_counterexample(guarantee: str, cex: Counterexample) -> list[str]:
         if fixes:
             lines.append("What prevents it:")
             lines.extend(f"  - {fix}" for fix in fixes)
+    return lines
+
+
+def letter(i: int) -> str:
+    """The name of the i-th (1-based) step of a consequence: a..z, then aa, ab, ...; letters,
+    so no one reads it as a step of the minimal trace."""
+    name = ""
+    while i > 0:
+        i, r = divmod(i - 1, 26)
+        name = chr(ord("a") + r) + name
+    return name
+
+
+def _consequence(cex: Counterexample) -> list[str]:
+    """How the loss plays out after the last numbered step, lettered so it is not read as
+    part of the minimal trace (every step of it is fault-free; see `lookahead.settle`)."""
+    if not cex.consequence:
+        return []
+    lines = ["How it plays out (no further faults):"]
+    lines += [f"  {letter(s.i):>2}. {s.text}" for s in cex.consequence]
+    lost = ", ".join(cex.lost) or "the message"
+    stays = "stay" if len(cex.lost) > 1 else "stays"
+    lines.append(
+        f"  The run has settled: no fault-free step leads anywhere new, and {lost} {stays} lost."
+    )
     return lines
 
 

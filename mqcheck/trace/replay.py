@@ -3,7 +3,9 @@ its guard must hold in the state reached so far, every variable the step records
 what the action produces, and the last state must violate the guarantee.
 
 A trace that fails any of these is refused with the step and the reason: a counterexample
-that does not replay is worth nothing to a reviewer. Replay trusts nothing the trace says
+that does not replay is worth nothing to a reviewer. The `consequence` of an at-least-once
+trace (how the loss plays out, not part of the minimal trace) is replayed after the last
+state has been judged, under the same checks, and each of its steps must be fault-free. Replay trusts nothing the trace says
 about itself: `read_trace` checks its shape first (a trace that names no guarantee, a
 messages bound `check` would not accept or a step that is not an object is not a trace),
 and the last state is judged by the model's own guarantee with the judgement the engines
@@ -35,6 +37,7 @@ class Trace:
     guarantee: str
     messages: int | None
     steps: tuple[Mapping[str, Any], ...]
+    consequence: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,15 @@ def read_trace(data: object, max_messages: int) -> Trace:
         cex = holder["counterexample"]
         if not isinstance(cex, Mapping):
             raise TraceError("'counterexample' is not an object")
-        steps = cex.get("steps")
     elif "steps" in holder:
-        steps = holder["steps"]
+        cex = holder
     else:
         raise TraceError("not an mqcheck trace: expected 'results', 'counterexample' or 'steps'")
     guarantee = holder.get("guarantee")
     if not isinstance(guarantee, str) or not guarantee:
         raise TraceError("the trace names no guarantee it violates")
-    return Trace(guarantee, _messages(holder, max_messages), _steps(steps))
+    consequence = _steps(cex["consequence"], "consequence") if "consequence" in cex else ()
+    return Trace(guarantee, _messages(holder, max_messages), _steps(cex.get("steps")), consequence)
 
 
 def _messages(holder: Mapping[str, Any], max_messages: int) -> int | None:
@@ -94,20 +97,21 @@ def _messages(holder: Mapping[str, Any], max_messages: int) -> int | None:
     return messages
 
 
-def _steps(steps: object) -> tuple[Mapping[str, Any], ...]:
+def _steps(steps: object, key: str = "steps") -> tuple[Mapping[str, Any], ...]:
+    where = "step" if key == "steps" else f"{key} step"
     if not isinstance(steps, list):
-        raise TraceError("'steps' is not a list")
+        raise TraceError(f"'{key}' is not a list")
     for n, step in enumerate(steps, start=1):
         if not isinstance(step, Mapping):
-            raise TraceError(f"step {n} is not an object")
+            raise TraceError(f"{where} {n} is not an object")
         state = step.get("state")
         if state is None:
             continue
         if not isinstance(state, Mapping):
-            raise TraceError(f"step {n}: 'state' is not an object")
+            raise TraceError(f"{where} {n}: 'state' is not an object")
         for name, value in state.items():
             if not isinstance(value, int) or isinstance(value, bool):
-                raise TraceError(f"step {n}: state.{name} is not an integer: {_short(value)}")
+                raise TraceError(f"{where} {n}: state.{name} is not an integer: {_short(value)}")
     return tuple(steps)
 
 
@@ -142,55 +146,70 @@ def violates(
     return None if None in verdicts else False
 
 
+def _walk(
+    system: TransitionSystem,
+    compiled: CompiledSystem,
+    state: State,
+    steps: Sequence[Mapping[str, Any]],
+    where: str,
+    fault_free: bool,
+) -> tuple[State, int, str]:
+    """Apply `steps` from `state`: (the state reached, the steps that replayed, why the
+    next one did not, "" when all did). `where` names a step in the reason ("step",
+    "consequence step"); with `fault_free`, a fault step is refused too."""
+    by_name = {a.name: i for i, a in enumerate(system.actions)}
+    index = system.index()
+    for n, step in enumerate(steps, start=1):
+        action_name = step.get("action")
+        if not isinstance(action_name, str) or action_name not in by_name:
+            return state, n - 1, f"{where} {n}: no action {action_name!r} in the model"
+        if fault_free and system.actions[by_name[action_name]].fault is not None:
+            return state, n - 1, f"{where} {n}: {action_name} is a fault, and no fault follows"
+        after = compiled.apply(by_name[action_name], state)
+        if after is None:
+            return (
+                state,
+                n - 1,
+                f"{where} {n}: {action_name} is not enabled here (its guard is false)",
+            )
+        recorded = step.get("state")
+        if isinstance(recorded, Mapping):
+            for name, value in recorded.items():
+                if name not in index:
+                    return (
+                        state,
+                        n - 1,
+                        f"{where} {n}: the trace records {name}, which the model does not have",
+                    )
+                if value != after[index[name]]:
+                    return (
+                        state,
+                        n - 1,
+                        f"{where} {n}: after {action_name}, {name} is {after[index[name]]} but "
+                        f"the trace says {value}",
+                    )
+        state = after
+    return state, len(steps), ""
+
+
 def replay(
     system: TransitionSystem,
     guarantee: str,
     steps: Sequence[Mapping[str, Any]],
     compiled: CompiledSystem | None = None,
+    consequence: Sequence[Mapping[str, Any]] = (),
 ) -> ReplayOutcome:
-    """Replay `steps` (as `read_trace` returns them, or step objects of a JSON trace)."""
+    """Replay `steps` (as `read_trace` returns them, or step objects of a JSON trace), then
+    the trace's `consequence` from its last state, fault-free."""
     if system.guarantee(guarantee) is None:
         defined = ", ".join(g.guarantee for g in system.guarantees)
         return ReplayOutcome(
             False, 0, guarantee, f"the model defines no guarantee {guarantee!r} ({defined})"
         )
     compiled = compiled or compile_system(system)
-    by_name = {a.name: i for i, a in enumerate(system.actions)}
-    index = system.index()
-    state = system.initial_state()
-    for n, step in enumerate(steps, start=1):
-        action_name = step.get("action")
-        if not isinstance(action_name, str) or action_name not in by_name:
-            return ReplayOutcome(
-                False, n - 1, guarantee, f"step {n}: no action {action_name!r} in the model"
-            )
-        after = compiled.apply(by_name[action_name], state)
-        if after is None:
-            return ReplayOutcome(
-                False,
-                n - 1,
-                guarantee,
-                f"step {n}: {action_name} is not enabled here (its guard is false)",
-            )
-        recorded = step.get("state")
-        if isinstance(recorded, Mapping):
-            for name, value in recorded.items():
-                if name not in index:
-                    return ReplayOutcome(
-                        False,
-                        n - 1,
-                        guarantee,
-                        f"step {n}: the trace records {name}, which the model does not have",
-                    )
-                if value != after[index[name]]:
-                    return ReplayOutcome(
-                        False,
-                        n - 1,
-                        guarantee,
-                        f"step {n}: after {action_name}, {name} is {after[index[name]]} but "
-                        f"the trace says {value}",
-                    )
-        state = after
+    state, done, why = _walk(system, compiled, system.initial_state(), steps, "step", False)
+    if why:
+        return ReplayOutcome(False, done, guarantee, why)
     successors = compiled.successors
     violated = violates(system, lambda: Future.of(system, successors), guarantee, state)
     if violated is None:
@@ -208,9 +227,10 @@ def replay(
             guarantee,
             f"all {len(steps)} steps replay, but the last state does not violate {guarantee}",
         )
-    return ReplayOutcome(
-        True,
-        len(steps),
-        guarantee,
-        f"all {len(steps)} steps replay and the last state violates {guarantee}",
-    )
+    message = f"all {len(steps)} steps replay and the last state violates {guarantee}"
+    if consequence:
+        _, _, why = _walk(system, compiled, state, consequence, "consequence step", True)
+        if why:
+            return ReplayOutcome(False, len(steps), guarantee, f"{message}, but {why}")
+        message += f"; the {len(consequence)} steps of how it plays out replay without faults"
+    return ReplayOutcome(True, len(steps), guarantee, message)

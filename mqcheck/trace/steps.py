@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from mqcheck.ir.compile_py import Evaluator, compile_term
 from mqcheck.ir.system import Action, TransitionSystem
-from mqcheck.result import Counterexample, GuaranteeResult, Step, Witness
+from mqcheck.result import Counterexample, Encoding, GuaranteeResult, Step, Witness
 
 State = tuple[int, ...]
 
@@ -88,8 +88,10 @@ def make_steps(
 
 def counterexample(system: TransitionSystem, found: Witness) -> Counterexample:
     """The trace of a violation of `system`: its steps, the engine's labels, the faults
-    the steps used and the initial state."""
+    the steps used, the initial state, and how a loss plays out afterwards (its own steps,
+    numbered from 1, starting from the last state) and how its variables read."""
     steps = tuple(make_steps(system, found.path, found.start))
+    end = found.path[-1][1] if found.path else found.start
     return Counterexample(
         steps=steps,
         lost=found.lost,
@@ -97,7 +99,14 @@ def counterexample(system: TransitionSystem, found: Witness) -> Counterexample:
         reordered=found.reordered,
         faults_used=tuple(s.fault for s in steps if s.fault),
         initial_state=state_dict(system, found.start),
+        consequence=tuple(make_steps(system, found.consequence, end)),
+        encodings=encodings(system),
     )
+
+
+def encodings(system: TransitionSystem) -> dict[str, Encoding]:
+    """How each variable of `system` reads, for renderers that decode states (ITF)."""
+    return {v.name: Encoding(v.kind, dict(v.labels)) for v in system.variables}
 
 
 def with_trace(system: TransitionSystem, result: GuaranteeResult) -> GuaranteeResult:

@@ -10,7 +10,14 @@ import weakref
 from mqcheck.engines.explicit import ExplicitChecker
 from mqcheck.ir.compile_py import compile_predicate, compile_system
 from mqcheck.ir.expr import Const, Var
-from mqcheck.ir.lookahead import Future, explore, goal_plan, missing_parts, part_predicates
+from mqcheck.ir.lookahead import (
+    Future,
+    explore,
+    goal_plan,
+    missing_parts,
+    part_predicates,
+    settle,
+)
 from mqcheck.ir.system import Action, Composite, Eventually, Invariant, TransitionSystem, Variable
 from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import make_steps
@@ -143,3 +150,83 @@ def test_trace_text_keeps_no_system_alive() -> None:
     del system
     gc.collect()
     assert ref() is None
+
+
+def _ring() -> TransitionSystem:
+    """x: 0 <-> 1 is a cycle the run can leave (1 -> 2); 2 <-> 3 is one it cannot; a fault
+    jumps from 0 straight to 4, a dead end a fault-free run never reaches."""
+    x = Var("x")
+    moves = [("a", 0, 1), ("loop", 1, 0), ("b", 1, 2), ("spin", 2, 3), ("back", 3, 2)]
+    actions = [Action(n, "send", "p", x.eq(lo), {"x": Const(hi)}, n) for n, lo, hi in moves]
+    actions.append(
+        Action("jump", "broker_crash", "b", x.eq(0), {"x": Const(4)}, "jump", fault="broker_crash")
+    )
+    return TransitionSystem(
+        name="ring",
+        variables=(Variable("x", 0, 4, 0),),
+        actions=tuple(actions),
+        guarantees=(Eventually("at-least-once", x.eq(4), {"far": x.eq(4)}, "x reaches 4"),),
+    )
+
+
+def test_settle_stops_at_the_nearest_terminal_component() -> None:
+    """The cycle 0 <-> 1 is not settled (the run can leave it); 2 <-> 3 is, though steps
+    still happen there; the fault's dead end does not count (no fault is followed)."""
+    system = _ring()
+    future = _future(system)
+    plan, stopped = settle(future, (0,))
+    assert plan is not None and stopped == ""
+    assert [system.actions[a].name for a in plan] == ["a", "b"]
+    assert settle(future, (3,)) == ((), "")  # already settled: nothing more to show
+    assert settle(future, (0,), max_states=2) == (None, "states")
+
+
+def test_settle_runs_into_a_deadlock() -> None:
+    """After the fall, x still walks to its end, where nothing is enabled: that is where the
+    fallen run settles (and the goal is not there)."""
+    system = _road()
+    future = _future(system)
+    plan, _ = settle(future, (1, 1, 0))
+    assert plan is not None and [system.actions[a].name for a in plan] == ["step"] * 3
+
+
+def test_an_at_least_once_witness_carries_how_it_plays_out() -> None:
+    """The engines' witness of a doomed state: its consequence starts there, is fault-free,
+    and ends where `settle` says; an invariant's witness has none."""
+    system = _road()
+    [r] = ExplicitChecker(system).check(["at-least-once"])
+    assert r.witness is not None and r.witness.path[-1][1] == (1, 1, 0)
+    assert [system.actions[a].name for a, _ in r.witness.consequence] == ["step"] * 3
+    assert r.witness.consequence[-1][1] == (4, 1, 0)
+    [m] = ExplicitChecker(_ring()).check(["at-least-once"])
+    assert m.verdict == "violated" and m.witness is not None and m.witness.path == ()
+    assert [_ring().actions[a].name for a, _ in m.witness.consequence] == ["a", "b"]
+
+
+def test_a_variable_says_what_its_integers_mean() -> None:
+    """The IR's value-label table is data the model sets; an enum must name every value and
+    a bool stays within 0..1, so a renderer never meets an unnamed code."""
+    import pytest
+
+    from mqcheck.ir.union import union
+
+    Variable("up", 0, 1, 1, kind="bool")
+    Variable("who", 0, 2, 0, kind="enum", labels={0: "broker 1", 1: "broker 2", 2: "none"})
+    with pytest.raises(ValueError, match="names every value"):
+        Variable("who", 0, 2, 0, kind="enum", labels={0: "broker 1", 1: "broker 2"})
+    with pytest.raises(ValueError, match=r"within 0\.\.1"):
+        Variable("up", 0, 2, 1, kind="bool")
+    with pytest.raises(ValueError, match="kind"):
+        Variable("x", 0, 1, 0, kind="float")
+
+    def member(hi: int) -> TransitionSystem:
+        names = {x: f"broker {x + 1}" for x in range(hi)} | {hi: "none"}
+        return TransitionSystem(
+            "m", (Variable("leader", 0, hi, 0, kind="enum", labels=names),), (), ()
+        )
+
+    [_, same] = union([member(2), member(2)]).system.variables
+    assert same.kind == "enum" and same.labels[2] == "none"
+    # with different replica counts, value 2 is "none" in one and "broker 3" in the other
+    [_, mixed] = union([member(2), member(3)]).system.variables
+    assert (mixed.kind, dict(mixed.labels), mixed.hi) == ("int", {}, 3)

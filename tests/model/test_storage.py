@@ -114,3 +114,24 @@ def test_leader_crash_fails_in_flight_requests_for_retry():
     assert value(ts, s, "status_m1") == RETRY
     ts, _cs, s = walk(spec, ["send(m1)", "append(m1,0,0,0)", "broker_crash(0)"])
     assert value(ts, s, "status_m1") == RETRY
+
+
+def test_a_crash_step_says_who_the_broker_was() -> None:
+    """Each crash action is grounded on the partition's leader at that moment, so its text
+    states the role ("broker 1, the leader, crashes"), never "if it led the partition"."""
+    from mqcheck.model.compile import build
+
+    system = build(make_spec(rf=3, messages=1, faults=dict(broker_crash=1, broker_power_loss=1)))
+    texts = {a.name: a.text for a in system.actions if a.kind in ("broker_crash", "power_loss")}
+    assert texts["broker_crash(0,0)"] == (
+        "broker 1, the leader, crashes (its page cache survives); the partition has no leader "
+        "until an election"
+    )
+    assert texts["broker_crash(1,0)"] == (
+        "broker 2, a follower, crashes (its page cache survives); leader broker 1 carries on"
+    )
+    assert texts["broker_crash(1,3)"].endswith("; the partition still has no leader")
+    assert texts["broker_power_loss(2,2,1)"].startswith(
+        "broker 3, the leader, loses power: the process dies, and the OS had written 1 of its"
+    )
+    assert not any("if it led" in t for t in texts.values())

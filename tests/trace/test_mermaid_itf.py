@@ -54,7 +54,11 @@ def test_unclean_election_diagram() -> None:
     assert "    participant C1 as consumer billing" in lines
     assert "    critical FAULT follower_lag" in lines
     assert "    critical FAULT broker_crash" in lines
-    assert lines.count("    end") == 2
+    # the two faults, then how the loss plays out, lettered as in the text report
+    assert lines.count("    end") == 3
+    opt = lines.index("    opt how it plays out (no further faults)")
+    assert lines[opt - 1].startswith("    Note right of CTL: ⚠")  # after the last numbered step
+    assert re.match(r"        Note over B1: a\. broker 1 restarts", lines[opt + 1])
     assert any(line.startswith("    CTL->>B2: 6. ") for line in lines)
     assert any("⚠ unclean.leader.election.enable=true" in line for line in lines)
     assert lines[-1].endswith("Outcome: lost m1")
@@ -97,6 +101,9 @@ def _is_itf_value(value: Any) -> bool:
     return False
 
 
+_ITF_TYPE = {"Bool": bool, "Str": str, "Int": dict}
+
+
 def test_itf_trace_shape_and_values() -> None:
     _, result = _checked("acks1-leader-failover")
     (trace,) = render_itf.traces(result)
@@ -104,20 +111,41 @@ def test_itf_trace_shape_and_values() -> None:
     assert trace["#meta"]["mqcheck"]["lost"] == ["m1"]
     cex = check_json(result)["results"][0]["counterexample"]
     states = trace["states"]
+    types = trace["#meta"]["varTypes"]
+    assert set(types) == set(trace["vars"])
     assert len(states) == len(cex["steps"]) + 1
     for index, state in enumerate(states):
         assert state["#meta"] == {"index": index}
         assert set(state) - {"#meta"} == set(trace["vars"])
         assert all(_is_itf_value(state[v]) for v in trace["vars"])
-        assert not any(isinstance(v, int) for v in state.values())
+        assert not any(type(v) is int for v in state.values())
+        # every state gives a variable the type #meta.varTypes declares
+        assert all(isinstance(state[v], _ITF_TYPE[types[v]]) for v in trace["vars"])
     assert states[0]["mbt::actionTaken"] == "init"
     for step, state in zip(cex["steps"], states[1:], strict=True):
         assert state["mbt::actionTaken"] == step["action"]
         assert state["mqcheck::kind"] == step["kind"]
         for name, value in step["state"].items():
-            assert state[name] == {"#bigint": str(value)}
-    assert states[0]["leader"] == {"#bigint": "0"}
+            if types[name] == "Int":
+                assert state[name] == {"#bigint": str(value)}
     assert states[-1]["mqcheck::fault"] == "broker_crash"
+
+
+def test_itf_values_read_as_the_model_means_them() -> None:
+    """Status names, booleans, broker names and messages instead of the model's integers;
+    a counter stays a number, and an integer's sentinel is named in #meta."""
+    _, result = _checked("acks1-leader-failover")
+    (trace,) = render_itf.traces(result)
+    first, last = trace["states"][0], trace["states"][-1]
+    types = trace["#meta"]["varTypes"]
+    assert (first["leader"], last["leader"]) == ("broker 1", "none")
+    assert (first["alive_0"], last["alive_0"]) == (True, False)
+    assert types["alive_0"] == "Bool" and types["leader"] == "Str"
+    assert (first["status_m1"], last["status_m1"]) == ("unsent", "acked")
+    assert (first["log_0_0"], last["log_0_0"]) == ("empty", "m1")
+    assert last["leo_0"] == {"#bigint": "1"} and types["leo_0"] == "Int"
+    assert last["c0_committed"] == {"#bigint": "-1"}
+    assert trace["#meta"]["mqcheck"]["valueLabels"]["c0_committed"] == {"-1": "none"}
 
 
 def test_cli_mermaid_and_itf() -> None:

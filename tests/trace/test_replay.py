@@ -26,9 +26,18 @@ SPECS = Path(__file__).resolve().parents[2] / "specs"
 
 
 def _violations(spec: Spec) -> list[tuple[str, list[dict[str, object]]]]:
+    return [(g, steps) for g, steps, _ in _traces(spec)]
+
+
+def _traces(spec: Spec) -> list[tuple[str, list[dict[str, object]], list[dict[str, object]]]]:
+    """(guarantee, steps, consequence) of every counterexample, as JSON step objects."""
     result = check_spec(spec, spec.checked_guarantees(), max_states=60_000)
     return [
-        (r.guarantee, [step_json(s) for s in r.counterexample.steps])
+        (
+            r.guarantee,
+            [step_json(s) for s in r.counterexample.steps],
+            [step_json(s) for s in r.counterexample.consequence],
+        )
         for r in result.results
         if r.counterexample is not None
     ]
@@ -37,9 +46,14 @@ def _violations(spec: Spec) -> list[tuple[str, list[dict[str, object]]]]:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_specs())
 def test_every_counterexample_replays(spec: Spec) -> None:
-    for guarantee, steps in _violations(spec):
-        outcome = replay(compile_spec(spec, spec.checked_guarantees()), guarantee, steps)
+    """And so does how an at-least-once loss plays out: fault-free, step by step."""
+    system = compile_spec(spec, spec.checked_guarantees())
+    for guarantee, steps, consequence in _traces(spec):
+        outcome = replay(system, guarantee, steps, consequence=consequence)
         assert outcome.ok, outcome.message
+        assert all("fault" not in s for s in consequence)
+        if guarantee != "at-least-once":
+            assert consequence == []
 
 
 @pytest.mark.slow
@@ -254,3 +268,57 @@ def test_replay_compiles_the_guarantees_the_spec_checks() -> None:
     steps[-1]["state"]["c0_reordered"] += 1
     outcome = replay_spec(spec, data)
     assert not outcome.ok and "c0_reordered" in outcome.message
+
+
+def _acks1_consequence() -> tuple[Spec, list[dict[str, Any]], list[dict[str, Any]]]:
+    spec = make_spec(
+        acks=1, idempotence=False, faults={"broker_crash": 1}, guarantees=("at-least-once",)
+    )
+    [(_, steps, consequence)] = _traces(spec)
+    return spec, steps, consequence
+
+
+def test_the_consequence_goes_on_from_the_last_state_and_replays() -> None:
+    """acks=1, the leader dies after the ack: the numbered steps end at the crash; how it
+    plays out has the election of the follower that never had m1 and the truncation of the
+    old leader's log, numbered from 1, each step fault-free."""
+    spec, steps, consequence = _acks1_consequence()
+    assert steps[-1]["kind"] == "broker_crash"
+    kinds = [s["kind"] for s in consequence]
+    assert "elect" in kinds and "truncate" in kinds
+    assert [s["i"] for s in consequence] == list(range(1, len(consequence) + 1))
+    outcome = replay(build(spec), "at-least-once", steps, consequence=consequence)
+    assert outcome.ok and f"the {len(consequence)} steps of how it plays out" in outcome.message
+
+
+def test_replay_refuses_a_consequence_with_a_fault_or_a_disabled_step() -> None:
+    spec, steps, consequence = _acks1_consequence()
+    system = build(spec)
+    with_fault = [*consequence[:1], {"action": steps[-1]["action"]}]
+    outcome = replay(system, "at-least-once", steps, consequence=[steps[-1]])
+    assert not outcome.ok and "consequence step 1" in outcome.message and "fault" in outcome.message
+    outcome = replay(system, "at-least-once", steps, consequence=with_fault)
+    assert not outcome.ok and "consequence step 2" in outcome.message
+    reversed_ = list(reversed(consequence))
+    outcome = replay(system, "at-least-once", steps, consequence=reversed_)
+    assert not outcome.ok and "consequence step 1" in outcome.message
+
+
+def test_read_trace_reads_the_consequence(tmp_path: Path) -> None:
+    """`check --trace-out` writes it, `replay` checks it, a malformed one is no trace."""
+    spec = SPECS / "acks1-leader-failover.yaml"
+    trace = tmp_path / "trace.json"
+    runner = CliRunner()
+    runner.invoke(main, ["check", str(spec), "--trace-out", str(trace)])
+    data = json.loads(trace.read_text())
+    cex = data["results"][0]["counterexample"]
+    assert read_trace(data, 6).consequence == tuple(cex["consequence"])
+    out = runner.invoke(main, ["replay", str(spec), str(trace)])
+    assert out.exit_code == 0 and "how it plays out replay without faults" in out.output
+    cex["consequence"] = [cex["consequence"][-1]]
+    trace.write_text(json.dumps(data))
+    out = runner.invoke(main, ["replay", str(spec), str(trace)])
+    assert out.exit_code == 1 and "consequence step 1" in out.output
+    cex["consequence"] = {"not": "a list"}
+    with pytest.raises(TraceError, match="'consequence' is not a list"):
+        read_trace(data, 6)

@@ -79,7 +79,7 @@ def test_hazard_rows_of_acks1() -> None:
     assert row.in_fault_model and row.violated == ("at-least-once",)
     assert row.deciding[0].name == "acks"  # the setting the counterexample blames first
     assert "acks=all" in row.fixes[0]
-    assert "broker 1 crashes" in row.sentence
+    assert "broker 1, the leader, crashes" in row.sentence
     power = next(r for r in checklist.hazards if r.hazard.id == "MQ020")
     assert power.status == AT_RISK and not power.in_fault_model
 
