@@ -27,6 +27,7 @@ from pathlib import Path
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
+from mqcheck.spec.file_kind import yaml_instead_of_properties
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, check_type
 from mqcheck.spec.load import MAX_SPEC_BYTES, load_spec_text
@@ -132,12 +133,16 @@ def import_spec(
 
 def _read(kind: str, path: str, problems: list[SpecError]) -> PropertiesFile | None:
     """The parsed file (its malformed escapes added to `problems`), or None when it cannot be
-    read."""
+    read or is not a .properties file at all."""
     try:
         with open(path, "rb") as handle:
             text = handle.read().decode("latin-1")  # as Properties.load(InputStream)
     except OSError as error:
         problems.append(SpecError(path, None, None, "", f"cannot read: {error.strerror or error}"))
+        return None
+    wrong_format = yaml_instead_of_properties(text, path, kind)
+    if wrong_format is not None:
+        problems.append(wrong_format)
         return None
     parsed = parse_properties(text)
     problems.extend(SpecError(path, line, None, "", message) for line, message in parsed.errors)
