@@ -11,7 +11,8 @@ default instead, often a safer configuration than the one the team wrote. It is 
 loader's own readers (keys.check_type, values.py) against the same catalog, so a value is
 refused here exactly when a spec holding it would be, and every such problem of every file is
 reported together, at the value's line and column. What the files cannot say (the broker count,
-the faults, what to check) gets defaults marked for review. The result is loaded again
+the faults, what to check) gets defaults marked for review, and the application's behaviour
+(`app:`) is written out as assumptions to check (import_app.py). The result is loaded again
 before it is written, so it is a valid spec or the import reports why not. Copied text is
 escaped (mqcheck/spec/yaml_text.py): a value can never end its comment early or become a key.
 """
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mqcheck.spec import import_app
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
@@ -33,7 +35,7 @@ from mqcheck.spec.keys import INVALID, check_type
 from mqcheck.spec.load import MAX_SPEC_BYTES, load_spec_text
 from mqcheck.spec.properties_file import PropertiesFile, Property, parse_properties
 from mqcheck.spec.tree import Node
-from mqcheck.spec.values import integer_value
+from mqcheck.spec.values import bool_value, integer_value
 from mqcheck.spec.versions import ParsedVersion, parse_version_text
 from mqcheck.spec.yaml_text import comment, escaped, lone_surrogate, yaml_scalar
 
@@ -237,7 +239,24 @@ class _Writer:
             if parsed is None:
                 lines.append(f"    # no --{kind} file: Kafka's defaults for {self.version.text}")
             lines.extend(f"    {line}" for line in body.lines)
+            app = (
+                import_app.consumer_app(self._auto_commit())
+                if kind == "consumer"
+                else import_app.producer_app()
+            )
+            lines.extend(f"    {line}" for line in app)
         return lines
+
+    def _auto_commit(self) -> bool:
+        """enable.auto.commit as the consumer runs it: the file's value, else the default."""
+        parsed = self.files.get("consumer")
+        prop = parsed.effective().get("enable.auto.commit") if parsed else None
+        given = bool_value(Node("scalar", value=prop.value, quoted=True)) if prop else None
+        if given is not None:
+            return given
+        known = catalog.lookup("consumer", "enable.auto.commit")
+        default = known.default_for(self.version.version) if known else None
+        return bool(default.value) if default else True
 
     def _section(self, kind: str, scope: Scope) -> _Section:
         section = _Section()
