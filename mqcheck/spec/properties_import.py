@@ -118,6 +118,8 @@ def import_spec(
     text = writer.render(sources)
     problems.extend(writer.refused())
     if problems:
+        order = {path: index for index, path in enumerate(sources.values()) if path is not None}
+        problems.sort(key=lambda error: (order.get(error.path, len(order)), error.sort_key()))
         return ImportResult("", problems=tuple(problems))
     if len(text) > MAX_SPEC_BYTES:  # `check` would refuse it: say so before writing it
         too_large = SpecError(

@@ -98,7 +98,7 @@ def test_every_problem_of_every_file_is_reported_together(tmp_path: Path) -> Non
     code, output, written = _import(
         tmp_path,
         producer="acks=al\nenable.idempotence=ture\nlinger.ms=5\n",
-        broker="min.insync.replicas=two\n",
+        broker="min.insync.replicas=two\nlog.dirs=\\u12\n",  # a malformed escape too
         consumer="auto.offset.reset=earlist\nisolation.level=read_comitted\n",
     )
     assert code == 2 and not written.exists()
@@ -107,6 +107,7 @@ def test_every_problem_of_every_file_is_reported_together(tmp_path: Path) -> Non
         "producer.properties:1:6",
         "producer.properties:2:20",
         "broker.properties:1:21",
+        "broker.properties:2",
         "consumer.properties:1:19",
         "consumer.properties:2:17",
     ]
