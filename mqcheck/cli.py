@@ -24,6 +24,7 @@ from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.review.checklist.build import build_checklist
 from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
 from mqcheck.run import check_spec, compile_spec, replay_spec
+from mqcheck.spec.atomic_write import write_atomically
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
 from mqcheck.spec.load import LoadResult, load_spec
@@ -399,7 +400,9 @@ def import_command(
     )
     if result.file_errors:
         fail("\n".join(result.file_errors))
-    write_or_exit(output, result.text)
+    unwritten = write_atomically(output, result.text)
+    if unwritten is not None:
+        fail(unwritten)
     not_placed = result.text.count("# not placed:")
     click.echo(f"wrote {output} ({not_placed} value(s) not placed; see its comments)")
     if result.errors:

@@ -13,6 +13,7 @@ from typing import Any
 
 from mqcheck.spec.context import LoadContext, join
 from mqcheck.spec.errors import Problems, SpecError, did_you_mean, one_of
+from mqcheck.spec.file_kind import properties_instead_of_spec
 from mqcheck.spec.keys import read_section
 from mqcheck.spec.resolve_cluster import resolve_broker, resolve_topics
 from mqcheck.spec.resolve_consumers import resolve_consumers, resolve_processors
@@ -89,6 +90,9 @@ def load_spec(path: str | os.PathLike[str]) -> LoadResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        other_format = properties_instead_of_spec(data.decode("latin-1"), name)
+        if other_format is not None:  # .properties files are Latin-1 (Properties.load)
+            return LoadResult(None, (other_format,))
         before = data[: error.start]
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
@@ -115,7 +119,12 @@ def load_spec_text(text: str, path: str = "<string>") -> LoadResult:
             "the spec is empty",
             expected="a mapping: mqcheck: 1, name, kafka_version, topics, producers, consumers",
         )
-    return _result(root, path, problems, text)
+    result = _result(root, path, problems, text)
+    if result.errors:  # a .properties file given where a spec belongs: name the command
+        other_format = properties_instead_of_spec(text, path)
+        if other_format is not None:
+            return LoadResult(None, (other_format,), text, root)
+    return result
 
 
 def _too_large(problems: Problems, size: int) -> None:

@@ -30,6 +30,9 @@ class Property:
     key: str
     value: str
     line: int  # where its logical line starts, 1-based
+    #: Where the value's text starts (1-based line, column), so an error about the value
+    #: points at it, on the continuation line that holds it if it does not start on `line`.
+    value_position: tuple[int, int] = (1, 1)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ def parse_properties(text: str) -> PropertiesFile:
     while index < len(natural):
         start = index + 1
         logical = natural[index].lstrip(_WHITESPACE)
+        # (offset in the logical line, line number, column of that offset): one per segment
+        segments = [(0, start, len(natural[index]) - len(logical) + 1)]
         index += 1
         if not logical or logical[0] in "#!":
             continue
@@ -67,14 +72,27 @@ def parse_properties(text: str) -> PropertiesFile:
             logical = logical[:-1]
             if index >= len(natural):
                 break
-            logical += natural[index].lstrip(_WHITESPACE)
+            part = natural[index].lstrip(_WHITESPACE)
+            segments.append((len(logical), index + 1, len(natural[index]) - len(part) + 1))
+            logical += part
             index += 1
         key_text, value_text = _split(logical)
+        where = _position(segments, len(logical) - len(value_text))
         try:
-            properties.append(Property(_unescape(key_text), _unescape(value_text), start))
+            properties.append(Property(_unescape(key_text), _unescape(value_text), start, where))
         except ValueError as error:
             errors.append((start, str(error)))
     return PropertiesFile(tuple(properties), tuple(errors))
+
+
+def _position(segments: list[tuple[int, int, int]], offset: int) -> tuple[int, int]:
+    """The (line, column) of `offset` in a logical line made of continued natural lines."""
+    chosen = segments[0]
+    for segment in segments:
+        if segment[0] <= offset:
+            chosen = segment
+    start, line, column = chosen
+    return line, column + offset - start
 
 
 def _continues(line: str) -> bool:

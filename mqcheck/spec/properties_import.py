@@ -3,11 +3,18 @@
 Every line of the files ends up somewhere a reviewer can see it: a property the model reads is
 placed in the spec, a real Kafka property it does not read is placed with a `# not modelled`
 comment, and anything else (a property of another client, one this Kafka version does not have,
-an invalid value, a credential) stays out as `# not placed: key=value (why)`. Credentials are
-never copied. What the files cannot say (the broker count, the faults, what to check) gets
-defaults marked for review. The result is loaded again before it is written, so it is a valid
-spec or the import reports why not. Copied text is escaped (mqcheck/spec/yaml_text.py): a
-value can never end its comment early or become a key of its own.
+a credential) stays out as `# not placed: key=value (why)`. Credentials are never copied.
+
+A value Kafka refuses (`acks=al`, `min.insync.replicas=two`: ConfigException, the client or
+broker does not start) is an error, never a comment: leaving it out would check Kafka's
+default instead, often a safer configuration than the one the team wrote. It is read by the
+loader's own readers (keys.check_type, values.py) against the same catalog, so a value is
+refused here exactly when a spec holding it would be, and every such problem of every file is
+reported together, at the value's line and column. What the files cannot say (the broker count,
+the faults, what to check) gets defaults marked for review, and the application's behaviour
+(`app:`) is written out as assumptions to check (import_app.py). The result is loaded again
+before it is written, so it is a valid spec or the import reports why not. Copied text is
+escaped (mqcheck/spec/yaml_text.py): a value can never end its comment early or become a key.
 """
 
 from __future__ import annotations
@@ -18,15 +25,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mqcheck.spec import import_app
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.context import LoadContext
 from mqcheck.spec.errors import Problems, SpecError
+from mqcheck.spec.file_kind import yaml_instead_of_properties
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, check_type
 from mqcheck.spec.load import MAX_SPEC_BYTES, load_spec_text
-from mqcheck.spec.properties_file import PropertiesFile, Property, read_properties_file
+from mqcheck.spec.properties_file import PropertiesFile, Property, parse_properties
 from mqcheck.spec.tree import Node
-from mqcheck.spec.values import integer_value
+from mqcheck.spec.values import bool_value, integer_value
 from mqcheck.spec.versions import ParsedVersion, parse_version_text
 from mqcheck.spec.yaml_text import comment, escaped, lone_surrogate, yaml_scalar
 
@@ -52,11 +61,18 @@ _FAULTS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportResult:
-    text: str  # the spec (YAML with comments)
+    text: str  # the spec (YAML with comments); "" when the files were refused
     errors: tuple[SpecError, ...] = ()  # problems of the produced spec (Kafka refusals)
-    file_errors: list[str] = field(default_factory=list)  # unreadable .properties files
+    #: Problems of the input, reported before anything is written: an unreadable file, a
+    #: malformed \uXXXX, a value Kafka refuses, a spec given where a .properties file belongs.
+    problems: tuple[SpecError, ...] = ()
+
+    @property
+    def file_errors(self) -> list[str]:
+        """The input problems as the lines the CLI prints, in file order, then line order."""
+        return [problem.format() for problem in self.problems]
 
 
 @dataclass
@@ -86,34 +102,55 @@ def import_spec(
     """Build the spec text from the given files; nothing is written here."""
     version = parse_version_text(kafka_version)
     if version is None:
-        return ImportResult("", file_errors=[f"unknown Kafka version '{kafka_version}'"])
-    files: dict[str, PropertiesFile] = {}
-    file_errors: list[str] = []
-    for kind, path in (("producer", producer), ("broker", broker), ("consumer", consumer)):
-        if path is None:
-            continue
-        try:
-            parsed = read_properties_file(path)
-        except OSError as error:
-            file_errors.append(f"{path}: cannot read: {error.strerror or error}")
-            continue
-        file_errors.extend(f"{path}:{line}: {message}" for line, message in parsed.errors)
-        files[kind] = parsed
-    if file_errors:
-        return ImportResult("", file_errors=file_errors)
-    writer = _Writer(version, files, list(topics) or ["events"], output, brokers)
-    text = writer.render({"producer": producer, "broker": broker, "consumer": consumer})
-    if len(text) > MAX_SPEC_BYTES:  # `check` would refuse it: say so before writing it
-        return ImportResult(
-            "",
-            file_errors=[
-                f"{output}: the spec would be {len(text):,} characters, over the "
-                f"{MAX_SPEC_BYTES:,} bytes a spec may have: the .properties files hold more than "
-                "a client configuration does"
-            ],
+        unknown = SpecError(
+            "--kafka-version", None, None, "", f"unknown Kafka version '{kafka_version}'"
         )
+        return ImportResult("", problems=(unknown,))
+    sources = {"producer": producer, "broker": broker, "consumer": consumer}
+    files: dict[str, PropertiesFile] = {}
+    problems: list[SpecError] = []
+    for kind, path in sources.items():
+        if path is not None:
+            parsed = _read(kind, path, problems)
+            if parsed is not None:
+                files[kind] = parsed
+    writer = _Writer(version, files, sources, list(topics) or ["events"], output, brokers)
+    text = writer.render(sources)
+    problems.extend(writer.refused())
+    if problems:
+        order = {path: index for index, path in enumerate(sources.values()) if path is not None}
+        problems.sort(key=lambda error: (order.get(error.path, len(order)), error.sort_key()))
+        return ImportResult("", problems=tuple(problems))
+    if len(text) > MAX_SPEC_BYTES:  # `check` would refuse it: say so before writing it
+        too_large = SpecError(
+            output,
+            None,
+            None,
+            "",
+            f"the spec would be {len(text):,} characters, over the {MAX_SPEC_BYTES:,} bytes a "
+            "spec may have: the .properties files hold more than a client configuration does",
+        )
+        return ImportResult("", problems=(too_large,))
     result = load_spec_text(text, output)
     return ImportResult(text, result.errors)
+
+
+def _read(kind: str, path: str, problems: list[SpecError]) -> PropertiesFile | None:
+    """The parsed file (its malformed escapes added to `problems`), or None when it cannot be
+    read or is not a .properties file at all."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("latin-1")  # as Properties.load(InputStream)
+    except OSError as error:
+        problems.append(SpecError(path, None, None, "", f"cannot read: {error.strerror or error}"))
+        return None
+    wrong_format = yaml_instead_of_properties(text, path, kind)
+    if wrong_format is not None:
+        problems.append(wrong_format)
+        return None
+    parsed = parse_properties(text)
+    problems.extend(SpecError(path, line, None, "", message) for line, message in parsed.errors)
+    return parsed
 
 
 class _Writer:
@@ -121,6 +158,7 @@ class _Writer:
         self,
         version: ParsedVersion,
         files: dict[str, PropertiesFile],
+        sources: dict[str, str | None],
         topics: list[str],
         output: str,
         brokers: int | None,
@@ -128,7 +166,16 @@ class _Writer:
         self.version, self.files, self.topics = version, files, topics
         self.name = _name(Path(output).stem) or "imported"
         self.brokers = brokers
-        self.ctx = LoadContext(Problems("<import>"), version)
+        #: One loader context per file: a refused value is reported at its file:line:column.
+        self.contexts = {
+            kind: LoadContext(Problems(path), version)
+            for kind, path in sources.items()
+            if path is not None and kind in files
+        }
+
+    def refused(self) -> list[SpecError]:
+        """The values Kafka refuses, file by file in the order given, each in line order."""
+        return [error for ctx in self.contexts.values() for error in ctx.problems.sorted()]
 
     def render(self, sources: dict[str, str | None]) -> str:
         used = ", ".join(f"--{kind} {escaped(path)}" for kind, path in sources.items() if path)
@@ -194,7 +241,24 @@ class _Writer:
             if parsed is None:
                 lines.append(f"    # no --{kind} file: Kafka's defaults for {self.version.text}")
             lines.extend(f"    {line}" for line in body.lines)
+            app = (
+                import_app.consumer_app(self._auto_commit())
+                if kind == "consumer"
+                else import_app.producer_app()
+            )
+            lines.extend(f"    {line}" for line in app)
         return lines
+
+    def _auto_commit(self) -> bool:
+        """enable.auto.commit as the consumer runs it: the file's value, else the default."""
+        parsed = self.files.get("consumer")
+        prop = parsed.effective().get("enable.auto.commit") if parsed else None
+        given = bool_value(Node("scalar", value=prop.value, quoted=True)) if prop else None
+        if given is not None:
+            return given
+        known = catalog.lookup("consumer", "enable.auto.commit")
+        default = known.default_for(self.version.version) if known else None
+        return bool(default.value) if default else True
 
     def _section(self, kind: str, scope: Scope) -> _Section:
         section = _Section()
@@ -209,10 +273,10 @@ class _Writer:
                     f"not placed: {prop.key}={shown} (given again later; Kafka uses the last)"
                 )
                 continue
-            self._place(section, scope, prop)
+            self._place(section, kind, scope, prop)
         return section
 
-    def _place(self, section: _Section, scope: Scope, prop: Property) -> None:
+    def _place(self, section: _Section, kind: str, scope: Scope, prop: Property) -> None:
         key, raw = prop.key, prop.value
         shown = _shown(key, raw)
         surrogate = lone_surrogate(key + raw)
@@ -238,19 +302,17 @@ class _Writer:
         if not known.exists_in(self.version.version):
             section.note(f"not placed: {key}={shown} (does not exist in Kafka {self.version.text})")
             return
-        value = _typed(self.ctx, known, raw)
-        if value is INVALID:
-            section.note(f"not placed: {key}={shown} (not a valid value for {key})")
-            return
-        section.place(key, value, "" if known.modelled else "not modelled")
+        value = _typed(self.contexts[kind], known, prop)
+        if value is not INVALID:  # else refused: reported at the value, nothing is written
+            section.place(key, value, "" if known.modelled else "not modelled")
 
 
-def _typed(ctx: LoadContext, prop: KafkaProperty, raw: str) -> object:
-    """The value in the catalog's type (Kafka trims numbers and booleans), INVALID if not."""
+def _typed(ctx: LoadContext, prop: KafkaProperty, given: Property) -> object:
+    """The value in the catalog's type (Kafka trims numbers and booleans), or INVALID after
+    reporting, at the value's position, why Kafka refuses it (the loader's own check)."""
+    raw = given.value
     text = raw.strip() if prop.type not in ("string", "password", "class", "list") else raw
-    if prop.name == "acks":
-        return text if text in ("all", "-1", "0", "1") else INVALID
-    node = Node("scalar", value=text, quoted=True)
+    node = Node("scalar", given.value_position, value=text, quoted=True)
     value = check_type(ctx, prop, node, prop.name, null_ok=False)
     if value is INVALID:
         return INVALID

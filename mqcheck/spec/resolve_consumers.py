@@ -153,6 +153,12 @@ def _consumer_app(
     )
 
 
+def implied_commit(auto_commit: bool) -> CommitMode:
+    """The commit mode a consumer without `app.commit` runs (contract section 1): with
+    enable.auto.commit=true the consumer commits on every poll, else after processing."""
+    return "auto" if auto_commit else "after_processing"
+
+
 def _commit_mode(
     ctx: LoadContext,
     node: Node | None,
@@ -166,7 +172,7 @@ def _commit_mode(
     position = (origin.line, origin.column) if origin.line and origin.column else None
     effective: str
     if given is None:
-        effective = "auto" if auto_commit else "after_processing"
+        effective = implied_commit(auto_commit)
         origin = Origin(
             "derived", key_path, note=f"implied by enable.auto.commit={str(auto_commit).lower()}"
         )

@@ -93,9 +93,20 @@ class Reader:
             self.error(path, node, "value out of range", expected=bound, found=str(value))
 
     def boolean(self, node: Node, path: str) -> bool | None:
+        """A boolean; a near miss in text (`ture`, `flase`) gets a did-you-mean, since in a
+        .properties file (and a quoted YAML value) a boolean is only ever text."""
         value = bool_value(node)
         if value is None:
-            self.error(path, node, "not a boolean", expected="true or false", found=describe(node))
+            text = node.value if node.kind == "scalar" and isinstance(node.value, str) else None
+            hint = did_you_mean(text.strip().lower(), ("true", "false")) if text else ""
+            self.error(
+                path,
+                node,
+                "not a boolean",
+                expected="true or false",
+                found=describe(node),
+                hint=hint,
+            )
         return value
 
     def number(self, node: Node, path: str) -> float | None:

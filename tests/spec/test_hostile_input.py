@@ -188,10 +188,13 @@ def test_a_lone_surrogate_is_not_placed_and_names_its_line(tmp_path: Path) -> No
     )
 
 
-def test_a_huge_integer_is_not_placed(tmp_path: Path) -> None:
-    code, _, text = _import(tmp_path, f"retries={HUGE_INTEGER}\n".encode())
-    assert code == 0
-    assert f"# not placed: retries={HUGE_INTEGER} (not a valid value for retries)" in text
+def test_a_huge_integer_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Kafka's Integer.parseInt refuses it; the message says how long it is, not all of it."""
+    code, output, text = _import(tmp_path, f"acks=all\nretries={HUGE_INTEGER}\n".encode())
+    assert code == 2 and text == "" and not (tmp_path / "out.yaml").exists()
+    assert "p.properties:2:9: retries: out of range for a Java int" in output
+    assert "found the string '100000000000" in output  # cut to 60 characters
+    assert HUGE_INTEGER not in output
 
 
 @pytest.mark.parametrize("value", [HUGE_INTEGER, "2001-13-45"])
@@ -217,20 +220,32 @@ def test_a_long_client_id_gives_a_short_name(tmp_path: Path) -> None:
     assert spec is not None and list(spec.producers) == [HUGE_INTEGER[:100]]
 
 
-@pytest.mark.parametrize(
-    ("value", "brokers"), [("5", 5), ("1_000", 3), ("\u0663", 3), (HUGE_INTEGER, 3), ("-4", 3)]
-)
+@pytest.mark.parametrize(("value", "brokers"), [("5", 5), ("-4", 3), ("40000", 3)])
 def test_the_broker_count_reads_default_replication_factor_as_kafka_does(
     tmp_path: Path, value: str, brokers: int
 ) -> None:
-    """Python's int() reads `1_000` as 1000 and Arabic-Indic digits as numbers; Kafka does not."""
+    """A valid int that cannot be a replica count (below 1, above a Java short) gives the
+    suggested minimum of 3."""
+    source = tmp_path / "server.properties"
+    source.write_bytes(f"default.replication.factor={value}\n".encode("latin-1"))
+    output = tmp_path / "out.yaml"
+    CliRunner().invoke(main, ["import", "--broker", str(source), "-o", str(output)])
+    assert f"  brokers: {brokers}  # not in .properties files" in output.read_text("utf-8")
+
+
+@pytest.mark.parametrize("value", ["1_000", "\u0663", HUGE_INTEGER, "3.0"])
+def test_a_replication_factor_kafka_cannot_parse_is_refused(tmp_path: Path, value: str) -> None:
+    """Python's int() reads `1_000` as 1000 and Arabic-Indic digits as numbers; Kafka's
+    Integer.parseInt does not, so the broker would not start: exit 2, nothing written."""
     source = tmp_path / "server.properties"
     source.write_bytes(
         f"default.replication.factor={value}\n".encode("latin-1", "backslashreplace")
     )
     output = tmp_path / "out.yaml"
-    CliRunner().invoke(main, ["import", "--broker", str(source), "-o", str(output)])
-    assert f"  brokers: {brokers}  # not in .properties files" in output.read_text("utf-8")
+    result = CliRunner().invoke(main, ["import", "--broker", str(source), "-o", str(output)])
+    assert result.exit_code == 2 and not output.exists()
+    why = "out of range for a Java int" if value == HUGE_INTEGER else "not an integer"
+    assert f"{source}:1:28: default.replication.factor: {why}" in result.output
 
 
 def test_an_import_too_large_to_check_is_refused_before_writing(tmp_path: Path) -> None:
