@@ -268,6 +268,10 @@ def test_random_pipelines_compile_check_and_replay(
         guarantee, stages=stages, isolation=isolation, faults=fault, version=version, rf=rf
     )
     result = check_spec(spec, max_states=20_000)
+    if all("not modelled: the model has" in r.reason for r in result.results):
+        # over the model size limits (docs/semantics.md §6): unknown, never a verdict
+        assert {r.verdict for r in result.results} == {"unknown"}
+        return
     system = compile_spec(spec, spec.checked_guarantees())
     for r in result.results:
         if r.counterexample is None:
