@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
+from mqcheck.engines.frontier import FrontierChecker
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
@@ -59,14 +60,15 @@ def check_spec(
         results = tuple(_unknown(g, engine_name, bounds, f"not modelled: {why}") for g in wanted)
         return _result(spec, results)
     disagreements: tuple[Disagreement, ...] = ()
-    if engine_name == "explicit":
-        results = tuple(
-            with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
-        )
+    if engine_name in ("explicit", "explicit-reference"):
+        # the reference engine (one state at a time) is reachable from Python for tests
+        # and benchmarks; it reports itself as "explicit", like the frontier engine
+        checker = FrontierChecker if engine_name == "explicit" else ExplicitChecker
+        results = tuple(with_traces(system, checker(system, limits).check(wanted, progress)))
     elif engine_name == "z3":
         results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s)))
     else:
-        explicit = with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
+        explicit = with_traces(system, FrontierChecker(system, limits).check(wanted, progress))
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s))
         results, disagreements = combine_engines(explicit, symbolic)
     return _result(spec, results, disagreements)
