@@ -132,9 +132,18 @@ class FrontierChecker:
 
     engine = "explicit"
 
-    def __init__(self, system: TransitionSystem, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        system: TransitionSystem,
+        limits: Limits | None = None,
+        small: int = SMALL,
+        chunk: int = CHUNK,
+    ) -> None:
+        """`small` and `chunk` change only speed and memory, never an answer (the tests
+        turn them down to run the array path on tiny specs)."""
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
+        self.small, self.chunk = small, max(1, chunk)
         self.system = system
         self.limits = limits or Limits()
         self.compiled = compile_system(system)
@@ -240,10 +249,10 @@ class FrontierChecker:
                 rows = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
                 idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
                 del parts
-                for lo in range(0, len(rows), CHUNK):
-                    chunk = self._successors(rows[lo : lo + CHUNK], sr)
+                for lo in range(0, len(rows), self.chunk):
+                    chunk = self._successors(rows[lo : lo + self.chunk], sr)
                     stop = self._settle(
-                        chunk, idxs[lo : lo + CHUNK], level, depth, sr, here, buckets,
+                        chunk, idxs[lo : lo + self.chunk], level, depth, sr, here, buckets,
                         bad, bad_masks, found, goal_mask, need_graph,
                     )  # fmt: skip
                     now = time.perf_counter()
@@ -283,7 +292,7 @@ class FrontierChecker:
         """Every (parent, action, canonical successor) of `parents`, ordered by parent
         position and then by the reference's successor order."""
         m = len(parents)
-        if m < SMALL:
+        if m < self.small:
             return self._successors_tuples(parents, sr)
         code = self._frontier_code()
         kept = np.arange(m)
