@@ -58,33 +58,45 @@ def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] |
         words[-1].append(comp)
         room *= comp[3]
 
+    def keys(rows: Rows, word: list[tuple[str, int, int, int]]) -> npt.NDArray[np.int64]:
+        """One word of every member's key, packed: shape (rows, members)."""
+        key = np.zeros((len(rows), n), dtype=np.int64)
+        for kind, col, lo, span in word:
+            if kind == "flag":
+                part = (rows[:, col : col + 1] == member).astype(np.int64)
+            elif kind == "bit":
+                part = (rows[:, col : col + 1].astype(np.int64) >> member) & 1
+            else:
+                part = rows[:, slots[:, col]].astype(np.int64) - lo
+            key *= span
+            key += part
+        return key
+
+    member = np.arange(n, dtype=np.int64)
+
     def canon(rows: Rows) -> Rows:
         m = len(rows)
         if m == 0:
             return rows
-        wide = rows.astype(np.int64)
-        member = np.arange(n, dtype=np.int64)
-        order = np.broadcast_to(np.arange(n), (m, n))
-        # least significant word first: stable sorts compose into a lexicographic one
-        for word in reversed(words):
-            key = np.zeros((m, n), dtype=np.int64)
-            for kind, col, lo, span in word:
-                if kind == "flag":
-                    part = (wide[:, col : col + 1] == member).astype(np.int64)
-                elif kind == "bit":
-                    part = (wide[:, col : col + 1] >> member) & 1
-                else:
-                    part = wide[:, slots[:, col]] - lo
-                key = key * span + part
-            key = np.take_along_axis(key, order, axis=1)
-            order = np.take_along_axis(order, np.argsort(key, axis=1, kind="stable"), axis=1)
-        moved = np.any(order != np.arange(n), axis=1)
-        if not moved.any():
-            return rows
+        if len(words) == 1:
+            # most rows are canonical already (members in key order): sort only the others
+            key = keys(rows, words[0])
+            sub = np.flatnonzero(np.any(key[:, 1:] < key[:, :-1], axis=1))
+            if not len(sub):
+                return rows
+            o = np.argsort(key[sub], axis=1, kind="stable")
+        else:
+            order = np.broadcast_to(np.arange(n), (m, n))
+            # least significant word first: stable sorts compose into a lexicographic one
+            for word in reversed(words):
+                key = np.take_along_axis(keys(rows, word), order, axis=1)
+                order = np.take_along_axis(order, np.argsort(key, axis=1, kind="stable"), axis=1)
+            sub = np.flatnonzero(np.any(order != np.arange(n), axis=1))
+            if not len(sub):
+                return rows
+            o = order[sub]
         out = rows.copy()
-        sub = np.flatnonzero(moved)
-        o = order[sub]
-        src = wide[sub]
+        src = rows[sub].astype(np.int64)
         # member `new` of the representative is member order[new] of the state
         out[sub[:, None], slots.reshape(-1)[None, :]] = np.take_along_axis(
             src, slots[o].reshape(len(sub), -1), axis=1
