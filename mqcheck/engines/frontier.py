@@ -55,6 +55,8 @@ Ints = npt.NDArray[np.int64]
 SMALL = 512
 #: Parents expanded together; bounds the candidate arrays of one step.
 CHUNK = 65_536
+#: States found before the first early look at at-least-once (then each time they double).
+EARLY_FIRST = 20_000
 
 
 class _Grow:
@@ -89,6 +91,8 @@ class _Store:
     depth: _Grow = field(default_factory=lambda: _Grow(np.uint16))
     faults: _Grow = field(default_factory=lambda: _Grow(np.uint16))
     expanded: _Grow = field(default_factory=lambda: _Grow(np.bool_))
+    # taken from its layer (expanded, or a `limit` state); kept only for early verdicts
+    closed: _Grow = field(default_factory=lambda: _Grow(np.bool_))
     goal: _Grow = field(default_factory=lambda: _Grow(np.bool_))
     src: list[npt.NDArray[np.int32]] = field(default_factory=list)
     dst: list[npt.NDArray[np.int32]] = field(default_factory=list)
@@ -138,9 +142,13 @@ class FrontierChecker:
         limits: Limits | None = None,
         small: int = SMALL,
         chunk: int = CHUNK,
+        early: bool = False,
     ) -> None:
         """`small` and `chunk` change only speed and memory, never an answer (the tests
-        turn them down to run the array path on tiny specs)."""
+        turn them down to run the array path on tiny specs). `early` decides at-least-once
+        as soon as the answer is certain (`_settled_doomed`): the same verdict and
+        counterexample, but the stats count only the states explored until then."""
+        self.early = early
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
         self.small, self.chunk = small, max(1, chunk)
@@ -219,6 +227,8 @@ class FrontierChecker:
         for column, value in ((sr.parent, -1), (sr.via, 0), (sr.depth, 0), (sr.faults, 0)):
             column.extend([value])
         sr.expanded.extend([False])
+        if self.early:
+            sr.closed.extend([False])
         if goal_pred is not None:
             sr.goal.extend([goal_pred(init)])
         for name, pred in bad:
@@ -231,6 +241,9 @@ class FrontierChecker:
         limits = self.limits
         last_report = started
         stop = False
+        doomed: int | None = None
+        decided = False  # at-least-once decided before the search ended
+        next_look = EARLY_FIRST
         while buckets and not stop:
             level = min(buckets)
             layers = buckets[level]
@@ -270,6 +283,18 @@ class FrontierChecker:
                     stop = True
                 if not layers.get(depth + 1):
                     layers.pop(depth + 1, None)
+                if (
+                    self.early
+                    and need_graph
+                    and not stop
+                    and (sr.size >= next_look or not layers)
+                    and all(key <= (level, depth + 1, -1) for key in found.values())
+                    and len(found) == len(bad)
+                ):
+                    next_look = 2 * sr.size
+                    doomed = self._settled_doomed(sr)
+                    if doomed is not None:
+                        decided = stop = True
             if not layers:
                 del buckets[level]
         del buckets
@@ -278,7 +303,8 @@ class FrontierChecker:
         stats = Stats(sr.size, sr.transitions, int(depths.max()), round(seconds, 3))
         self.collision_probability = collision_probability(sr.size, sr.transitions)
         self.bytes_per_state = sr.nbytes() / max(sr.size, 1)
-        doomed = self._doomed(sr) if liveness else None
+        if liveness and not decided:
+            doomed = self._doomed(sr)
         by_name: dict[str, GuaranteeResult] = {}
         for g in checked:
             hit: int | None = doomed
@@ -306,6 +332,9 @@ class FrontierChecker:
         if not moves:
             empty = np.zeros(0, dtype=np.int64)
             return _Chunk(empty, empty, parents[:0], kept)
+        # blocks in the reference's successor order, then a stable sort by parent alone
+        # (a radix sort while chunk positions fit 16 bits) gives (parent, successor order)
+        moves.sort(key=lambda move: int(self.rank[move[0]]))
         pos = np.concatenate([i for _, i, _ in moves])
         act = np.concatenate([np.full(len(i), a, dtype=np.int64) for a, i, _ in moves])
         rows = parents[pos]
@@ -315,7 +344,8 @@ class FrontierChecker:
             for col, values in updates.items():
                 block[:, col] = values
             at += len(i)
-        order = np.argsort(pos * len(self.rank) + self.rank[act], kind="stable")
+        narrow = pos.astype(np.uint16) if len(parents) <= 65_536 else pos
+        order = np.argsort(narrow, kind="stable")
         pos, act, rows = kept[pos[order]], act[order], rows[order]
         if self.canon_rows is not None:
             moved = np.flatnonzero(self.permutes[act])
@@ -369,15 +399,17 @@ class FrontierChecker:
         pos, act, rows = chunk.pos, chunk.act, chunk.rows
         n0 = sr.size
         fps = fingerprint(rows)
-        target = sr.visited.lookup(fps).astype(np.int64)
-        unknown = np.flatnonzero(target < 0)
-        uniq, first, inverse = np.unique(fps[unknown], return_index=True, return_inverse=True)
-        rank_new = np.empty(len(uniq), dtype=np.int64)
-        rank_new[np.argsort(first, kind="stable")] = np.arange(len(uniq))
-        target[unknown] = n0 + rank_new[inverse.reshape(-1)]
-        new = unknown[np.sort(first)]  # candidate positions of the new states, in order
+        # unique first: the visited set is then probed with sorted keys (cache-friendly)
+        uniq, first, inverse = np.unique(fps, return_index=True, return_inverse=True)
+        known = sr.visited.lookup(uniq).astype(np.int64)
+        fresh = np.flatnonzero(known < 0)
+        by_discovery = fresh[np.argsort(first[fresh], kind="stable")]
+        known[by_discovery] = n0 + np.arange(len(fresh))
+        target = known[inverse.reshape(-1)]
+        new = first[by_discovery]  # candidate positions of the new states, in order
         expanded = chunk.expanded
         stop = False
+        upto = len(pidx)  # parents taken from the layer
         max_states = self.limits.max_states
         if n0 + len(new) >= max_states and len(expanded):
             # the reference checks the limit after each expanded parent
@@ -385,6 +417,7 @@ class FrontierChecker:
             over = np.flatnonzero(n0 + counts >= max_states)
             if len(over):
                 cut = int(expanded[over[0]])
+                upto = cut + 1
                 expanded = expanded[expanded <= cut]
                 keep = int(np.searchsorted(pos, cut, side="right"))
                 pos, act, rows, target = pos[:keep], act[:keep], rows[:keep], target[:keep]
@@ -392,6 +425,8 @@ class FrontierChecker:
                 sr.limit_hit = f"the state limit ({max_states} states) was reached"
                 stop = True
         sr.expanded.data[pidx[expanded]] = True
+        if self.early:
+            sr.closed.data[pidx[:upto]] = True
         sr.transitions += len(pos)
         k = len(new)
         if k:
@@ -404,6 +439,8 @@ class FrontierChecker:
             sr.depth.extend(np.full(k, min(depth + 1, 65535)))
             sr.faults.extend(faults)
             sr.expanded.extend(np.zeros(k, dtype=bool))
+            if self.early:
+                sr.closed.extend(np.zeros(k, dtype=bool))
             cols = columns(new_rows) if (bad_masks or goal_mask is not None) else []
             if goal_mask is not None:
                 sr.goal.extend(goal_mask(cols, k))
@@ -424,18 +461,55 @@ class FrontierChecker:
                 nxt = buckets.setdefault(level + 1, {}).setdefault(depth + 1, [])
                 nxt.append((new_rows[~same], js[~same]))
         if need_graph and len(pos):
+            # the edge to a new state from its parent is kept by `parent` already, and a
+            # self-loop never helps reach the goal: only the other fault-free edges are stored
             free = self.is_fault[act] == 0
+            free[new] = False
+            free &= pidx[pos] != target
             sr.src.append(pidx[pos[free]].astype(np.int32))
             sr.dst.append(target[free].astype(np.int32))
         return stop
 
     # ---- at-least-once ---------------------------------------------------------------
+    def _edges(self, sr: _Store) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The fault-free edges found so far: each parent to the states it discovered
+        without a fault (from `parent`/`via`), then the other ones stored."""
+        parent, via = sr.parent.view(), sr.via.view()
+        tree = np.flatnonzero(self.is_fault[via] == 0)
+        tree = tree[tree > 0].astype(np.int32)
+        return np.concatenate([parent[tree], *sr.src]), np.concatenate([tree, *sr.dst])
+
+    def _settled_doomed(self, sr: _Store) -> int | None:
+        """The reference's at-least-once answer, if the graph so far already fixes it.
+
+        A state whose fault-free future is all expanded and misses the goal (and every
+        limit state) is doomed now and in any larger graph; a state with a fault-free path
+        to the goal or a limit state is never doomed. The rest is undecided, and states not
+        found yet come after every state found so far in (faults, depth, index). So when
+        the least doomed state precedes every undecided one, it is the state the full
+        search would report."""
+        src, dst = self._edges(sr)
+        goal, expanded = sr.goal.view(), sr.expanded.view()
+        maybe = backward_reach(goal | ~expanded, src, dst)
+        doomed = np.flatnonzero(~maybe)
+        if not len(doomed):
+            return None
+        depth, faults = sr.depth.view(), sr.faults.view()
+        best = int(doomed[np.lexsort((doomed, depth[doomed], faults[doomed]))[0]])
+        able = backward_reach(goal | (sr.closed.view() & ~expanded), src, dst)
+        open_ = np.flatnonzero(maybe & ~able)
+        if len(open_):
+            first = int(open_[np.lexsort((open_, depth[open_], faults[open_]))[0]])
+            mine = (int(faults[best]), int(depth[best]), best)
+            if (int(faults[first]), int(depth[first]), first) < mine:
+                return None
+        return best
+
     def _doomed(self, sr: _Store) -> int | None:
         """The reference's judgement (mqcheck.engines.explicit): the shallowest, then
         fewest-fault reachable state whose fault-free future misses the goal."""
         able = sr.goal.view() | ~sr.expanded.view()
-        src = np.concatenate(sr.src) if sr.src else np.zeros(0, dtype=np.int32)
-        dst = np.concatenate(sr.dst) if sr.dst else np.zeros(0, dtype=np.int32)
+        src, dst = self._edges(sr)
         ok = backward_reach(able, src, dst)
         bad = np.nonzero(~ok)[0]
         if not len(bad):

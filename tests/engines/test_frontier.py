@@ -147,3 +147,47 @@ def test_search_keeps_at_most_24_bytes_per_state_without_edges() -> None:
     assert r.stats.states > 1000
     assert 0 < checker.bytes_per_state <= 24
     assert 0 <= checker.collision_probability < 1e-6
+
+
+def _early_answers(spec: Spec, max_states: int) -> None:
+    try:
+        system = build(spec, GUARANTEES)
+    except UnsupportedSpec:
+        return
+    limits = Limits(max_states=max_states, timeout_s=120)
+    want = with_traces(system, ExplicitChecker(system, limits).check(GUARANTEES))
+    early = FrontierChecker(system, limits, small=1, chunk=97, early=True)
+    got = with_traces(system, early.check(GUARANTEES))
+    for g, w in zip(got, want, strict=True):
+        # the same verdict and story; only the counts may be smaller (the search stopped)
+        assert (g.guarantee, g.verdict) == (w.guarantee, w.verdict)
+        assert _summary(g)[7] == _summary(w)[7]
+        assert g.stats.states <= w.stats.states
+        if g.verdict != "violated":
+            assert _summary(g) == _summary(w)
+
+
+@settings(
+    max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(small_specs(), st.sampled_from([300, 20_000]))
+def test_early_at_least_once_gives_the_full_searchs_answer(spec: Spec, cap: int) -> None:
+    _early_answers(spec, max_states=cap)
+
+
+@pytest.mark.slow
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_specs(), st.integers(2, 100_000))
+def test_early_at_least_once_on_many_random_specs(spec: Spec, cap: int) -> None:
+    _early_answers(spec, max_states=cap)
+
+
+def test_early_at_least_once_stops_before_the_whole_graph() -> None:
+    # a lost message with the fewest faults: decided long before the graph is complete
+    spec = make_spec(acks=1, rf=3, min_isr=1, faults={"broker_crash": 1, "consumer_crash": 1})
+    system = build(spec, ("at-least-once",))
+    limits = Limits(max_states=2_000_000)
+    [full] = ExplicitChecker(system, limits).check(("at-least-once",))
+    [early] = FrontierChecker(system, limits, early=True).check(("at-least-once",))
+    assert full.verdict == early.verdict == "violated"
+    assert early.stats.states < full.stats.states
