@@ -32,7 +32,12 @@ import numpy.typing as npt
 
 from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
-from mqcheck.engines.visited import VisitedSet, collision_probability, fingerprint
+from mqcheck.engines.visited import (
+    Fingerprints,
+    VisitedSet,
+    collision_probability,
+    fingerprint,
+)
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_np import (
     FrontierCode,
@@ -51,7 +56,8 @@ from mqcheck.result import GuaranteeResult, Stats, Witness
 State = tuple[int, ...]
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
-#: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
+#: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates),
+#: and so does every chunk until 40 times as many states are found.
 SMALL = 512
 #: Parents expanded together; bounds the candidate arrays of one step.
 CHUNK = 65_536
@@ -121,6 +127,19 @@ class _Chunk:
     act: Ints
     rows: Rows
     expanded: Ints  # positions of the parents that were expanded (not limit states)
+
+
+def _first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
+    """`np.unique(fps, return_index=True, return_inverse=True)`, written out: the sorted
+    distinct fingerprints, where each first occurs, and each one's group. (np.unique would
+    import numpy.ma on first use, a tenth of a second a small spec should not pay.)"""
+    order = np.argsort(fps, kind="stable")
+    ranked = fps[order]
+    starts = np.ones(len(fps), dtype=bool)
+    starts[1:] = ranked[1:] != ranked[:-1]
+    inverse = np.empty(len(fps), dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ranked[starts], order[starts], inverse
 
 
 def _tree_order(compiled: CompiledSystem, count: int) -> Ints:
@@ -318,7 +337,9 @@ class FrontierChecker:
         """Every (parent, action, canonical successor) of `parents`, ordered by parent
         position and then by the reference's successor order."""
         m = len(parents)
-        if m < self.small:
+        # and until the search has grown past a few small layers: compiling the array code
+        # costs tens of milliseconds that a spec of a few thousand states should not pay
+        if m < self.small or sr.size < 40 * self.small:
             return self._successors_tuples(parents, sr)
         code = self._frontier_code()
         kept = np.arange(m)
@@ -354,28 +375,34 @@ class FrontierChecker:
         return _Chunk(pos, act, rows, kept)
 
     def _successors_tuples(self, parents: Rows, sr: _Store) -> _Chunk:
-        """The same candidates through the tuple path (compile_py), for small chunks."""
-        successors, canon, permutes = self.compiled.successors, self.canon, self.permutes
+        """The same candidates through the tuple path (compile_py), for small chunks. A
+        dict numbers the distinct successors, so only those become array rows."""
+        successors, canon = self.compiled.successors, self.canon
+        permutes = self.permutes.tolist()
         limit = self.future.limit
-        pos: list[int] = []
+        counts: list[int] = []
         act: list[int] = []
-        out: list[State] = []
+        group: list[int] = []
+        distinct: dict[State, int] = {}
+        number = distinct.setdefault
         expanded: list[int] = []
         for p, s in enumerate(map(tuple, parents.tolist())):
             if limit is not None and limit(s):
                 sr.limit_hit = sr.limit_hit or self.system.limit_reason
                 continue
             expanded.append(p)
-            for a, t in successors(s):
-                pos.append(p)
+            succ = successors(s)
+            counts.append(len(succ))
+            for a, t in succ:
                 act.append(a)
-                out.append(canon(t) if permutes[a] else t)
-        rows = np.array(out, dtype=self.dtype).reshape(len(out), self.width)
+                group.append(number(canon(t) if permutes[a] else t, len(distinct)))
+        rows = np.array(list(distinct), dtype=self.dtype).reshape(len(distinct), self.width)
+        at = np.array(expanded, dtype=np.int64)
         return _Chunk(
-            np.array(pos, dtype=np.int64),
+            np.repeat(at, counts),
             np.array(act, dtype=np.int64),
-            rows,
-            np.array(expanded, dtype=np.int64),
+            rows[np.array(group, dtype=np.int64)],
+            at,
         )
 
     def _settle(
@@ -400,7 +427,7 @@ class FrontierChecker:
         n0 = sr.size
         fps = fingerprint(rows)
         # unique first: the visited set is then probed with sorted keys (cache-friendly)
-        uniq, first, inverse = np.unique(fps, return_index=True, return_inverse=True)
+        uniq, first, inverse = _first_occurrences(fps)
         known = sr.visited.lookup(uniq).astype(np.int64)
         fresh = np.flatnonzero(known < 0)
         by_discovery = fresh[np.argsort(first[fresh], kind="stable")]
@@ -510,6 +537,7 @@ class FrontierChecker:
         fewest-fault reachable state whose fault-free future misses the goal."""
         able = sr.goal.view() | ~sr.expanded.view()
         src, dst = self._edges(sr)
+        sr.src, sr.dst = [], []  # the search is over: the chunks need not outlive the copy
         ok = backward_reach(able, src, dst)
         bad = np.nonzero(~ok)[0]
         if not len(bad):

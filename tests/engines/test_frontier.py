@@ -25,6 +25,8 @@ from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import GuaranteeResult
 from mqcheck.spec.schema import Spec
+from mqcheck.trace.render_json import step_json
+from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import with_traces
 from tests.factories import make_spec
 from tests.strategies import small_specs
@@ -49,6 +51,10 @@ def _same_answers(spec: Spec, max_states: int, chunk: int) -> None:
         system, FrontierChecker(system, limits, small=1, chunk=chunk).check(GUARANTEES)
     )
     assert [_summary(r) for r in got] == [_summary(r) for r in want]
+    for r in got:
+        if r.counterexample is not None:
+            steps = [step_json(s) for s in r.counterexample.steps]
+            assert replay(system, r.guarantee, steps).ok, r.guarantee
 
 
 @settings(
