@@ -1,7 +1,7 @@
 """The frontier engine against the reference engine, side by side: states, seconds,
 states/s, bytes per state and peak memory, medians of a few runs.
 
-    python3 benchmarks/frontier_vs_reference.py [--runs 3] [--max-states N] [CASE ...]
+    python3 benchmarks/frontier_vs_reference.py [--runs 3] [--max-states N] [--early] [CASE ...]
 
 A CASE is SPEC[:MESSAGES[:MAX_STATES]]; without cases, durable-baseline at 2 messages and at
 3 messages (with a state limit) and the five largest specs of specs/. Every run is a fresh
@@ -9,7 +9,8 @@ process, so peak memory is that run's. "B/state" is the growth of resident memor
 search divided by the states found (everything the process allocated for it: visited set,
 per-state arrays, waiting layers, edges, numpy temporaries); "kept" is what the frontier
 engine itself holds per state at the end (visited set, per-state arrays, edges). Prints a
-Markdown table.
+Markdown table. `--early` adds a third engine row: the frontier engine deciding at-least-once
+early (`FrontierChecker(early=True)`).
 """
 
 from __future__ import annotations
@@ -44,11 +45,12 @@ def rss_mb():
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 path, engine, messages, max_states = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+early = {"early": True} if engine == "early" else {}
 spec = load_spec(path).spec
 wanted = requested_guarantees(spec, None)
 system = compile_spec(spec, wanted, int(messages) if messages != "-" else None)
 limits = Limits(max_states=max_states or spec.check.max_states, timeout_s=3600)
-checker = (FrontierChecker if engine == "frontier" else ExplicitChecker)(system, limits)
+checker = (ExplicitChecker if engine == "reference" else FrontierChecker)(system, limits, **early)
 before = rss_mb()
 t = time.perf_counter()
 results = checker.check(wanted)
@@ -97,6 +99,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-states", type=int, default=5_000_000)
     parser.add_argument("--limited", type=int, default=2_000_000, help="limit at 3 messages")
+    parser.add_argument("--early", action="store_true", help="also the early at-least-once run")
     args = parser.parse_args()
     print(
         "| spec | msgs | engine | states | s | states/s | B/state | kept B/state | peak MB |"
@@ -104,7 +107,7 @@ def main() -> None:
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
     for path, messages, max_states in cases(args):
-        for engine in ("reference", "frontier"):
+        for engine in ("reference", "frontier", *(("early",) if args.early else ())):
             runs = [run(path, engine, messages, max_states) for _ in range(args.runs)]
             seconds = statistics.median(float(r["seconds"]) for r in runs)  # type: ignore[arg-type]
             peak = statistics.median(float(r["peak_mb"]) for r in runs)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ while their layer waits to be expanded.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Sequence
@@ -56,8 +57,7 @@ from mqcheck.result import GuaranteeResult, Stats, Witness
 State = tuple[int, ...]
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
-#: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates),
-#: and so does every chunk until 40 times as many states are found.
+#: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
 SMALL = 512
 #: Parents expanded together; bounds the candidate arrays of one step.
 CHUNK = 65_536
@@ -337,9 +337,7 @@ class FrontierChecker:
         """Every (parent, action, canonical successor) of `parents`, ordered by parent
         position and then by the reference's successor order."""
         m = len(parents)
-        # and until the search has grown past a few small layers: compiling the array code
-        # costs tens of milliseconds that a spec of a few thousand states should not pay
-        if m < self.small or sr.size < 40 * self.small:
+        if m < self.small:
             return self._successors_tuples(parents, sr)
         code = self._frontier_code()
         kept = np.arange(m)
@@ -396,7 +394,9 @@ class FrontierChecker:
             for a, t in succ:
                 act.append(a)
                 group.append(number(canon(t) if permutes[a] else t, len(distinct)))
-        rows = np.array(list(distinct), dtype=self.dtype).reshape(len(distinct), self.width)
+        flat = itertools.chain.from_iterable(distinct)
+        count = len(distinct) * self.width
+        rows = np.fromiter(flat, dtype=self.dtype, count=count).reshape(-1, self.width)
         at = np.array(expanded, dtype=np.int64)
         return _Chunk(
             np.repeat(at, counts),
