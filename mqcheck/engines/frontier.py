@@ -59,6 +59,9 @@ Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
 #: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
 SMALL = 512
+#: States the search may find in its first, pure-tuple phase (a dict of states, as in the
+#: reference) before moving to the fingerprint set; a chunk of `SMALL` parents ends it sooner.
+TUPLE_STATES = 200_000
 #: Parents expanded together; bounds the candidate arrays of one step.
 CHUNK = 65_536
 #: States found before the first early look at at-least-once (then each time they double).
@@ -162,12 +165,17 @@ class FrontierChecker:
         small: int = SMALL,
         chunk: int = CHUNK,
         early: bool = False,
+        tuple_states: int = TUPLE_STATES,
     ) -> None:
         """`small` and `chunk` change only speed and memory, never an answer (the tests
         turn them down to run the array path on tiny specs). `early` decides at-least-once
         as soon as the answer is certain (`_settled_doomed`): the same verdict and
         counterexample, but the stats count only the states explored until then."""
         self.early = early
+        self.tuple_states = tuple_states
+        # the first phase's visited states (canonical tuple -> index); None once the search
+        # has moved to the array visited set
+        self._seen: dict[State, int] | None = None
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
         self.small, self.chunk = small, max(1, chunk)
@@ -242,7 +250,7 @@ class FrontierChecker:
 
         init = self.canon(system.initial_state())
         init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
-        sr.visited.add(fingerprint(init_row), np.zeros(1, dtype=np.int32))
+        self._seen = {init: 0}
         for column, value in ((sr.parent, -1), (sr.via, 0), (sr.depth, 0), (sr.faults, 0)):
             column.extend([value])
         sr.expanded.extend([False])
@@ -282,11 +290,21 @@ class FrontierChecker:
                 idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
                 del parts
                 for lo in range(0, len(rows), self.chunk):
-                    chunk = self._successors(rows[lo : lo + self.chunk], sr)
-                    stop = self._settle(
-                        chunk, idxs[lo : lo + self.chunk], level, depth, sr, here, buckets,
-                        bad, bad_masks, found, goal_mask, need_graph,
-                    )  # fmt: skip
+                    part, pidx = rows[lo : lo + self.chunk], idxs[lo : lo + self.chunk]
+                    if self._seen is not None and (
+                        len(part) >= self.small or len(self._seen) >= self.tuple_states
+                    ):
+                        self._migrate(sr)
+                    if self._seen is not None:
+                        stop = self._settle_tuples(
+                            part, pidx, level, depth, sr, here, buckets,
+                            bad, found, goal_pred, need_graph,
+                        )  # fmt: skip
+                    else:
+                        stop = self._settle(
+                            self._successors(part, sr), pidx, level, depth, sr, here,
+                            buckets, bad, bad_masks, found, goal_mask, need_graph,
+                        )  # fmt: skip
                     now = time.perf_counter()
                     if not stop and now - started > limits.timeout_s:
                         sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
@@ -404,6 +422,116 @@ class FrontierChecker:
             rows[np.array(group, dtype=np.int64)],
             at,
         )
+
+    def _migrate(self, sr: _Store) -> None:
+        """End the tuple phase: every state found so far into the fingerprint set."""
+        seen = self._seen
+        assert seen is not None
+        self._seen = None
+        flat = itertools.chain.from_iterable(seen)
+        rows = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
+        indexes = np.fromiter(seen.values(), dtype=np.int32, count=len(seen))
+        sr.visited.add(fingerprint(rows.reshape(-1, self.width)), indexes)
+
+    def _settle_tuples(
+        self,
+        parents: Rows,
+        pidx: Ints,
+        level: int,
+        depth: int,
+        sr: _Store,
+        here: list[tuple[Rows, Ints]],
+        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]],
+        bad: list[tuple[str, Predicate]],
+        found: dict[str, tuple[int, int, int]],
+        goal_pred: Predicate | None,
+        need_graph: bool,
+    ) -> bool:
+        """`_successors` and `_settle` for the first phase, one state at a time as the
+        reference does it (a dict of canonical tuples): on a small spec numpy's per-call
+        cost would exceed the work. The same discovery order, so the same indices."""
+        seen = self._seen
+        assert seen is not None
+        successors, canon, limit = self.compiled.successors, self.canon, self.future.limit
+        permutes, is_fault = self.permutes.tolist(), self.is_fault.tolist()
+        max_states = self.limits.max_states
+        n0 = n = sr.size
+        via: list[int] = []
+        parent: list[int] = []
+        faults: list[int] = []
+        goal: list[bool] = []
+        grouped: dict[int, tuple[list[State], list[int]]] = {}
+        src: list[int] = []
+        dst: list[int] = []
+        expanded: list[int] = []
+        transitions = 0
+        stop = False
+        indexes = pidx.tolist()
+        upto = len(indexes)
+        for p, s in enumerate(map(tuple, parents.tolist())):
+            if limit is not None and limit(s):
+                sr.limit_hit = sr.limit_hit or self.system.limit_reason
+                continue
+            si = indexes[p]
+            expanded.append(si)
+            succ = successors(s)
+            transitions += len(succ)
+            for a, t in succ:
+                c = canon(t) if permutes[a] else t
+                j = seen.get(c)
+                if j is None:
+                    j = seen[c] = n
+                    n += 1
+                    parent.append(si)
+                    via.append(a)
+                    f = level + is_fault[a]
+                    faults.append(f)
+                    if goal_pred is not None:
+                        goal.append(goal_pred(c))
+                    states, js = grouped.setdefault(f, ([], []))
+                    states.append(c)
+                    js.append(j)
+                    for name, pred in bad:
+                        if pred(c):
+                            key = (f, depth + 1, j)
+                            best = found.get(name)
+                            if best is None or key < best:
+                                found[name] = key
+                elif need_graph and not is_fault[a] and j != si:
+                    src.append(si)
+                    dst.append(j)
+            if n >= max_states:
+                sr.limit_hit = f"the state limit ({max_states} states) was reached"
+                upto = p + 1
+                stop = True
+                break
+        sr.expanded.data[expanded] = True
+        if self.early:
+            sr.closed.data[indexes[:upto]] = True
+        sr.transitions += transitions
+        k = n - n0
+        if k:
+            sr.parent.extend(parent)
+            sr.via.extend(via)
+            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
+            sr.faults.extend(faults)
+            sr.expanded.extend(np.zeros(k, dtype=bool))
+            if self.early:
+                sr.closed.extend(np.zeros(k, dtype=bool))
+            if goal_pred is not None:
+                sr.goal.extend(goal)
+            for f, (states, js) in grouped.items():
+                flat = itertools.chain.from_iterable(states)
+                rows = np.fromiter(flat, dtype=self.dtype, count=len(states) * self.width)
+                entry = (rows.reshape(-1, self.width), np.array(js, dtype=np.int64))
+                if f == level:
+                    here.append(entry)
+                else:
+                    buckets.setdefault(f, {}).setdefault(depth + 1, []).append(entry)
+        if src:
+            sr.src.append(np.array(src, dtype=np.int32))
+            sr.dst.append(np.array(dst, dtype=np.int32))
+        return stop
 
     def _settle(
         self,

@@ -40,7 +40,7 @@ def _summary(r: GuaranteeResult) -> tuple[object, ...]:
     return (r.guarantee, r.verdict, r.engine, s.states, s.transitions, s.depth, r.reason, steps)
 
 
-def _same_answers(spec: Spec, max_states: int, chunk: int) -> None:
+def _same_answers(spec: Spec, max_states: int, chunk: int, tuple_states: int = 0) -> None:
     try:
         system = build(spec, GUARANTEES)
     except UnsupportedSpec:
@@ -48,8 +48,12 @@ def _same_answers(spec: Spec, max_states: int, chunk: int) -> None:
     limits = Limits(max_states=max_states, timeout_s=120)
     want = with_traces(system, ExplicitChecker(system, limits).check(GUARANTEES))
     got = with_traces(
-        system, FrontierChecker(system, limits, small=1, chunk=chunk).check(GUARANTEES)
-    )
+        system,
+        FrontierChecker(
+            system, limits, small=1 if not tuple_states else 64, chunk=chunk,
+            tuple_states=tuple_states,
+        ).check(GUARANTEES),
+    )  # fmt: skip
     assert [_summary(r) for r in got] == [_summary(r) for r in want]
     for r in got:
         if r.counterexample is not None:
@@ -62,7 +66,17 @@ def _same_answers(spec: Spec, max_states: int, chunk: int) -> None:
 )
 @given(small_specs(), st.sampled_from([7, 64, 4096]), st.sampled_from([40, 300, 20_000]))
 def test_frontier_matches_reference_on_random_specs(spec: Spec, chunk: int, cap: int) -> None:
+    # tuple_states=0: the array path from the first state on
     _same_answers(spec, max_states=cap, chunk=chunk)
+
+
+@settings(
+    max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(small_specs(), st.sampled_from([30, 500, 10**9]))
+def test_tuple_phase_and_its_hand_over_match_the_reference(spec: Spec, tuple_states: int) -> None:
+    # the first phase (a dict of states) and the move to the fingerprint set part-way
+    _same_answers(spec, max_states=20_000, chunk=100, tuple_states=tuple_states)
 
 
 @pytest.mark.slow
@@ -70,6 +84,7 @@ def test_frontier_matches_reference_on_random_specs(spec: Spec, chunk: int, cap:
 @given(small_specs(), st.integers(1, 5000), st.integers(2, 100_000))
 def test_frontier_matches_reference_on_many_random_specs(spec: Spec, chunk: int, cap: int) -> None:
     _same_answers(spec, max_states=cap, chunk=chunk)
+    _same_answers(spec, max_states=cap, chunk=chunk, tuple_states=cap // 3 + 1)
 
 
 def _symmetric_system() -> TransitionSystem:
