@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
+from mqcheck.engines.frontier import FrontierChecker
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
@@ -42,7 +43,10 @@ def check_spec(
     max_states: int | None = None,
     timeout_s: float | None = None,
     progress: Progress | None = None,
+    early_verdicts: bool = False,
 ) -> CheckResult:
+    """`early_verdicts`: the explicit engine decides at-least-once as soon as the answer is
+    certain (the same verdict and trace; the stats then count only what was explored)."""
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
     limits = Limits(
@@ -59,14 +63,20 @@ def check_spec(
         results = tuple(_unknown(g, engine_name, bounds, f"not modelled: {why}") for g in wanted)
         return _result(spec, results)
     disagreements: tuple[Disagreement, ...] = ()
-    if engine_name == "explicit":
-        results = tuple(
-            with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
-        )
+    if engine_name in ("explicit", "explicit-reference"):
+        # the reference engine (one state at a time) is reachable from Python for tests
+        # and benchmarks; it reports itself as "explicit", like the frontier engine
+        if engine_name == "explicit":
+            checker = FrontierChecker(system, limits, early=early_verdicts)
+            found = checker.check(wanted, progress)
+        else:
+            found = ExplicitChecker(system, limits).check(wanted, progress)
+        results = tuple(with_traces(system, found))
     elif engine_name == "z3":
         results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s)))
     else:
-        explicit = with_traces(system, ExplicitChecker(system, limits).check(wanted, progress))
+        frontier = FrontierChecker(system, limits, early=early_verdicts)
+        explicit = with_traces(system, frontier.check(wanted, progress))
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s))
         results, disagreements = combine_engines(explicit, symbolic)
     return _result(spec, results, disagreements)

@@ -1,0 +1,722 @@
+"""Explicit-state model checking a frontier at a time: the default explicit engine.
+
+The same search as the reference engine (mqcheck.engines.explicit: buckets by (faults used,
+depth), first discovery wins), but each grounded action is applied to a whole layer of
+states at once as numpy column operations (mqcheck.ir.compile_np), canonicalised
+(mqcheck.ir.symmetry_np), fingerprinted and deduplicated as arrays (mqcheck.engines.visited).
+
+Identical answers by construction: the reference expands a layer's states in order and each
+state's successors in the order of its decision tree, recording the first discovery. Here
+the candidates of a layer (parent position, action, successor) are put in exactly that order
+before deduplication keeps each fingerprint's first occurrence, so states, transitions,
+depths, the parents chosen and hence every counterexample are the reference's. A layer too
+small to pay numpy's per-call overhead takes the tuple path (compile_py's successor
+function) and then the same array deduplication, so small specs stay fast.
+
+Per state the engine keeps a fingerprint and index (12 bytes in the visited set), the
+parent's index, the action, depth, fault count and two flags (11 bytes); at-least-once adds
+its fault-free edges (8 bytes each) for the backward pass. States themselves are kept only
+while their layer waits to be expanded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
+from mqcheck.engines.visited import (
+    Fingerprints,
+    VisitedSet,
+    collision_probability,
+    fingerprint,
+)
+from mqcheck.engines.witness import witness
+from mqcheck.ir.compile_np import (
+    FrontierCode,
+    PredicateFn,
+    columns,
+    compile_frontier,
+    compile_mask,
+    state_dtype,
+)
+from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.lookahead import Future, backward_reach
+from mqcheck.ir.symmetry_np import frontier_canonicalizer
+from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
+from mqcheck.result import GuaranteeResult, Stats, Witness
+
+State = tuple[int, ...]
+Rows = npt.NDArray[Any]
+Ints = npt.NDArray[np.int64]
+#: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
+SMALL = 512
+#: States the search may find in its first, pure-tuple phase (a dict of states, as in the
+#: reference) before moving to the fingerprint set; a chunk of `SMALL` parents ends it sooner.
+TUPLE_STATES = 200_000
+#: Parents expanded together; bounds the candidate arrays of one step.
+CHUNK = 65_536
+#: States found before the first early look at at-least-once (then each time they double).
+EARLY_FIRST = 20_000
+
+
+class _Grow:
+    """A numpy array appended to in batches (capacity doubles)."""
+
+    def __init__(self, dtype: Any) -> None:
+        self.data = np.zeros(1024, dtype=dtype)
+        self.n = 0
+
+    def extend(self, values: Any) -> None:
+        values = np.asarray(values)
+        need = self.n + len(values)
+        if need > len(self.data):
+            bigger = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            bigger[: self.n] = self.data[: self.n]
+            self.data = bigger
+        self.data[self.n : need] = values
+        self.n = need
+
+    def view(self) -> npt.NDArray[Any]:
+        return self.data[: self.n]
+
+
+@dataclass
+class _Store:
+    """Everything the search keeps per state, as arrays indexed by discovery order."""
+
+    via_dtype: Any
+    visited: VisitedSet = field(default_factory=VisitedSet)
+    parent: _Grow = field(default_factory=lambda: _Grow(np.int32))
+    via: _Grow = field(init=False)
+    depth: _Grow = field(default_factory=lambda: _Grow(np.uint16))
+    faults: _Grow = field(default_factory=lambda: _Grow(np.uint16))
+    expanded: _Grow = field(default_factory=lambda: _Grow(np.bool_))
+    # taken from its layer (expanded, or a `limit` state); kept only for early verdicts
+    closed: _Grow = field(default_factory=lambda: _Grow(np.bool_))
+    goal: _Grow = field(default_factory=lambda: _Grow(np.bool_))
+    src: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    dst: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    transitions: int = 0
+    limit_hit: str = ""
+
+    def __post_init__(self) -> None:
+        self.via = _Grow(self.via_dtype)
+
+    @property
+    def size(self) -> int:
+        return self.parent.n
+
+    def nbytes(self) -> int:
+        """Bytes held for the states found (used parts of the arrays, edges included)."""
+        per = sum(g.view().nbytes for g in (self.parent, self.via, self.depth, self.faults))
+        per += self.expanded.n + self.goal.n
+        return per + self.visited.nbytes + sum(a.nbytes for a in (*self.src, *self.dst))
+
+
+@dataclass
+class _Chunk:
+    """Successors of some parents, in the reference's discovery order."""
+
+    pos: Ints  # parent position within the chunk
+    act: Ints
+    rows: Rows
+    expanded: Ints  # positions of the parents that were expanded (not limit states)
+
+
+def _first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
+    """`np.unique(fps, return_index=True, return_inverse=True)`, written out: the sorted
+    distinct fingerprints, where each first occurs, and each one's group. (np.unique would
+    import numpy.ma on first use, a tenth of a second a small spec should not pay.)"""
+    order = np.argsort(fps, kind="stable")
+    ranked = fps[order]
+    starts = np.ones(len(fps), dtype=bool)
+    starts[1:] = ranked[1:] != ranked[:-1]
+    inverse = np.empty(len(fps), dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ranked[starts], order[starts], inverse
+
+
+def _tree_order(compiled: CompiledSystem, count: int) -> Ints:
+    """Each action's rank in the order compile_py's successor function lists successors."""
+    seen = [int(a) for a in re.findall(r"out\.append\(\((\d+), ", compiled.source)]
+    rank = np.full(count, count, dtype=np.int64)
+    rank[np.array(seen, dtype=np.int64)] = np.arange(len(seen))
+    return rank
+
+
+class FrontierChecker:
+    """Built from a transition system; `check` answers for the requested guarantees."""
+
+    engine = "explicit"
+
+    def __init__(
+        self,
+        system: TransitionSystem,
+        limits: Limits | None = None,
+        small: int = SMALL,
+        chunk: int = CHUNK,
+        early: bool = False,
+        tuple_states: int = TUPLE_STATES,
+    ) -> None:
+        """`small` and `chunk` change only speed and memory, never an answer (the tests
+        turn them down to run the array path on tiny specs). `early` decides at-least-once
+        as soon as the answer is certain (`_settled_doomed`): the same verdict and
+        counterexample, but the stats count only the states explored until then."""
+        self.early = early
+        self.tuple_states = tuple_states
+        # the first phase's visited states (canonical tuple -> index); None once the search
+        # has moved to the array visited set
+        self._seen: dict[State, int] | None = None
+        if len(system.starts()) > 1:
+            raise ValueError(f"{system.name}: the explicit engine needs one initial state")
+        self.small, self.chunk = small, max(1, chunk)
+        self.system = system
+        self.limits = limits or Limits()
+        self.compiled = compile_system(system)
+        self.future = Future.of(system, self.compiled.successors)
+        self.canon = self.future.canon
+        self.canon_rows = frontier_canonicalizer(system)
+        symmetric = {v for sym in system.symmetries for m in sym.members for v in m}
+        symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
+        self.permutes = np.array([bool(a.writes() & symmetric) for a in system.actions])
+        self.is_fault = np.array([a.fault is not None for a in system.actions], dtype=np.int64)
+        self.rank = _tree_order(self.compiled, len(system.actions))
+        self.dtype = state_dtype(system)
+        self.width = len(system.variables)
+        self._code: FrontierCode | None = None
+        self._limit_mask: PredicateFn | None = None
+        #: TLC's estimate of a fingerprint collision in the last search (see `visited`).
+        self.collision_probability = 0.0
+        #: Bytes per state the last search kept (visited set, per-state arrays, edges).
+        self.bytes_per_state = 0.0
+
+    # ---- results, with the run's peak memory ---------------------------------------
+    def check(
+        self, guarantees: Sequence[str], progress: Progress | None = None
+    ) -> list[GuaranteeResult]:
+        started = time.perf_counter()
+        results = self._check(guarantees, started, progress)
+        peak_mb = round(peak_rss_mb(), 1)
+        out = []
+        for r in results:
+            s = r.stats
+            stats = Stats(s.states, s.transitions, s.depth, s.seconds, peak_mb)
+            out.append(
+                GuaranteeResult(
+                    r.guarantee,
+                    r.verdict,
+                    r.engine,
+                    r.bounds,
+                    stats,
+                    r.counterexample,
+                    r.reason,
+                    r.witness,
+                )
+            )
+        return out
+
+    def _frontier_code(self) -> FrontierCode:
+        """Compiled on the first layer big enough to need it: small specs never pay."""
+        if self._code is None:
+            self._code = compile_frontier(self.system)
+            if self.system.limit is not None:
+                self._limit_mask = compile_mask(self.system, self.system.limit)
+        return self._code
+
+    # ---- search ----------------------------------------------------------------------
+    def _check(
+        self, guarantees: Sequence[str], started: float, progress: Progress | None
+    ) -> list[GuaranteeResult]:
+        system = self.system
+        checked = system.checked(guarantees)
+        invariants = [g for g in checked if isinstance(g, Invariant)]
+        liveness = [g for g in checked if isinstance(g, Eventually)]
+        bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
+        bad_masks = [compile_mask(system, g.bad) for g in invariants]
+        goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
+        goal_mask = compile_mask(system, liveness[0].goal) if liveness else None
+        need_graph = bool(liveness)
+        sr = _Store(np.uint16 if len(system.actions) < 65_535 else np.int32)
+        found: dict[str, tuple[int, int, int]] = {}
+
+        init = self.canon(system.initial_state())
+        init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
+        self._seen = {init: 0}
+        for column, value in ((sr.parent, -1), (sr.via, 0), (sr.depth, 0), (sr.faults, 0)):
+            column.extend([value])
+        sr.expanded.extend([False])
+        if self.early:
+            sr.closed.extend([False])
+        if goal_pred is not None:
+            sr.goal.extend([goal_pred(init)])
+        for name, pred in bad:
+            if pred(init):
+                found[name] = (0, 0, 0)
+        # bucket (faults used, depth) -> chunks of (rows, state indices), in discovery order
+        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]] = {
+            0: {0: [(init_row, np.zeros(1, dtype=np.int64))]}
+        }
+        limits = self.limits
+        last_report = started
+        stop = False
+        doomed: int | None = None
+        decided = False  # at-least-once decided before the search ended
+        next_look = EARLY_FIRST
+        while buckets and not stop:
+            level = min(buckets)
+            layers = buckets[level]
+            while layers and not stop:
+                depth = min(layers)
+                if (
+                    bad
+                    and not need_graph
+                    and len(found) == len(bad)
+                    and all(key <= (level, depth + 1, -1) for key in found.values())
+                ):
+                    stop = True
+                    break
+                parts = layers.pop(depth)
+                here = layers.setdefault(depth + 1, [])
+                rows = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
+                idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+                del parts
+                for lo in range(0, len(rows), self.chunk):
+                    part, pidx = rows[lo : lo + self.chunk], idxs[lo : lo + self.chunk]
+                    if self._seen is not None and (
+                        len(part) >= self.small or len(self._seen) >= self.tuple_states
+                    ):
+                        self._migrate(sr)
+                    if self._seen is not None:
+                        stop = self._settle_tuples(
+                            part, pidx, level, depth, sr, here, buckets,
+                            bad, found, goal_pred, need_graph,
+                        )  # fmt: skip
+                    else:
+                        stop = self._settle(
+                            self._successors(part, sr), pidx, level, depth, sr, here,
+                            buckets, bad, bad_masks, found, goal_mask, need_graph,
+                        )  # fmt: skip
+                    now = time.perf_counter()
+                    if not stop and now - started > limits.timeout_s:
+                        sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
+                        stop = True
+                    if progress is not None and now - last_report > 1.0:
+                        progress(sr.size, depth, now - started)
+                        last_report = now
+                    if stop:
+                        break
+                del rows, idxs
+                if sr.size > 200_000 and peak_rss_mb() > limits.max_memory_mb:
+                    sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"
+                    stop = True
+                if not layers.get(depth + 1):
+                    layers.pop(depth + 1, None)
+                if (
+                    self.early
+                    and need_graph
+                    and not stop
+                    and (sr.size >= next_look or not layers)
+                    and all(key <= (level, depth + 1, -1) for key in found.values())
+                    and len(found) == len(bad)
+                ):
+                    next_look = 2 * sr.size
+                    doomed = self._settled_doomed(sr)
+                    if doomed is not None:
+                        decided = stop = True
+            if not layers:
+                del buckets[level]
+        del buckets
+        seconds = time.perf_counter() - started
+        depths = sr.depth.view()
+        stats = Stats(sr.size, sr.transitions, int(depths.max()), round(seconds, 3))
+        self.collision_probability = collision_probability(sr.size, sr.transitions)
+        self.bytes_per_state = sr.nbytes() / max(sr.size, 1)
+        if liveness and not decided:
+            doomed = self._doomed(sr)
+        by_name: dict[str, GuaranteeResult] = {}
+        for g in checked:
+            hit: int | None = doomed
+            if isinstance(g, Invariant):
+                settled = found.get(g.guarantee)
+                hit = settled[2] if settled is not None else None
+            by_name[g.guarantee] = self._result(g, hit, sr, stats)
+        return in_requested_order(system, guarantees, by_name)
+
+    def _successors(self, parents: Rows, sr: _Store) -> _Chunk:
+        """Every (parent, action, canonical successor) of `parents`, ordered by parent
+        position and then by the reference's successor order."""
+        m = len(parents)
+        if m < self.small:
+            return self._successors_tuples(parents, sr)
+        code = self._frontier_code()
+        kept = np.arange(m)
+        if self._limit_mask is not None:
+            hit = self._limit_mask(columns(parents), m)
+            if hit.any():
+                sr.limit_hit = sr.limit_hit or self.system.limit_reason
+                kept = np.flatnonzero(~hit)
+                parents = parents[kept]
+        moves = code.expand(columns(parents), len(parents))
+        if not moves:
+            empty = np.zeros(0, dtype=np.int64)
+            return _Chunk(empty, empty, parents[:0], kept)
+        # blocks in the reference's successor order, then a stable sort by parent alone
+        # (a radix sort while chunk positions fit 16 bits) gives (parent, successor order)
+        moves.sort(key=lambda move: int(self.rank[move[0]]))
+        pos = np.concatenate([i for _, i, _ in moves])
+        act = np.concatenate([np.full(len(i), a, dtype=np.int64) for a, i, _ in moves])
+        rows = parents[pos]
+        at = 0
+        for _, i, updates in moves:
+            block = rows[at : at + len(i)]
+            for col, values in updates.items():
+                block[:, col] = values
+            at += len(i)
+        narrow = pos.astype(np.uint16) if len(parents) <= 65_536 else pos
+        order = np.argsort(narrow, kind="stable")
+        pos, act, rows = kept[pos[order]], act[order], rows[order]
+        if self.canon_rows is not None:
+            moved = np.flatnonzero(self.permutes[act])
+            if len(moved):
+                rows[moved] = self.canon_rows(rows[moved])
+        return _Chunk(pos, act, rows, kept)
+
+    def _successors_tuples(self, parents: Rows, sr: _Store) -> _Chunk:
+        """The same candidates through the tuple path (compile_py), for small chunks. A
+        dict numbers the distinct successors, so only those become array rows."""
+        successors, canon = self.compiled.successors, self.canon
+        permutes = self.permutes.tolist()
+        limit = self.future.limit
+        counts: list[int] = []
+        act: list[int] = []
+        group: list[int] = []
+        distinct: dict[State, int] = {}
+        number = distinct.setdefault
+        expanded: list[int] = []
+        for p, s in enumerate(map(tuple, parents.tolist())):
+            if limit is not None and limit(s):
+                sr.limit_hit = sr.limit_hit or self.system.limit_reason
+                continue
+            expanded.append(p)
+            succ = successors(s)
+            counts.append(len(succ))
+            for a, t in succ:
+                act.append(a)
+                group.append(number(canon(t) if permutes[a] else t, len(distinct)))
+        flat = itertools.chain.from_iterable(distinct)
+        count = len(distinct) * self.width
+        rows = np.fromiter(flat, dtype=self.dtype, count=count).reshape(-1, self.width)
+        at = np.array(expanded, dtype=np.int64)
+        return _Chunk(
+            np.repeat(at, counts),
+            np.array(act, dtype=np.int64),
+            rows[np.array(group, dtype=np.int64)],
+            at,
+        )
+
+    def _migrate(self, sr: _Store) -> None:
+        """End the tuple phase: every state found so far into the fingerprint set."""
+        seen = self._seen
+        assert seen is not None
+        self._seen = None
+        flat = itertools.chain.from_iterable(seen)
+        rows = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
+        indexes = np.fromiter(seen.values(), dtype=np.int32, count=len(seen))
+        sr.visited.add(fingerprint(rows.reshape(-1, self.width)), indexes)
+
+    def _settle_tuples(
+        self,
+        parents: Rows,
+        pidx: Ints,
+        level: int,
+        depth: int,
+        sr: _Store,
+        here: list[tuple[Rows, Ints]],
+        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]],
+        bad: list[tuple[str, Predicate]],
+        found: dict[str, tuple[int, int, int]],
+        goal_pred: Predicate | None,
+        need_graph: bool,
+    ) -> bool:
+        """`_successors` and `_settle` for the first phase, one state at a time as the
+        reference does it (a dict of canonical tuples): on a small spec numpy's per-call
+        cost would exceed the work. The same discovery order, so the same indices."""
+        seen = self._seen
+        assert seen is not None
+        successors, canon, limit = self.compiled.successors, self.canon, self.future.limit
+        permutes, is_fault = self.permutes.tolist(), self.is_fault.tolist()
+        max_states = self.limits.max_states
+        n0 = n = sr.size
+        via: list[int] = []
+        parent: list[int] = []
+        faults: list[int] = []
+        goal: list[bool] = []
+        grouped: dict[int, tuple[list[State], list[int]]] = {}
+        src: list[int] = []
+        dst: list[int] = []
+        expanded: list[int] = []
+        transitions = 0
+        stop = False
+        indexes = pidx.tolist()
+        upto = len(indexes)
+        for p, s in enumerate(map(tuple, parents.tolist())):
+            if limit is not None and limit(s):
+                sr.limit_hit = sr.limit_hit or self.system.limit_reason
+                continue
+            si = indexes[p]
+            expanded.append(si)
+            succ = successors(s)
+            transitions += len(succ)
+            for a, t in succ:
+                c = canon(t) if permutes[a] else t
+                j = seen.get(c)
+                if j is None:
+                    j = seen[c] = n
+                    n += 1
+                    parent.append(si)
+                    via.append(a)
+                    f = level + is_fault[a]
+                    faults.append(f)
+                    if goal_pred is not None:
+                        goal.append(goal_pred(c))
+                    states, js = grouped.setdefault(f, ([], []))
+                    states.append(c)
+                    js.append(j)
+                    for name, pred in bad:
+                        if pred(c):
+                            key = (f, depth + 1, j)
+                            best = found.get(name)
+                            if best is None or key < best:
+                                found[name] = key
+                elif need_graph and not is_fault[a] and j != si:
+                    src.append(si)
+                    dst.append(j)
+            if n >= max_states:
+                sr.limit_hit = f"the state limit ({max_states} states) was reached"
+                upto = p + 1
+                stop = True
+                break
+        sr.expanded.data[expanded] = True
+        if self.early:
+            sr.closed.data[indexes[:upto]] = True
+        sr.transitions += transitions
+        k = n - n0
+        if k:
+            sr.parent.extend(parent)
+            sr.via.extend(via)
+            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
+            sr.faults.extend(faults)
+            sr.expanded.extend(np.zeros(k, dtype=bool))
+            if self.early:
+                sr.closed.extend(np.zeros(k, dtype=bool))
+            if goal_pred is not None:
+                sr.goal.extend(goal)
+            for f, (states, js) in grouped.items():
+                flat = itertools.chain.from_iterable(states)
+                rows = np.fromiter(flat, dtype=self.dtype, count=len(states) * self.width)
+                entry = (rows.reshape(-1, self.width), np.array(js, dtype=np.int64))
+                if f == level:
+                    here.append(entry)
+                else:
+                    buckets.setdefault(f, {}).setdefault(depth + 1, []).append(entry)
+        if src:
+            sr.src.append(np.array(src, dtype=np.int32))
+            sr.dst.append(np.array(dst, dtype=np.int32))
+        return stop
+
+    def _settle(
+        self,
+        chunk: _Chunk,
+        pidx: Ints,
+        level: int,
+        depth: int,
+        sr: _Store,
+        here: list[tuple[Rows, Ints]],
+        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]],
+        bad: list[tuple[str, Predicate]],
+        bad_masks: list[PredicateFn],
+        found: dict[str, tuple[int, int, int]],
+        goal_mask: PredicateFn | None,
+        need_graph: bool,
+    ) -> bool:
+        """Deduplicate a chunk's candidates against the visited set and among themselves
+        (first occurrence wins), record the new states; True when the state limit stops the
+        search (after the same parent as the reference would)."""
+        pos, act, rows = chunk.pos, chunk.act, chunk.rows
+        n0 = sr.size
+        fps = fingerprint(rows)
+        # unique first: the visited set is then probed with sorted keys (cache-friendly)
+        uniq, first, inverse = _first_occurrences(fps)
+        known = sr.visited.lookup(uniq).astype(np.int64)
+        fresh = np.flatnonzero(known < 0)
+        by_discovery = fresh[np.argsort(first[fresh], kind="stable")]
+        known[by_discovery] = n0 + np.arange(len(fresh))
+        target = known[inverse.reshape(-1)]
+        new = first[by_discovery]  # candidate positions of the new states, in order
+        expanded = chunk.expanded
+        stop = False
+        upto = len(pidx)  # parents taken from the layer
+        max_states = self.limits.max_states
+        if n0 + len(new) >= max_states and len(expanded):
+            # the reference checks the limit after each expanded parent
+            counts = np.searchsorted(pos[new], expanded, side="right")
+            over = np.flatnonzero(n0 + counts >= max_states)
+            if len(over):
+                cut = int(expanded[over[0]])
+                upto = cut + 1
+                expanded = expanded[expanded <= cut]
+                keep = int(np.searchsorted(pos, cut, side="right"))
+                pos, act, rows, target = pos[:keep], act[:keep], rows[:keep], target[:keep]
+                new = new[: int(counts[over[0]])]
+                sr.limit_hit = f"the state limit ({max_states} states) was reached"
+                stop = True
+        sr.expanded.data[pidx[expanded]] = True
+        if self.early:
+            sr.closed.data[pidx[:upto]] = True
+        sr.transitions += len(pos)
+        k = len(new)
+        if k:
+            new_rows = rows[new]
+            faults = level + self.is_fault[act[new]]
+            js = np.arange(n0, n0 + k, dtype=np.int64)
+            sr.visited.add(fps[new], js.astype(np.int32))
+            sr.parent.extend(pidx[pos[new]])
+            sr.via.extend(act[new])
+            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
+            sr.faults.extend(faults)
+            sr.expanded.extend(np.zeros(k, dtype=bool))
+            if self.early:
+                sr.closed.extend(np.zeros(k, dtype=bool))
+            cols = columns(new_rows) if (bad_masks or goal_mask is not None) else []
+            if goal_mask is not None:
+                sr.goal.extend(goal_mask(cols, k))
+            for (name, _), mask in zip(bad, bad_masks, strict=True):
+                hits = np.flatnonzero(mask(cols, k))
+                if len(hits):
+                    best_at = hits[np.lexsort((js[hits], faults[hits]))[0]]
+                    key = (int(faults[best_at]), depth + 1, int(js[best_at]))
+                    old = found.get(name)
+                    if old is None or key < old:
+                        found[name] = key
+            same = faults == level
+            if same.all():
+                here.append((new_rows, js))
+            else:
+                if same.any():
+                    here.append((new_rows[same], js[same]))
+                nxt = buckets.setdefault(level + 1, {}).setdefault(depth + 1, [])
+                nxt.append((new_rows[~same], js[~same]))
+        if need_graph and len(pos):
+            # the edge to a new state from its parent is kept by `parent` already, and a
+            # self-loop never helps reach the goal: only the other fault-free edges are stored
+            free = self.is_fault[act] == 0
+            free[new] = False
+            free &= pidx[pos] != target
+            sr.src.append(pidx[pos[free]].astype(np.int32))
+            sr.dst.append(target[free].astype(np.int32))
+        return stop
+
+    # ---- at-least-once ---------------------------------------------------------------
+    def _edges(self, sr: _Store) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The fault-free edges found so far: each parent to the states it discovered
+        without a fault (from `parent`/`via`), then the other ones stored."""
+        parent, via = sr.parent.view(), sr.via.view()
+        tree = np.flatnonzero(self.is_fault[via] == 0)
+        tree = tree[tree > 0].astype(np.int32)
+        return np.concatenate([parent[tree], *sr.src]), np.concatenate([tree, *sr.dst])
+
+    def _settled_doomed(self, sr: _Store) -> int | None:
+        """The reference's at-least-once answer, if the graph so far already fixes it.
+
+        A state whose fault-free future is all expanded and misses the goal (and every
+        limit state) is doomed now and in any larger graph; a state with a fault-free path
+        to the goal or a limit state is never doomed. The rest is undecided, and states not
+        found yet come after every state found so far in (faults, depth, index). So when
+        the least doomed state precedes every undecided one, it is the state the full
+        search would report."""
+        src, dst = self._edges(sr)
+        goal, expanded = sr.goal.view(), sr.expanded.view()
+        maybe = backward_reach(goal | ~expanded, src, dst)
+        doomed = np.flatnonzero(~maybe)
+        if not len(doomed):
+            return None
+        depth, faults = sr.depth.view(), sr.faults.view()
+        best = int(doomed[np.lexsort((doomed, depth[doomed], faults[doomed]))[0]])
+        able = backward_reach(goal | (sr.closed.view() & ~expanded), src, dst)
+        open_ = np.flatnonzero(maybe & ~able)
+        if len(open_):
+            first = int(open_[np.lexsort((open_, depth[open_], faults[open_]))[0]])
+            mine = (int(faults[best]), int(depth[best]), best)
+            if (int(faults[first]), int(depth[first]), first) < mine:
+                return None
+        return best
+
+    def _doomed(self, sr: _Store) -> int | None:
+        """The reference's judgement (mqcheck.engines.explicit): the shallowest, then
+        fewest-fault reachable state whose fault-free future misses the goal."""
+        able = sr.goal.view() | ~sr.expanded.view()
+        src, dst = self._edges(sr)
+        sr.src, sr.dst = [], []  # the search is over: the chunks need not outlive the copy
+        ok = backward_reach(able, src, dst)
+        bad = np.nonzero(~ok)[0]
+        if not len(bad):
+            return None
+        depth = sr.depth.view()[bad]
+        faults = sr.faults.view()[bad]
+        return int(bad[np.lexsort((bad, depth, faults))[0]])
+
+    # ---- results and traces ----------------------------------------------------------
+    def _result(self, g: Checked, hit: int | None, sr: _Store, stats: Stats) -> GuaranteeResult:
+        bounds = dict(self.system.bounds)
+        name = g.guarantee
+        if hit is not None:
+            found = self.witness(sr, hit, g)
+            return GuaranteeResult(
+                name, "violated", self.engine, bounds, stats, None, witness=found
+            )
+        if sr.limit_hit:
+            return GuaranteeResult(name, "unknown", self.engine, bounds, stats, None, sr.limit_hit)
+        return GuaranteeResult(name, "holds", self.engine, bounds, stats)
+
+    def path_to(self, sr: _Store, target: int) -> list[tuple[int, State]]:
+        """Re-execute from the initial state along the stored parents, as the reference
+        does: at each step the recorded action first, else the first action whose
+        canonical successor is the recorded state (the path walks real, uncanonicalised
+        states, on which the recorded action may be another broker's)."""
+        parent, via = sr.parent.view(), sr.via.view()
+        chain: list[int] = []
+        j = target
+        while j > 0:
+            chain.append(j)
+            j = int(parent[j])
+        chain.reverse()
+        updates = self.compiled.updates
+        canonical: dict[int, State] = {0: self.canon(self.system.initial_state())}
+        state = self.system.initial_state()
+        path: list[tuple[int, State]] = []
+        for j in chain:
+            preferred = int(via[j])
+            want = self.canon(updates[preferred](canonical[int(parent[j])]))
+            canonical[j] = want
+            options = sorted(self.compiled.successors(state), key=lambda at: at[0] != preferred)
+            for a, t in options:
+                if self.canon(t) == want:
+                    path.append((a, t))
+                    state = t
+                    break
+            else:  # pragma: no cover - would mean the search and the model disagree
+                raise RuntimeError("counterexample could not be re-executed")
+        return path
+
+    def witness(self, sr: _Store, target: int, g: Checked) -> Witness:
+        init = self.system.initial_state()
+        return witness(self.system, self.future, g, init, self.path_to(sr, target))

@@ -1,0 +1,93 @@
+"""Fingerprints of whole state matrices, and the compact visited set that keeps them.
+
+A state is identified by a 64-bit fingerprint of its canonical row, as in TLC and
+Stateright; the engine keeps no states, only fingerprints and what rebuilding a trace needs.
+The set is a few sorted runs of (fingerprint, state index) pairs, merged as they grow (an
+LSM tree in miniature): 12 bytes per state, no hash-table slack, and a lookup is one
+`searchsorted` per run for a whole frontier.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Rows = npt.NDArray[Any]
+Fingerprints = npt.NDArray[np.uint64]
+
+_SEED = np.uint64(0x243F6A8885A308D3)
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xFF51AFD7ED558CCD)
+_M2 = np.uint64(0xC4CEB9FE1A85EC53)
+
+
+def _fmix(h: Fingerprints) -> Fingerprints:
+    """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit."""
+    h ^= h >> np.uint64(33)
+    h *= _M1
+    h ^= h >> np.uint64(33)
+    h *= _M2
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def fingerprint(rows: Rows) -> Fingerprints:
+    """One 64-bit fingerprint per row. The row's bytes are read as 64-bit words, so the
+    cost is a few operations per 8 bytes of state, not per variable."""
+    m, width = rows.shape
+    row_bytes = width * rows.dtype.itemsize
+    words = max(1, -(-row_bytes // 8))
+    buf = np.zeros((m, words * 8), dtype=np.uint8)
+    buf[:, :row_bytes] = np.ascontiguousarray(rows).view(np.uint8).reshape(m, row_bytes)
+    w = buf.view(np.uint64)
+    h = np.full(m, _SEED, dtype=np.uint64)
+    for k in range(words):
+        h ^= w[:, k]
+        h *= _MUL
+        h = _fmix(h)
+    return h
+
+
+def collision_probability(states: int, transitions: int) -> float:
+    """TLC's (optimistic) estimate of the chance that two distinct states explored share a
+    fingerprint: n * (t - n) / 2**64 for n distinct states among t generated ones."""
+    return states * max(transitions - states, 0) / 2.0**64
+
+
+class VisitedSet:
+    """Fingerprint -> state index, for batches."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[Fingerprints, npt.NDArray[np.int32]]] = []
+        self.size = 0
+
+    def lookup(self, fps: Fingerprints) -> npt.NDArray[np.int32]:
+        """The index of each fingerprint's state, -1 where it is not in the set."""
+        out = np.full(len(fps), -1, dtype=np.int32)
+        for keys, vals in self.runs:
+            at = np.searchsorted(keys, fps)
+            at[at == len(keys)] = 0
+            hit = keys[at] == fps
+            out[hit] = vals[at[hit]]
+        return out
+
+    def add(self, fps: Fingerprints, indexes: npt.NDArray[np.int32]) -> None:
+        """Add fingerprints not yet in the set (each once)."""
+        if not len(fps):
+            return
+        order = np.argsort(fps, kind="stable")
+        self.runs.append((fps[order], indexes[order].astype(np.int32)))
+        self.size += len(fps)
+        # keep run sizes geometric: few runs to search, each pair merged O(log n) times
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
+            keys = np.concatenate((ka, kb))
+            vals = np.concatenate((va, vb))
+            order = np.argsort(keys, kind="stable")
+            self.runs[-2:] = [(keys[order], vals[order])]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + v.nbytes for k, v in self.runs)
