@@ -13,12 +13,15 @@ repeats a state, so nothing is lost). At depth k it asks for a bad state; the fi
 answers is the shallowest violation, and among paths of that length the one with the fewest
 fault actions is taken. Then it looks a little deeper (up to twice that length) for a path with
 fewer faults, so the story told is the one the explicit engine prefers whenever it is not much
-longer. Two things prove `holds`:
+longer. Three things prove `holds`:
 
 - completeness: no simple path of length k leaves the initial state, so every reachable state
   was asked about at a depth below k (the recurrence diameter from the initial state);
 - k-induction: a path of k transitions from *any* state in which the property holds for the
-  first k states, all pairwise distinct, cannot end in a state where it fails.
+  first k states, all pairwise distinct, cannot end in a state where it fails;
+- IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`), tried once from
+  inside the deepening loop: an inductive invariant, re-checked on the IR by an independent
+  solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
 
 The property proved is "not bad, no `limit` state, every variable within its domain"; each
 part is also checked by the base case, so the domain constraints assumed by the induction are
@@ -50,6 +53,8 @@ import z3  # type: ignore[import-untyped]
 
 from mqcheck.engines import z3terms as zt
 from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.inductive_check import check_invariant
+from mqcheck.engines.pdr import Pdr, Problem, negated
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
@@ -64,6 +69,10 @@ Term = Any  # a z3 expression (z3 is untyped)
 ENGINE = "z3"
 # Induction may take this fraction of the time the BMC search has taken (see `inductor`).
 INDUCTION_SHARE = 1 / 3
+# An invariant's first BMC pass may take this fraction of its time; IC3 then this fraction
+# of what is left (see `_invariant`).
+BMC_FIRST = 0.2
+PDR_SHARE = 0.5
 
 
 @dataclass
@@ -74,6 +83,11 @@ class SymbolicLimits:
     lookahead_states: int = 200_000
     # integers as bit-vectors (pure SAT, faster) or as Z3 integers
     bitvectors: bool = True
+    # IC3/PDR for invariants (bit-vectors only), tried from inside the BMC search; opt-in
+    # until it pays for its time share (docs/engines.md, "IC3/PDR for invariants")
+    pdr: bool = False
+    # IC3 gives up (`unknown`) after this many frames
+    pdr_frames: int = 60
 
 
 class _OutOfTime(Exception):
@@ -82,6 +96,17 @@ class _OutOfTime(Exception):
 
 class _Undecided(Exception):
     pass
+
+
+class _Collected:
+    """Stands in for a solver to collect the constraints of one unrolled step (IC3's
+    transition relation)."""
+
+    def __init__(self) -> None:
+        self.terms: list[Term] = []
+
+    def add(self, *terms: Term) -> None:
+        self.terms.extend(terms)
 
 
 class _Capped(Exception):
@@ -383,6 +408,9 @@ class Query:
     parts: _Parts
     version: Callable[[], int]
     grows: bool = False
+    # another proof, tried once from inside the deepening loop (IC3 for invariants):
+    # its proof text, or ""
+    side_proof: Callable[[], str] | None = None
 
 
 def _value(model: Any, term: Term) -> int:
@@ -466,13 +494,16 @@ class Z3Checker:
 
     # ---- solver helpers ----------------------------------------------------------------
     _depth_reached = 0
+    bmc_first_s = 0.0  # search time after which the side proof is tried
     induction_s = 0.0  # time spent on induction for the current guarantee
+    side_s = 0.0  # time spent on the side proof (IC3) for the current guarantee
 
     def begin(self, deadline: float) -> float:
         """Start on a guarantee that must be answered by `deadline`; returns the start."""
         self.deadline = deadline
         self.queries = 0
         self.induction_s = 0.0
+        self.side_s = 0.0
         self.started = time.perf_counter()
         return self.started
 
@@ -574,6 +605,7 @@ class Z3Checker:
         solver, path = self.bmc_path()
         dropped: set[str] = set()
         out = _Outcome()
+        side = query.side_proof
         k = 0
         while True:
             self._depth_reached = k
@@ -597,6 +629,17 @@ class Z3Checker:
             if prove(k + 1, frozenset(dropped)):
                 out.proof = f"k-induction with simple paths succeeded at k = {k + 1}"
                 break
+            # the side proof once the search has had its share, or at the depth limit; not
+            # after a `limit` state or domain escape was reached (no proof can follow)
+            spent = time.perf_counter() - self.started
+            if (
+                side is not None
+                and not dropped
+                and (k >= self.limits.max_depth or spent >= self.bmc_first_s)
+            ):
+                out.proof, side = side(), None
+                if out.proof:
+                    break
             if k >= self.limits.max_depth:
                 out.why_not = (
                     f"no violation up to depth {k}, and no proof by then (the depth limit, "
@@ -661,7 +704,8 @@ class Z3Checker:
             key: object = None,
         ) -> bool:
             started = time.perf_counter()
-            share = (started - self.started - self.induction_s) * INDUCTION_SHARE
+            searched = started - self.started - self.induction_s - self.side_s
+            share = searched * INDUCTION_SHARE
             if self.induction_s > share:
                 return False
             try:
@@ -814,7 +858,95 @@ class Z3Checker:
         return Query(find_at, parts, lambda: len(plans), grows=True)
 
     def _invariant(self, g: Invariant) -> _Outcome:
-        return self._search(self._invariant_query(g))
+        """BMC, with IC3 tried once from inside the deepening loop when the search has had
+        BMC_FIRST of the time without a verdict (or reached the depth limit): violations
+        are mostly shallow, and completeness or induction proofs are cheap when they come.
+        IC3 gets PDR_SHARE of the time left; when it finds no checked invariant, the same
+        BMC search goes on (nothing is redone). IC3 only ever proves: its refutations are
+        left to the BMC, which reports the shortest, fewest-fault path (or the `limit`
+        state or domain escape that makes `holds` impossible)."""
+        query = self._invariant_query(g)
+        notes: list[str] = []
+        if self.limits.pdr and self.num.width is not None:
+            end = self.deadline
+            self.bmc_first_s = (end - self.started) * BMC_FIRST
+
+            def side() -> str:
+                now = time.perf_counter()
+                proof, note, _ = self.pdr_proof(g, now + (end - now) * PDR_SHARE)
+                self.side_s += time.perf_counter() - now
+                notes.append(note)
+                return proof
+
+            query.side_proof = side
+        try:
+            out = self._search(query)
+        except _OutOfTime:
+            out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
+            out.depth = self._depth_reached
+        if out.found is None and not out.proof and any(notes):
+            out.why_not += f"; {notes[0]}"
+        return out
+
+    def _enabled(self, x: Translator, j: int) -> Term:
+        """Action j can be taken in the state of `x` (its guard holds, not a limit state)."""
+        terms = [x.boolean(self.system.actions[j].guard)]
+        if self.system.limit is not None:
+            terms.append(zt.not_(x.boolean(self.system.limit)))
+        return zt.and_(terms)
+
+    def pdr_proof(self, g: Invariant, deadline: float) -> tuple[str, str, bool]:
+        """(proof, "", False) when IC3 finds an inductive invariant for "not bad, no
+        `limit` state, within the domains" by `deadline` and an independent solver confirms
+        it on the IR; else ("", why not, refuted), refuted when IC3 found a reachable state
+        where that property fails (a path the BMC will find)."""
+        collected = _Collected()
+        step = _Unrolling(self.system, collected, "p_", False, False, self.num)
+        step.extend()
+        x = step.tr[0]
+        now, nxt = step.states
+        targets: list[Term | tuple[tuple[int, str, int], ...]] = [x.boolean(g.bad)]
+        if self.system.limit is not None:
+            targets.append(x.boolean(self.system.limit))
+        for i, v in enumerate(self.system.variables):
+            targets.extend((((i, "<=", v.lo - 1),), ((i, ">=", v.hi + 1),)))
+        starts = self.system.starts()
+        val = self.num.val
+        problem = Problem(
+            names=tuple(step.names),
+            now=tuple(now),
+            nxt=tuple(nxt),
+            trans=tuple(collected.terms),
+            init=z3.Or(
+                [z3.And([a == val(b) for a, b in zip(now, s, strict=True)]) for s in starts]
+            ),
+            starts=starts,
+            targets=tuple(targets),
+            literal=lambda t, op, v: zt.compare(op, t, val(v)),
+            value=_value,
+            make_solver=self._solver,
+            choice=step.acts[0],
+            enabled=lambda j: self._enabled(x, j),
+        )
+        out = Pdr(problem, deadline, max_frames=self.limits.pdr_frames).run()
+        if not out.proved:
+            return "", f"IC3 after {out.frames} frames: {out.why_not}", out.refuted
+        clauses = [negated(c, step.names) for c in out.clauses]
+        left = max(0.5, self.deadline - time.perf_counter())
+        verdict = check_invariant(self.system, g.bad, clauses, left)
+        if not verdict.ok:
+            why = f"IC3's invariant of {len(clauses)} clause(s) was rejected: {verdict.reason}"
+            return "", why, False
+        return (
+            (
+                f"IC3/PDR found an inductive invariant of {len(clauses)} clause(s) "
+                f"({out.frames} frames, {out.queries} queries), re-checked by an independent "
+                "solver: it holds initially, is preserved by every action, and excludes bad, "
+                "limit and out-of-domain states"
+            ),
+            "",
+            False,
+        )
 
     def _eventually(self, g: Eventually) -> _Outcome:
         try:

@@ -1,0 +1,152 @@
+"""The independent re-check of an invariant before a `holds` rests on it.
+
+IC3 (`mqcheck.engines.pdr`) runs on the Z3 engine's bit-vector translation and on one
+long-lived incremental solver; a bug in either (a width that wraps, a stale activation
+literal, a wrong core) could make a non-invariant look inductive. So the invariant leaves
+IC3 as plain data, clauses of (variable name, op, value) literals, and is checked here on a
+translation written again from the IR: Z3 *integers* (no widths, nothing wraps) through
+Z3's own Python operators, one fresh `z3.Solver` per condition:
+
+1. Init ⇒ Inv
+2. Inv ∧ T ⇒ Inv' (T: one action whose guard holds, from a non-`limit` state, the
+   variables it does not write unchanged: the compiled model's step)
+3. Inv ⇒ ¬bad ∧ ¬limit ∧ every variable within its declared domain
+
+Together they say that no reachable state is bad, a `limit` state or outside its domain,
+which is exactly what `holds` claims (a reachable `limit` state would make it `unknown`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3  # type: ignore[import-untyped]
+
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.system import TransitionSystem
+
+Term = Any
+#: one literal of a clause: variable op value, op in !=, ==, <=, >=
+ClauseLit = tuple[str, str, int]
+Clause = tuple[ClauseLit, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    reason: str
+
+
+def _term(e: Expr, env: Mapping[str, Term], memo: dict[int, Term]) -> Term:
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit
+    out: Term
+    if isinstance(e, Const):
+        out = z3.BoolVal(e.value) if isinstance(e.value, bool) else z3.IntVal(int(e.value))
+    elif isinstance(e, Var):
+        out = env[e.name]
+    elif isinstance(e, BinOp):
+        a, b = _int(e.left, env, memo), _int(e.right, env, memo)
+        ops = {
+            "+": lambda: a + b,
+            "-": lambda: a - b,
+            "*": lambda: a * b,
+            "min": lambda: z3.If(a <= b, a, b),
+            "max": lambda: z3.If(a >= b, a, b),
+            "==": lambda: a == b,
+            "!=": lambda: a != b,
+            "<": lambda: a < b,
+            "<=": lambda: a <= b,
+            ">": lambda: a > b,
+            ">=": lambda: a >= b,
+        }
+        out = ops[e.op]()
+    elif isinstance(e, Not):
+        out = z3.Not(_bool(e.arg, env, memo))
+    elif isinstance(e, And):
+        out = z3.And([_bool(a, env, memo) for a in e.args])
+    elif isinstance(e, Or):
+        out = z3.Or([_bool(a, env, memo) for a in e.args])
+    elif isinstance(e, Ite):
+        c = _bool(e.cond, env, memo)
+        if e.sort == BOOL:
+            out = z3.If(c, _bool(e.then, env, memo), _bool(e.other, env, memo))
+        else:
+            out = z3.If(c, _int(e.then, env, memo), _int(e.other, env, memo))
+    else:
+        raise TypeError(f"not an expression: {e!r}")
+    memo[id(e)] = out
+    return out
+
+
+def _bool(e: Expr, env: Mapping[str, Term], memo: dict[int, Term]) -> Term:
+    t = _term(e, env, memo)
+    return t if e.sort == BOOL else t != 0
+
+
+def _int(e: Expr, env: Mapping[str, Term], memo: dict[int, Term]) -> Term:
+    t = _term(e, env, memo)
+    return z3.If(t, 1, 0) if e.sort == BOOL else t
+
+
+def _literal(x: Term, op: str, v: int) -> Term:
+    return {"!=": x != v, "==": x == v, "<=": x <= v, ">=": x >= v}[op]
+
+
+def invariant_term(clauses: Sequence[Clause], env: Mapping[str, Term]) -> Term:
+    return z3.And([z3.Or([_literal(env[n], op, v) for n, op, v in c]) for c in clauses])
+
+
+def check_invariant(
+    system: TransitionSystem,
+    bad: Expr,
+    clauses: Sequence[Clause],
+    timeout_s: float,
+) -> Verdict:
+    """Whether `clauses` are an inductive invariant of `system` that excludes `bad`,
+    `limit` states and domain escapes; each failed or undecided condition is the reason."""
+    deadline = time.perf_counter() + timeout_s
+    names = [v.name for v in system.variables]
+    now = {n: z3.Int(f"chk_{n}") for n in names}
+    nxt = {n: z3.Int(f"chk_{n}'") for n in names}
+    inv, inv_next = invariant_term(clauses, now), invariant_term(clauses, nxt)
+    memo: dict[int, Term] = {}
+    init = z3.Or(
+        [z3.And([now[n] == v for n, v in zip(names, s, strict=True)]) for s in system.starts()]
+    )
+    steps = []
+    for a in system.actions:
+        step = [_bool(a.guard, now, memo)]
+        for n in names:
+            e = a.updates.get(n)
+            step.append(nxt[n] == (now[n] if e is None else _int(e, now, memo)))
+        steps.append(z3.And(step))
+    trans = [z3.Or(steps)]
+    fails = [_bool(bad, now, memo)]
+    if system.limit is not None:
+        limit = _bool(system.limit, now, memo)
+        trans.append(z3.Not(limit))
+        fails.append(limit)
+    fails.extend(z3.Or(now[v.name] < v.lo, now[v.name] > v.hi) for v in system.variables)
+    conditions = [
+        ("the initial state is not in the invariant", [init, z3.Not(inv)]),
+        ("the invariant is not inductive", [inv, *trans, z3.Not(inv_next)]),
+        ("the invariant admits a bad, limit or out-of-domain state", [inv, z3.Or(fails)]),
+    ]
+    for what, query in conditions:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return Verdict(False, "the independent check ran out of time")
+        solver = z3.Solver()
+        solver.set("timeout", max(1, int(left * 1000)))
+        solver.add(*query)
+        r = solver.check()
+        if r == z3.sat:
+            return Verdict(False, f"independent check: {what}")
+        if r != z3.unsat:
+            return Verdict(False, f"independent check undecided ({what}?)")
+    return Verdict(True, "")
