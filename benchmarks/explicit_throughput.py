@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DIRS = [ROOT / "specs", ROOT.parent / "shared" / "examples"]
+DEFAULT_DIRS = [ROOT / "specs", ROOT / "examples"]
 
 CHILD = r"""
 import json, sys, time

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "examples"
+SHARED = ROOT / "examples"  # the public example specs, shipped in the repository
 #: the five largest specs of specs/ (by states at their own bounds; see explicit_throughput.py)
 LARGEST = (
     "last-replica-standing-elr",

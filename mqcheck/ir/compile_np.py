@@ -183,7 +183,7 @@ def compile_frontier(system: TransitionSystem) -> FrontierCode:
     em.lines.append("    return out")
     source = "\n".join(em.lines) + "\n"
     namespace: dict[str, object] = {"_np": np, "_full": _full}
-    exec(compile(source, f"<mqcheck frontier {system.name}>", "exec"), namespace)
+    exec(compile(source, f"<mqcheck frontier {system.name!r}>", "exec"), namespace)
     return FrontierCode(namespace["expand"], source)  # type: ignore[arg-type]
 
 

@@ -212,7 +212,7 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
         units = _in_pieces(unpack, em.lines[head:hoisted], em.lines[hoisted:-1])
     namespace: dict[str, object] = {}
     for unit in units:
-        exec(compile(unit, f"<mqcheck model {system.name}>", "exec"), namespace)
+        exec(compile(unit, f"<mqcheck model {system.name!r}>", "exec"), namespace)
     source = "".join(units)
     code = _ActionCode(system)
     return CompiledSystem(
@@ -257,7 +257,7 @@ def compile_actions(
             for n, t in enumerate(missing)
         )
         namespace: dict[str, object] = {}
-        exec(compile(source, f"<mqcheck actions {system.name}>", "exec"), namespace)
+        exec(compile(source, f"<mqcheck actions {system.name!r}>", "exec"), namespace)
         for n, t in enumerate(missing):
             cache[t] = (namespace[f"guard_{n}"], namespace[f"update_{n}"])  # type: ignore[assignment]
     return {i: cache[t] for i, t in texts.items()}

@@ -253,3 +253,16 @@ def test_an_import_too_large_to_check_is_refused_before_writing(tmp_path: Path) 
     code, output, text = _import(tmp_path, lines.encode())
     assert code == 2 and "bytes a spec may have" in output
     assert not (tmp_path / "out.yaml").exists() and text == ""
+
+
+def test_a_spec_name_with_a_nul_character_is_checked_like_any_other(tmp_path: Path) -> None:
+    """The slow fuzz run found `name: "x\\0y"` reaching Python's compile() through the name
+    of the generated module (ValueError, exit 4); the name is only a label."""
+    text = (SPECS_DIR / "acks1-leader-failover.yaml").read_text()
+    spec = tmp_path / "nul.yaml"
+    spec.write_text(text.replace("name: acks1-leader-failover", 'name: "x\\0y"'))
+    assert '"x\\0y"' in spec.read_text()
+    for output_format in ("text", "json"):
+        result = CliRunner().invoke(main, ["check", str(spec), "--format", output_format])
+        assert result.exit_code == 0, result.output
+        assert "internal error" not in result.output
