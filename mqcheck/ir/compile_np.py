@@ -23,7 +23,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
+from mqcheck.ir.expr import (
+    BOOL,
+    And,
+    BinOp,
+    Const,
+    Expr,
+    Ite,
+    Not,
+    Or,
+    Var,
+    conjuncts,
+    variables_of,
+)
 from mqcheck.ir.system import TransitionSystem
 
 Rows = npt.NDArray[Any]
@@ -78,14 +90,6 @@ def _bool(expr: Expr, names: dict[str, str]) -> str:
     # constants keeps `~`-style surprises (~True == -2) out of the generated code
     src = to_numpy_source(expr, names)
     return f"_np.asarray({src}, dtype=bool)" if isinstance(expr, Const) else src
-
-
-def _conjuncts(guard: Expr) -> list[Expr]:
-    if isinstance(guard, And):
-        return list(guard.args)
-    if isinstance(guard, Const) and guard.value:
-        return []
-    return [guard]
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,7 @@ def compile_frontier(system: TransitionSystem) -> FrontierCode:
     """Compile every action once; the result is reused for every frontier."""
     em = _Emitter(system)
     items = [
-        (i, [em.conj_key(c) for c in _conjuncts(a.guard)]) for i, a in enumerate(system.actions)
+        (i, [em.conj_key(c) for c in conjuncts(a.guard)]) for i, a in enumerate(system.actions)
     ]
     em.lines.append("def expand(c, n):")
     if system.variables:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
-from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, tree_size
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, conjuncts, tree_size
 from mqcheck.ir.system import Action, TransitionSystem
 
 State = tuple[int, ...]
@@ -61,14 +61,6 @@ def to_source(expr: Expr, names: dict[str, str], temps: Iterator[int]) -> str:
 def _int_source(expr: Expr, names: dict[str, str], temps: Iterator[int]) -> str:
     src = to_source(expr, names, temps)
     return f"(1 if {src} else 0)" if expr.sort == BOOL else src
-
-
-def _conjuncts(guard: Expr) -> list[Expr]:
-    if isinstance(guard, And):
-        return list(guard.args)
-    if isinstance(guard, Const) and guard.value:
-        return []
-    return [guard]
 
 
 @dataclass(frozen=True)
@@ -199,7 +191,7 @@ def compile_system(system: TransitionSystem) -> CompiledSystem:
     em.lines.append("    out = []")
     items: list[tuple[int, list[tuple[str, Expr]]]] = []
     for index, action in enumerate(system.actions):
-        conj = _conjuncts(action.guard)
+        conj = conjuncts(action.guard)
         items.append((index, [(em.source(c), c) for c in conj]))
     head = len(em.lines)
     em.hoist_shared(items)

@@ -147,6 +147,16 @@ def lift(value: IntLike) -> Expr:
     return Const(value)
 
 
+def conjuncts(guard: Expr) -> list[Expr]:
+    """The top-level conjuncts of a guard (none for `true`): the compilers' decision trees
+    test each shared conjunct once for every action that has it."""
+    if isinstance(guard, And):
+        return list(guard.args)
+    if isinstance(guard, Const) and guard.value:
+        return []
+    return [guard]
+
+
 def all_of(terms: Iterable[IntLike]) -> Expr:
     """Conjunction that folds constants, so generated guards stay small."""
     kept: list[Expr] = []
