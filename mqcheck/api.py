@@ -65,7 +65,7 @@ def check_spec(
     timeout_s: float | None = None,
 ) -> CheckResult:
     """The lower-level call on an already loaded spec; the one the CLI makes."""
-    return run.check_spec(spec, guarantees, engine, messages, max_states, timeout_s=timeout_s)
+    return check(spec, guarantees, engine, messages, max_states, timeout_s)
 
 
 def render(result: CheckResult, output_format: str = "text", spec: Spec | None = None) -> str:
