@@ -190,6 +190,13 @@ _text_or_json = _format_option("text", "json")
     help="Override check.timeout_s.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes the explicit search may use (default: this machine's cores; the "
+    "answer is the same with any number).",
+)
+@click.option(
     "--symbolic",
     multiple=True,
     metavar="NAME[,NAME...]|NAME=V1,V2,...",
@@ -204,6 +211,7 @@ def check(
     trace_out: str | None,
     max_states: int | None,
     timeout_s: float | None,
+    workers: int | None,
     symbolic: Sequence[str],
 ) -> None:
     """Check the guarantees of each SPEC."""
@@ -236,6 +244,7 @@ def check(
             max_states,
             timeout_s=timeout_s,
             progress=_progress_printer(),
+            workers=workers,
         )
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)

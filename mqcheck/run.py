@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.frontier import FrontierChecker
+from mqcheck.engines.shard_pool import machine_cores
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
@@ -44,9 +45,13 @@ def check_spec(
     timeout_s: float | None = None,
     progress: Progress | None = None,
     early_verdicts: bool = False,
+    workers: int | None = None,
 ) -> CheckResult:
     """`early_verdicts`: the explicit engine decides at-least-once as soon as the answer is
-    certain (the same verdict and trace; the stats then count only what was explored)."""
+    certain (the same verdict and trace; the stats then count only what was explored).
+    `workers`: processes the explicit search may split into (default: the machine's cores;
+    the answer is the same with any number)."""
+    cores = workers or machine_cores()
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
     limits = Limits(
@@ -67,7 +72,7 @@ def check_spec(
         # the reference engine (one state at a time) is reachable from Python for tests
         # and benchmarks; it reports itself as "explicit", like the frontier engine
         if engine_name == "explicit":
-            checker = FrontierChecker(system, limits, early=early_verdicts)
+            checker = FrontierChecker(system, limits, early=early_verdicts, workers=cores)
             found = checker.check(wanted, progress)
         else:
             found = ExplicitChecker(system, limits).check(wanted, progress)
@@ -75,7 +80,7 @@ def check_spec(
     elif engine_name == "z3":
         results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s)))
     else:
-        frontier = FrontierChecker(system, limits, early=early_verdicts)
+        frontier = FrontierChecker(system, limits, early=early_verdicts, workers=cores)
         explicit = with_traces(system, frontier.check(wanted, progress))
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s))
         results, disagreements = combine_engines(explicit, symbolic)

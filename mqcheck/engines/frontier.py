@@ -22,7 +22,6 @@ while their layer waits to be expanded.
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,31 +31,24 @@ import numpy as np
 import numpy.typing as npt
 
 from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.expand import Expander
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
-from mqcheck.engines.visited import (
-    Fingerprints,
-    VisitedSet,
-    collision_probability,
-    fingerprint,
-)
+from mqcheck.engines.shard import Expanded, Finished, Shard
+from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
+from mqcheck.engines.visited import VisitedSet, collision_probability, fingerprint
 from mqcheck.engines.witness import witness
-from mqcheck.ir.compile_np import (
-    FrontierCode,
-    PredicateFn,
-    columns,
-    compile_frontier,
-    compile_mask,
-    state_dtype,
-)
-from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.compile_np import compile_mask
+from mqcheck.ir.compile_py import Predicate, compile_predicate, compile_system
 from mqcheck.ir.lookahead import Future, backward_reach
-from mqcheck.ir.symmetry_np import frontier_canonicalizer
 from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
 from mqcheck.result import GuaranteeResult, Stats, Witness
 
 State = tuple[int, ...]
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
+#: A run of states waiting in a layer: their rows (None once a shard holds them) and indices.
+Part = tuple[Rows | None, Ints]
+Buckets = dict[int, dict[int, list[Part]]]
 #: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
 SMALL = 512
 #: States the search may find in its first, pure-tuple phase (a dict of states, as in the
@@ -64,6 +56,9 @@ SMALL = 512
 TUPLE_STATES = 200_000
 #: Parents expanded together; bounds the candidate arrays of one step.
 CHUNK = 65_536
+#: States known before a search with several workers splits into shards (below this the
+#: processes would cost more than they save).
+SHARD_FROM = 300_000
 #: States found before the first early look at at-least-once (then each time they double).
 EARLY_FIRST = 20_000
 
@@ -122,37 +117,6 @@ class _Store:
         return per + self.visited.nbytes + sum(a.nbytes for a in (*self.src, *self.dst))
 
 
-@dataclass
-class _Chunk:
-    """Successors of some parents, in the reference's discovery order."""
-
-    pos: Ints  # parent position within the chunk
-    act: Ints
-    rows: Rows
-    expanded: Ints  # positions of the parents that were expanded (not limit states)
-
-
-def _first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
-    """`np.unique(fps, return_index=True, return_inverse=True)`, written out: the sorted
-    distinct fingerprints, where each first occurs, and each one's group. (np.unique would
-    import numpy.ma on first use, a tenth of a second a small spec should not pay.)"""
-    order = np.argsort(fps, kind="stable")
-    ranked = fps[order]
-    starts = np.ones(len(fps), dtype=bool)
-    starts[1:] = ranked[1:] != ranked[:-1]
-    inverse = np.empty(len(fps), dtype=np.int64)
-    inverse[order] = np.cumsum(starts) - 1
-    return ranked[starts], order[starts], inverse
-
-
-def _tree_order(compiled: CompiledSystem, count: int) -> Ints:
-    """Each action's rank in the order compile_py's successor function lists successors."""
-    seen = [int(a) for a in re.findall(r"out\.append\(\((\d+), ", compiled.source)]
-    rank = np.full(count, count, dtype=np.int64)
-    rank[np.array(seen, dtype=np.int64)] = np.arange(len(seen))
-    return rank
-
-
 class FrontierChecker:
     """Built from a transition system; `check` answers for the requested guarantees."""
 
@@ -166,15 +130,24 @@ class FrontierChecker:
         chunk: int = CHUNK,
         early: bool = False,
         tuple_states: int = TUPLE_STATES,
+        workers: int = 1,
+        shard_from: int = SHARD_FROM,
+        processes: bool = True,
     ) -> None:
-        """`small` and `chunk` change only speed and memory, never an answer (the tests
-        turn them down to run the array path on tiny specs). `early` decides at-least-once
-        as soon as the answer is certain (`_settled_doomed`): the same verdict and
-        counterexample, but the stats count only the states explored until then."""
+        """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
+        memory, never an answer (the tests turn them down to run the array path and the
+        sharded protocol on tiny specs). `workers` > 1 splits the search into that many
+        fingerprint shards once `shard_from` states are known, each in its own process
+        (`processes`; False keeps them in this one, for tests). `early` decides
+        at-least-once as soon as the answer is certain (`_settled_doomed`): the same verdict
+        and counterexample, but the stats count only the states explored until then."""
         self.early = early
         self.tuple_states = tuple_states
+        self.workers = max(1, workers)
+        self.shard_from = shard_from
+        self.processes = processes
         # the first phase's visited states (canonical tuple -> index); None once the search
-        # has moved to the array visited set
+        # has moved to the shards' fingerprint sets
         self._seen: dict[State, int] | None = None
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
@@ -184,20 +157,21 @@ class FrontierChecker:
         self.compiled = compile_system(system)
         self.future = Future.of(system, self.compiled.successors)
         self.canon = self.future.canon
-        self.canon_rows = frontier_canonicalizer(system)
-        symmetric = {v for sym in system.symmetries for m in sym.members for v in m}
-        symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
-        self.permutes = np.array([bool(a.writes() & symmetric) for a in system.actions])
+        self.expander = Expander(system, self.compiled, self.future, small)
+        self.permutes = self.expander.permutes
         self.is_fault = np.array([a.fault is not None for a in system.actions], dtype=np.int64)
-        self.rank = _tree_order(self.compiled, len(system.actions))
-        self.dtype = state_dtype(system)
-        self.width = len(system.variables)
-        self._code: FrontierCode | None = None
-        self._limit_mask: PredicateFn | None = None
+        self.dtype = self.expander.dtype
+        self.width = self.expander.width
+        # key % radix -> action (the inverse of the tree rank the shards key candidates by)
+        self._action_of = np.zeros(self.expander.radix, dtype=np.int64)
+        self._action_of[self.expander.rank] = np.arange(len(system.actions))
         #: TLC's estimate of a fingerprint collision in the last search (see `visited`).
         self.collision_probability = 0.0
         #: Bytes per state the last search kept (visited set, per-state arrays, edges).
         self.bytes_per_state = 0.0
+        #: Shards the last search ran on (1 until it had `shard_from` states).
+        self.shards_used = 1
+        self._workers_peak_mb = 0.0
 
     # ---- results, with the run's peak memory ---------------------------------------
     def check(
@@ -205,7 +179,7 @@ class FrontierChecker:
     ) -> list[GuaranteeResult]:
         started = time.perf_counter()
         results = self._check(guarantees, started, progress)
-        peak_mb = round(peak_rss_mb(), 1)
+        peak_mb = round(peak_rss_mb() + self._workers_peak_mb, 1)
         out = []
         for r in results:
             s = r.stats
@@ -224,14 +198,6 @@ class FrontierChecker:
             )
         return out
 
-    def _frontier_code(self) -> FrontierCode:
-        """Compiled on the first layer big enough to need it: small specs never pay."""
-        if self._code is None:
-            self._code = compile_frontier(self.system)
-            if self.system.limit is not None:
-                self._limit_mask = compile_mask(self.system, self.system.limit)
-        return self._code
-
     # ---- search ----------------------------------------------------------------------
     def _check(
         self, guarantees: Sequence[str], started: float, progress: Progress | None
@@ -241,9 +207,7 @@ class FrontierChecker:
         invariants = [g for g in checked if isinstance(g, Invariant)]
         liveness = [g for g in checked if isinstance(g, Eventually)]
         bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
-        bad_masks = [compile_mask(system, g.bad) for g in invariants]
         goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
-        goal_mask = compile_mask(system, liveness[0].goal) if liveness else None
         need_graph = bool(liveness)
         sr = _Store(np.uint16 if len(system.actions) < 65_535 else np.int32)
         found: dict[str, tuple[int, int, int]] = {}
@@ -251,6 +215,7 @@ class FrontierChecker:
         init = self.canon(system.initial_state())
         init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
         self._seen = {init: 0}
+        self.shards_used, self._workers_peak_mb = 1, 0.0
         for column, value in ((sr.parent, -1), (sr.via, 0), (sr.depth, 0), (sr.faults, 0)):
             column.extend([value])
         sr.expanded.extend([False])
@@ -261,85 +226,106 @@ class FrontierChecker:
         for name, pred in bad:
             if pred(init):
                 found[name] = (0, 0, 0)
-        # bucket (faults used, depth) -> chunks of (rows, state indices), in discovery order
-        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]] = {
-            0: {0: [(init_row, np.zeros(1, dtype=np.int64))]}
-        }
+        # bucket (faults used, depth) -> parts of (rows, state indices), in discovery order;
+        # once the shards hold the rows, only the indices are kept here
+        buckets: Buckets = {0: {0: [(init_row, np.zeros(1, dtype=np.int64))]}}
         limits = self.limits
         last_report = started
         stop = False
         doomed: int | None = None
         decided = False  # at-least-once decided before the search ended
         next_look = EARLY_FIRST
-        while buckets and not stop:
-            level = min(buckets)
-            layers = buckets[level]
-            while layers and not stop:
-                depth = min(layers)
-                if (
-                    bad
-                    and not need_graph
-                    and len(found) == len(bad)
-                    and all(key <= (level, depth + 1, -1) for key in found.values())
-                ):
-                    stop = True
-                    break
-                parts = layers.pop(depth)
-                here = layers.setdefault(depth + 1, [])
-                rows = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-                idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
-                del parts
-                for lo in range(0, len(rows), self.chunk):
-                    part, pidx = rows[lo : lo + self.chunk], idxs[lo : lo + self.chunk]
-                    if self._seen is not None and (
-                        len(part) >= self.small or len(self._seen) >= self.tuple_states
+        pool: Pool | None = None
+        try:
+            while buckets and not stop:
+                level = min(buckets)
+                layers = buckets[level]
+                while layers and not stop:
+                    depth = min(layers)
+                    if (
+                        bad
+                        and not need_graph
+                        and len(found) == len(bad)
+                        and all(key <= (level, depth + 1, -1) for key in found.values())
                     ):
-                        self._migrate(sr)
-                    if self._seen is not None:
-                        stop = self._settle_tuples(
-                            part, pidx, level, depth, sr, here, buckets,
-                            bad, found, goal_pred, need_graph,
-                        )  # fmt: skip
-                    else:
-                        stop = self._settle(
-                            self._successors(part, sr), pidx, level, depth, sr, here,
-                            buckets, bad, bad_masks, found, goal_mask, need_graph,
-                        )  # fmt: skip
-                    now = time.perf_counter()
-                    if not stop and now - started > limits.timeout_s:
-                        sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
                         stop = True
-                    if progress is not None and now - last_report > 1.0:
-                        progress(sr.size, depth, now - started)
-                        last_report = now
-                    if stop:
                         break
-                del rows, idxs
-                if sr.size > 200_000 and peak_rss_mb() > limits.max_memory_mb:
-                    sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"
-                    stop = True
-                if not layers.get(depth + 1):
-                    layers.pop(depth + 1, None)
-                if (
-                    self.early
-                    and need_graph
-                    and not stop
-                    and (sr.size >= next_look or not layers)
-                    and all(key <= (level, depth + 1, -1) for key in found.values())
-                    and len(found) == len(bad)
-                ):
-                    next_look = 2 * sr.size
-                    doomed = self._settled_doomed(sr)
-                    if doomed is not None:
-                        decided = stop = True
-            if not layers:
-                del buckets[level]
-        del buckets
+                    parts = layers.pop(depth)
+                    here = layers.setdefault(depth + 1, [])
+                    idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
+                    rows = None
+                    if pool is None:  # the tuple phase: this process holds the rows
+                        held = [p[0] for p in parts if p[0] is not None]
+                        rows = np.concatenate(held) if len(held) > 1 else held[0]
+                    del parts
+                    for lo in range(0, len(idxs), self.chunk):
+                        hi = min(lo + self.chunk, len(idxs))
+                        if pool is None and (
+                            hi - lo >= self.small
+                            or (self._seen is not None and len(self._seen) >= self.tuple_states)
+                        ):
+                            assert rows is not None
+                            pool = self._migrate(
+                                sr, rows[lo:], idxs[lo:], level, depth, buckets, invariants,
+                                liveness,
+                            )  # fmt: skip
+                            rows = None
+                        if pool is None:
+                            assert rows is not None
+                            stop = self._settle_tuples(
+                                rows[lo:hi], idxs[lo:hi], level, depth, sr, here, buckets,
+                                bad, found, goal_pred, need_graph,
+                            )  # fmt: skip
+                        else:
+                            pool = self._grow(pool, sr)
+                            stop = self._settle_shards(
+                                pool, idxs[lo:hi], level, depth, sr, here, buckets,
+                                [name for name, _ in bad], found, need_graph,
+                            )  # fmt: skip
+                        now = time.perf_counter()
+                        if not stop and now - started > limits.timeout_s:
+                            sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
+                            stop = True
+                        if progress is not None and now - last_report > 1.0:
+                            progress(sr.size, depth, now - started)
+                            last_report = now
+                        if stop:
+                            break
+                    del rows, idxs
+                    if sr.size > 200_000 and self._memory_mb(pool) > limits.max_memory_mb:
+                        sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"
+                        stop = True
+                    if not layers.get(depth + 1):
+                        layers.pop(depth + 1, None)
+                    if (
+                        self.early
+                        and need_graph
+                        and not stop
+                        and (sr.size >= next_look or not layers)
+                        and all(key <= (level, depth + 1, -1) for key in found.values())
+                        and len(found) == len(bad)
+                    ):
+                        next_look = 2 * sr.size
+                        doomed = self._settled_doomed(sr)
+                        if doomed is not None:
+                            decided = stop = True
+                if not layers:
+                    del buckets[level]
+            del buckets
+            shard_bytes = sum(pool.call("nbytes", [()] * pool.count)) if pool else 0
+            if pool is not None and pool.count > 1 and isinstance(pool, ProcessPool):
+                self._workers_peak_mb = sum(pool.call("rss_mb", [()] * pool.count)[1:])
+        except WorkerLost as why:
+            sr.limit_hit = f"the search was stopped: {why}"
+            shard_bytes = 0
+        finally:
+            if pool is not None:
+                pool.close()
         seconds = time.perf_counter() - started
         depths = sr.depth.view()
         stats = Stats(sr.size, sr.transitions, int(depths.max()), round(seconds, 3))
         self.collision_probability = collision_probability(sr.size, sr.transitions)
-        self.bytes_per_state = sr.nbytes() / max(sr.size, 1)
+        self.bytes_per_state = (sr.nbytes() + shard_bytes) / max(sr.size, 1)
         if liveness and not decided:
             doomed = self._doomed(sr)
         by_name: dict[str, GuaranteeResult] = {}
@@ -351,87 +337,153 @@ class FrontierChecker:
             by_name[g.guarantee] = self._result(g, hit, sr, stats)
         return in_requested_order(system, guarantees, by_name)
 
-    def _successors(self, parents: Rows, sr: _Store) -> _Chunk:
-        """Every (parent, action, canonical successor) of `parents`, ordered by parent
-        position and then by the reference's successor order."""
-        m = len(parents)
-        if m < self.small:
-            return self._successors_tuples(parents, sr)
-        code = self._frontier_code()
-        kept = np.arange(m)
-        if self._limit_mask is not None:
-            hit = self._limit_mask(columns(parents), m)
-            if hit.any():
-                sr.limit_hit = sr.limit_hit or self.system.limit_reason
-                kept = np.flatnonzero(~hit)
-                parents = parents[kept]
-        moves = code.expand(columns(parents), len(parents))
-        if not moves:
-            empty = np.zeros(0, dtype=np.int64)
-            return _Chunk(empty, empty, parents[:0], kept)
-        # blocks in the reference's successor order, then a stable sort by parent alone
-        # (a radix sort while chunk positions fit 16 bits) gives (parent, successor order)
-        moves.sort(key=lambda move: int(self.rank[move[0]]))
-        pos = np.concatenate([i for _, i, _ in moves])
-        act = np.concatenate([np.full(len(i), a, dtype=np.int64) for a, i, _ in moves])
-        rows = parents[pos]
-        at = 0
-        for _, i, updates in moves:
-            block = rows[at : at + len(i)]
-            for col, values in updates.items():
-                block[:, col] = values
-            at += len(i)
-        narrow = pos.astype(np.uint16) if len(parents) <= 65_536 else pos
-        order = np.argsort(narrow, kind="stable")
-        pos, act, rows = kept[pos[order]], act[order], rows[order]
-        if self.canon_rows is not None:
-            moved = np.flatnonzero(self.permutes[act])
-            if len(moved):
-                rows[moved] = self.canon_rows(rows[moved])
-        return _Chunk(pos, act, rows, kept)
+    def _memory_mb(self, pool: Pool | None) -> float:
+        """The search's peak memory, its worker processes' included."""
+        if isinstance(pool, ProcessPool):
+            return peak_rss_mb() + float(sum(pool.call("rss_mb", [()] * pool.count)[1:]))
+        return peak_rss_mb()
 
-    def _successors_tuples(self, parents: Rows, sr: _Store) -> _Chunk:
-        """The same candidates through the tuple path (compile_py), for small chunks. A
-        dict numbers the distinct successors, so only those become array rows."""
-        successors, canon = self.compiled.successors, self.canon
-        permutes = self.permutes.tolist()
-        limit = self.future.limit
-        counts: list[int] = []
-        act: list[int] = []
-        group: list[int] = []
-        distinct: dict[State, int] = {}
-        number = distinct.setdefault
-        expanded: list[int] = []
-        for p, s in enumerate(map(tuple, parents.tolist())):
-            if limit is not None and limit(s):
-                sr.limit_hit = sr.limit_hit or self.system.limit_reason
-                continue
-            expanded.append(p)
-            succ = successors(s)
-            counts.append(len(succ))
-            for a, t in succ:
-                act.append(a)
-                group.append(number(canon(t) if permutes[a] else t, len(distinct)))
-        flat = itertools.chain.from_iterable(distinct)
-        count = len(distinct) * self.width
-        rows = np.fromiter(flat, dtype=self.dtype, count=count).reshape(-1, self.width)
-        at = np.array(expanded, dtype=np.int64)
-        return _Chunk(
-            np.repeat(at, counts),
-            np.array(act, dtype=np.int64),
-            rows[np.array(group, dtype=np.int64)],
-            at,
-        )
-
-    def _migrate(self, sr: _Store) -> None:
-        """End the tuple phase: every state found so far into the fingerprint set."""
+    def _migrate(
+        self,
+        sr: _Store,
+        rows: Rows,
+        idxs: Ints,
+        level: int,
+        depth: int,
+        buckets: Buckets,
+        invariants: list[Invariant],
+        liveness: list[Eventually],
+    ) -> Pool:
+        """End the tuple phase: every state found so far into one shard's fingerprint set,
+        every waiting row (`rows` are the rest of the layer being expanded) into its layers."""
         seen = self._seen
         assert seen is not None
         self._seen = None
+        system = self.system
+        shard = Shard(
+            self.expander,
+            self.is_fault,
+            compile_mask(system, liveness[0].goal) if liveness else None,
+            [compile_mask(system, g.bad) for g in invariants],
+            bool(liveness),
+        )
         flat = itertools.chain.from_iterable(seen)
-        rows = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
+        states = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
         indexes = np.fromiter(seen.values(), dtype=np.int32, count=len(seen))
-        sr.visited.add(fingerprint(rows.reshape(-1, self.width)), indexes)
+        shard.seed(fingerprint(states.reshape(-1, self.width)), indexes)
+        shard.hold(level, depth, rows, idxs)
+        for lv in sorted(buckets):
+            for dp in sorted(buckets[lv]):
+                waiting = buckets[lv][dp]
+                for held, js in waiting:
+                    if held is not None:
+                        shard.hold(lv, dp, held, js)
+                waiting[:] = [(None, js) for _, js in waiting]
+        return LocalPool([shard])
+
+    def _grow(self, pool: Pool, sr: _Store) -> Pool:
+        """From one shard to `workers` once the search is big enough to pay for them."""
+        if self.workers == 1 or pool.count > 1 or sr.size < self.shard_from:
+            return pool
+        assert isinstance(pool, LocalPool)
+        shards = pool.shards[0].split(self.workers)
+        pool.close()
+        self.shards_used = self.workers
+        if self.processes and fork_available():
+            return ProcessPool(shards)
+        return LocalPool(shards)
+
+    def _settle_shards(
+        self,
+        pool: Pool,
+        pidx: Ints,
+        level: int,
+        depth: int,
+        sr: _Store,
+        here: list[Part],
+        buckets: Buckets,
+        bad_names: list[str],
+        found: dict[str, tuple[int, int, int]],
+        need_graph: bool,
+    ) -> bool:
+        """One chunk of a layer (its states `pidx`) through the shards' four steps (see
+        mqcheck.engines.shard); True when the state limit stops the search, after the same
+        parent as the reference."""
+        n = pool.count
+        outs: list[Expanded] = pool.call("expand", [(level, depth, int(pidx[-1]) + 1)] * n)
+        if any(o.limit_hit for o in outs):
+            sr.limit_hit = sr.limit_hit or self.system.limit_reason
+        expanded = np.sort(np.concatenate([o.expanded for o in outs]))
+        news: list[Ints] = pool.call("resolve", [([o.sends[k] for o in outs],) for k in range(n)])
+        keys = np.concatenate(news)
+        order = np.argsort(keys, kind="stable")
+        ranked = keys[order]
+        radix = self.expander.radix
+        parents = ranked // radix
+        n0 = sr.size
+        k = len(ranked)
+        cut = -1
+        stop = False
+        max_states = self.limits.max_states
+        if n0 + k >= max_states and len(expanded):
+            # the reference checks the limit after each expanded parent
+            counts = np.searchsorted(parents, expanded, side="right")
+            over = np.flatnonzero(n0 + counts >= max_states)
+            if len(over):
+                cut = int(expanded[over[0]])
+                expanded = expanded[expanded <= cut]
+                k = int(counts[over[0]])
+                sr.limit_hit = f"the state limit ({max_states} states) was reached"
+                stop = True
+        numbers = np.full(len(ranked), -1, dtype=np.int64)
+        numbers[order[:k]] = n0 + np.arange(k)
+        bounds = np.cumsum([0] + [len(x) for x in news])
+        answers = pool.call("commit", [(numbers[bounds[o] : bounds[o + 1]],) for o in range(n)])
+        done: list[Finished] = pool.call(
+            "finish", [([answers[o][s] for o in range(n)], cut, level, depth) for s in range(n)]
+        )
+        sr.expanded.data[expanded] = True
+        if self.early:
+            taken = np.concatenate([o.taken for o in outs])
+            sr.closed.data[taken[taken <= cut] if cut >= 0 else taken] = True
+        sr.transitions += sum(f.transitions for f in done)
+        if k:
+            act = self._action_of[ranked[:k] % radix]
+            faults = level + self.is_fault[act]
+            js = np.arange(n0, n0 + k, dtype=np.int64)
+            sr.parent.extend(parents[:k])
+            sr.via.extend(act)
+            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
+            sr.faults.extend(faults)
+            sr.expanded.extend(np.zeros(k, dtype=bool))
+            if self.early:
+                sr.closed.extend(np.zeros(k, dtype=bool))
+            if need_graph:
+                goal = np.zeros(k, dtype=bool)
+                for f in done:
+                    goal[f.new - n0] = f.goal
+                sr.goal.extend(goal)
+            for i, name in enumerate(bad_names):
+                hits = np.concatenate([f.bad[i] for f in done])
+                if len(hits):
+                    best = int(hits[np.lexsort((hits, faults[hits - n0]))[0]])
+                    key = (int(faults[best - n0]), depth + 1, best)
+                    old = found.get(name)
+                    if old is None or key < old:
+                        found[name] = key
+            same = faults == level
+            if same.any():
+                here.append((None, js[same]))
+            if not same.all():
+                buckets.setdefault(level + 1, {}).setdefault(depth + 1, []).append(
+                    (None, js[~same])
+                )
+        if need_graph:
+            for f in done:
+                if len(f.src):
+                    sr.src.append(f.src)
+                    sr.dst.append(f.dst)
+        return stop
 
     def _settle_tuples(
         self,
@@ -440,8 +492,8 @@ class FrontierChecker:
         level: int,
         depth: int,
         sr: _Store,
-        here: list[tuple[Rows, Ints]],
-        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]],
+        here: list[Part],
+        buckets: Buckets,
         bad: list[tuple[str, Predicate]],
         found: dict[str, tuple[int, int, int]],
         goal_pred: Predicate | None,
@@ -531,98 +583,6 @@ class FrontierChecker:
         if src:
             sr.src.append(np.array(src, dtype=np.int32))
             sr.dst.append(np.array(dst, dtype=np.int32))
-        return stop
-
-    def _settle(
-        self,
-        chunk: _Chunk,
-        pidx: Ints,
-        level: int,
-        depth: int,
-        sr: _Store,
-        here: list[tuple[Rows, Ints]],
-        buckets: dict[int, dict[int, list[tuple[Rows, Ints]]]],
-        bad: list[tuple[str, Predicate]],
-        bad_masks: list[PredicateFn],
-        found: dict[str, tuple[int, int, int]],
-        goal_mask: PredicateFn | None,
-        need_graph: bool,
-    ) -> bool:
-        """Deduplicate a chunk's candidates against the visited set and among themselves
-        (first occurrence wins), record the new states; True when the state limit stops the
-        search (after the same parent as the reference would)."""
-        pos, act, rows = chunk.pos, chunk.act, chunk.rows
-        n0 = sr.size
-        fps = fingerprint(rows)
-        # unique first: the visited set is then probed with sorted keys (cache-friendly)
-        uniq, first, inverse = _first_occurrences(fps)
-        known = sr.visited.lookup(uniq).astype(np.int64)
-        fresh = np.flatnonzero(known < 0)
-        by_discovery = fresh[np.argsort(first[fresh], kind="stable")]
-        known[by_discovery] = n0 + np.arange(len(fresh))
-        target = known[inverse.reshape(-1)]
-        new = first[by_discovery]  # candidate positions of the new states, in order
-        expanded = chunk.expanded
-        stop = False
-        upto = len(pidx)  # parents taken from the layer
-        max_states = self.limits.max_states
-        if n0 + len(new) >= max_states and len(expanded):
-            # the reference checks the limit after each expanded parent
-            counts = np.searchsorted(pos[new], expanded, side="right")
-            over = np.flatnonzero(n0 + counts >= max_states)
-            if len(over):
-                cut = int(expanded[over[0]])
-                upto = cut + 1
-                expanded = expanded[expanded <= cut]
-                keep = int(np.searchsorted(pos, cut, side="right"))
-                pos, act, rows, target = pos[:keep], act[:keep], rows[:keep], target[:keep]
-                new = new[: int(counts[over[0]])]
-                sr.limit_hit = f"the state limit ({max_states} states) was reached"
-                stop = True
-        sr.expanded.data[pidx[expanded]] = True
-        if self.early:
-            sr.closed.data[pidx[:upto]] = True
-        sr.transitions += len(pos)
-        k = len(new)
-        if k:
-            new_rows = rows[new]
-            faults = level + self.is_fault[act[new]]
-            js = np.arange(n0, n0 + k, dtype=np.int64)
-            sr.visited.add(fps[new], js.astype(np.int32))
-            sr.parent.extend(pidx[pos[new]])
-            sr.via.extend(act[new])
-            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
-            sr.faults.extend(faults)
-            sr.expanded.extend(np.zeros(k, dtype=bool))
-            if self.early:
-                sr.closed.extend(np.zeros(k, dtype=bool))
-            cols = columns(new_rows) if (bad_masks or goal_mask is not None) else []
-            if goal_mask is not None:
-                sr.goal.extend(goal_mask(cols, k))
-            for (name, _), mask in zip(bad, bad_masks, strict=True):
-                hits = np.flatnonzero(mask(cols, k))
-                if len(hits):
-                    best_at = hits[np.lexsort((js[hits], faults[hits]))[0]]
-                    key = (int(faults[best_at]), depth + 1, int(js[best_at]))
-                    old = found.get(name)
-                    if old is None or key < old:
-                        found[name] = key
-            same = faults == level
-            if same.all():
-                here.append((new_rows, js))
-            else:
-                if same.any():
-                    here.append((new_rows[same], js[same]))
-                nxt = buckets.setdefault(level + 1, {}).setdefault(depth + 1, [])
-                nxt.append((new_rows[~same], js[~same]))
-        if need_graph and len(pos):
-            # the edge to a new state from its parent is kept by `parent` already, and a
-            # self-loop never helps reach the goal: only the other fault-free edges are stored
-            free = self.is_fault[act] == 0
-            free[new] = False
-            free &= pidx[pos] != target
-            sr.src.append(pidx[pos[free]].astype(np.int32))
-            sr.dst.append(target[free].astype(np.int32))
         return stop
 
     # ---- at-least-once ---------------------------------------------------------------

@@ -182,6 +182,10 @@ def backward_reach(
         order = np.argsort(dst, kind="stable")
         src_by_dst = src[order]
         starts = np.searchsorted(dst[order], np.arange(n + 1))
+        del order
+        # stamp[j] = the last position j was written at: keeps one of each value in a batch
+        # of predecessors without sorting them
+        stamp = np.zeros(n, dtype=np.int64)
         frontier: npt.NDArray[Any] = np.nonzero(ok)[0]
         while len(frontier):
             # predecessors of the frontier along fault-free edges
@@ -193,8 +197,11 @@ def backward_reach(
             idx = np.repeat(lo - np.cumsum(np.concatenate(([0], counts[:-1]))), counts) + np.arange(
                 total
             )
-            preds = np.unique(src_by_dst[idx])
+            preds = src_by_dst[idx]
             preds = preds[~ok[preds]]
+            at = np.arange(len(preds))
+            stamp[preds] = at
+            preds = preds[stamp[preds] == at]
             ok[preds] = True
             frontier = preds
     return ok

@@ -1,0 +1,304 @@
+"""One shard of the explicit search: the fingerprints it owns and the states it must expand.
+
+The fingerprint space is split among shards by `fingerprint % shards`. A shard keeps the
+visited set of the fingerprints it owns, and the rows of the states it discovered until
+their layer is expanded (a state's row stays where it was generated: only fingerprints and
+16-byte keys cross between shards). One chunk of a layer takes four steps, each run by every
+shard at once (mqcheck.engines.shard_pool), with the coordinator (mqcheck.engines.frontier)
+in between:
+
+1. `expand`: the shard's parents of the chunk give candidates, each with the key
+   `parent index * actions + tree rank` (the reference's discovery order); the first
+   occurrence of each fingerprint is sent to the fingerprint's owner.
+2. `resolve`: the owner keeps, per fingerprint, the least key over all shards and looks the
+   fingerprint up in its visited set: the fingerprints not seen before are the new states,
+   reported by key.
+3. The coordinator merges the new keys of all owners in key order (the order the reference
+   finds them), applies the state limit after the same parent as the reference, and numbers
+   the states. `commit`: each owner records its numbered fingerprints and tells every shard
+   the index of each fingerprint it sent, and whether its candidate was the discovery.
+4. `finish`: each shard files the new states it discovered under their next layer, and
+   reports transitions, fault-free edges, goal and bad-state hits for the coordinator.
+
+So the states, their indices, parents and every answer are those of one process; the
+sharding decides only where the work and the memory go. The same four calls serve local
+processes today and Dask actors, one per worker, later.
+"""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from mqcheck.engines.expand import Expander
+from mqcheck.engines.visited import Fingerprints, VisitedSet, fingerprint
+from mqcheck.ir.compile_np import PredicateFn, columns
+
+Rows = npt.NDArray[Any]
+Ints = npt.NDArray[np.int64]
+#: (fingerprints, keys) a shard sends one owner.
+Sent = tuple[Fingerprints, Ints]
+#: What an owner tells a sender about its fingerprints: their state indices (-1: not kept,
+#: past the state limit) and whether the sender's candidate discovered the state.
+Answer = tuple[Ints, npt.NDArray[np.bool_]]
+
+
+def first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
+    """`np.unique(fps, return_index=True, return_inverse=True)`, written out: the sorted
+    distinct fingerprints, where each first occurs, and each one's group. (np.unique would
+    import numpy.ma on first use, a tenth of a second a small spec should not pay.)"""
+    order = np.argsort(fps, kind="stable")
+    ranked = fps[order]
+    starts = np.ones(len(fps), dtype=bool)
+    starts[1:] = ranked[1:] != ranked[:-1]
+    inverse = np.empty(len(fps), dtype=np.int64)
+    inverse[order] = np.cumsum(starts) - 1
+    return ranked[starts], order[starts], inverse
+
+
+def owners(fps: Fingerprints, count: int) -> Ints:
+    """The shard that owns each fingerprint."""
+    if count == 1:
+        return np.zeros(len(fps), dtype=np.int64)
+    return (fps % np.uint64(count)).astype(np.int64)
+
+
+@dataclass
+class Expanded:
+    """A shard's part of a chunk, after step 1."""
+
+    taken: Ints  # parents taken from the layer (expanded or `limit` states), ascending
+    expanded: Ints  # the ones expanded, ascending
+    limit_hit: bool
+    sends: list[Sent]  # per owner
+
+
+@dataclass
+class Finished:
+    """A shard's report after step 4 (the states it discovered, ascending)."""
+
+    transitions: int
+    new: Ints
+    goal: npt.NDArray[np.bool_]  # per new state
+    bad: list[Ints]  # per bad predicate: the new states that satisfy it
+    src: npt.NDArray[np.int32]
+    dst: npt.NDArray[np.int32]
+
+
+@dataclass
+class _Flight:
+    """A chunk between `expand` and `finish`."""
+
+    pidx: Ints  # per candidate: the parent's state index
+    act: Ints
+    rows: Rows
+    inverse: Ints  # per candidate: its fingerprint's group
+    first: Ints  # per group: the first candidate
+    owner: Ints  # per group
+    keys: Ints  # per candidate
+
+
+@dataclass
+class _Resolving:
+    """An owner's chunk between `resolve` and `commit`."""
+
+    fps: Fingerprints  # per group (distinct fingerprint)
+    known: Ints  # per group: its state index, -1 if new
+    new: Ints  # the new groups, by key
+    inverse: Ints  # per received fingerprint: its group
+    winner: Ints  # per group: the received position with the least key
+    lengths: list[int]  # received fingerprints per sender
+
+
+@dataclass
+class Shard:
+    """The visited set of the fingerprints `fingerprint % count == index`, and the states this
+    shard discovered, by layer (faults used, depth), each part ascending by index."""
+
+    expander: Expander
+    is_fault: Ints
+    goal_mask: PredicateFn | None
+    bad_masks: list[PredicateFn]
+    need_graph: bool
+    index: int = 0
+    count: int = 1
+    visited: VisitedSet = field(default_factory=VisitedSet)
+    pending: dict[tuple[int, int], list[tuple[Rows, Ints]]] = field(default_factory=dict)
+    _flight: _Flight | None = None
+    _resolving: _Resolving | None = None
+
+    # ---- set-up ----------------------------------------------------------------------
+    def seed(self, fps: Fingerprints, indexes: npt.NDArray[np.int32]) -> None:
+        """Visited states found before the shards existed (only the owned ones are kept)."""
+        mine = owners(fps, self.count) == self.index
+        self.visited.add(fps[mine], indexes[mine])
+
+    def hold(self, level: int, depth: int, rows: Rows, indexes: Ints) -> None:
+        """States waiting in layer (level, depth), appended after the ones held already."""
+        if len(rows):
+            self.pending.setdefault((level, depth), []).append((rows, indexes))
+
+    def split(self, count: int) -> list[Shard]:
+        """This shard's states divided among `count` shards by fingerprint (rows too, so the
+        work starts out balanced); only between chunks."""
+        assert self._flight is None and self._resolving is None
+        parts = [self._empty(k, count) for k in range(count)]
+        for keys, vals in self.visited.runs:
+            who = owners(keys, count)
+            for k, part in enumerate(parts):
+                mine = who == k
+                if mine.any():
+                    part.visited.runs.append((keys[mine], vals[mine]))
+                    part.visited.size += int(mine.sum())
+        for layer, chunks in self.pending.items():
+            for rows, idxs in chunks:
+                who = owners(fingerprint(rows), count)
+                for k, part in enumerate(parts):
+                    mine = who == k
+                    part.hold(*layer, rows[mine], idxs[mine])
+        return parts
+
+    def _empty(self, index: int, count: int) -> Shard:
+        ex, faults, goal, bad = self.expander, self.is_fault, self.goal_mask, self.bad_masks
+        return Shard(ex, faults, goal, bad, self.need_graph, index, count)
+
+    # ---- the four steps of a chunk ---------------------------------------------------
+    def expand(self, level: int, depth: int, below: int) -> Expanded:
+        """Step 1: expand the held states of layer (level, depth) with index < `below`."""
+        rows, pidx = self._take((level, depth), below)
+        count = self.count
+        if not len(rows):
+            empty = np.zeros(0, dtype=np.int64)
+            none = (np.zeros(0, dtype=np.uint64), empty)
+            self._flight = _Flight(empty, empty, rows, empty, empty, empty, empty)
+            return Expanded(pidx, empty, False, [none] * count)
+        ex = self.expander
+        chunk = ex.successors(rows)
+        parent = pidx[chunk.pos]
+        keys = parent * ex.radix + ex.rank[chunk.act]
+        fps = fingerprint(chunk.rows)
+        uniq, first, inverse = first_occurrences(fps)
+        who = owners(uniq, count)
+        self._flight = _Flight(parent, chunk.act, chunk.rows, inverse, first, who, keys)
+        ukeys = keys[first]
+        sends = []
+        for k in range(count):
+            mine = np.flatnonzero(who == k) if count > 1 else slice(None)
+            sends.append((uniq[mine], ukeys[mine]))
+        return Expanded(pidx, pidx[chunk.expanded], chunk.limit_hit, sends)
+
+    def resolve(self, received: list[Sent]) -> Ints:
+        """Step 2, as owner: the keys of the fingerprints never seen, ascending."""
+        fps = np.concatenate([f for f, _ in received])
+        keys = np.concatenate([k for _, k in received])
+        order = np.lexsort((keys, fps))
+        ranked = fps[order]
+        starts = np.ones(len(fps), dtype=bool)
+        starts[1:] = ranked[1:] != ranked[:-1]
+        inverse = np.empty(len(fps), dtype=np.int64)
+        inverse[order] = np.cumsum(starts) - 1
+        winner = order[starts]
+        groups = ranked[starts]
+        known = self.visited.lookup(groups).astype(np.int64)
+        fresh = np.flatnonzero(known < 0)
+        fresh = fresh[np.argsort(keys[winner[fresh]], kind="stable")]
+        lengths = [len(f) for f, _ in received]
+        self._resolving = _Resolving(groups, known, fresh, inverse, winner, lengths)
+        return keys[winner[fresh]]
+
+    def commit(self, numbers: Ints) -> list[Answer]:
+        """Step 3, as owner: record the numbered new states (`numbers` per key `resolve`
+        returned, -1 past the state limit); answer every sender."""
+        r = self._resolving
+        assert r is not None
+        self._resolving = None
+        target = r.known.copy()
+        target[r.new] = numbers
+        kept = numbers >= 0
+        self.visited.add(r.fps[r.new[kept]], numbers[kept].astype(np.int32))
+        won = np.zeros(len(r.inverse), dtype=bool)
+        won[r.winner[r.new[kept]]] = True
+        per = target[r.inverse]
+        answers: list[Answer] = []
+        at = 0
+        for n in r.lengths:
+            answers.append((per[at : at + n], won[at : at + n]))
+            at += n
+        return answers
+
+    def finish(self, answers: list[Answer], cut: int, level: int, depth: int) -> Finished:
+        """Step 4: file the states this shard discovered (parents up to `cut` only, -1 for
+        no cut), report what the coordinator records."""
+        f = self._flight
+        assert f is not None
+        self._flight = None
+        groups = len(f.first)
+        target = np.full(groups, -1, dtype=np.int64)
+        won = np.zeros(groups, dtype=bool)
+        for k, (idx, w) in enumerate(answers):
+            mine = np.flatnonzero(f.owner == k) if self.count > 1 else slice(None)
+            target[mine] = idx
+            won[mine] = w
+        keep = f.pidx <= cut if cut >= 0 else np.ones(len(f.pidx), dtype=bool)
+        found = f.first[won]
+        found = found[np.argsort(target[won], kind="stable")]
+        new = np.sort(target[won])
+        rows, act = f.rows[found], f.act[found]
+        faults = level + self.is_fault[act]
+        for fl in np.unique(faults).tolist() if len(new) else []:
+            same = faults == fl
+            self.hold(fl, depth + 1, rows[same], new[same])
+        cols = columns(rows) if len(new) and (self.bad_masks or self.goal_mask) else []
+        goal = (
+            self.goal_mask(cols, len(new))
+            if self.goal_mask is not None and len(new)
+            else np.zeros(len(new), dtype=bool)
+        )
+        bad = [new[mask(cols, len(new))] if len(new) else new for mask in self.bad_masks]
+        src = dst = np.zeros(0, dtype=np.int32)
+        if self.need_graph and len(f.pidx):
+            to = target[f.inverse]
+            tree = np.zeros(len(f.pidx), dtype=bool)
+            tree[found] = True
+            free = keep & (self.is_fault[f.act] == 0) & ~tree & (f.pidx != to)
+            src, dst = f.pidx[free].astype(np.int32), to[free].astype(np.int32)
+        return Finished(int(keep.sum()), new, goal, bad, src, dst)
+
+    def rss_mb(self) -> float:
+        """This process's peak resident memory (the coordinator sums its shards')."""
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def nbytes(self) -> int:
+        return self.visited.nbytes
+
+    # ---- helpers ---------------------------------------------------------------------
+    def _take(self, layer: tuple[int, int], below: int) -> tuple[Rows, Ints]:
+        """The held states of `layer` with index < `below`, in index order."""
+        chunks = self.pending.get(layer, [])
+        rows: list[Rows] = []
+        idxs: list[Ints] = []
+        while chunks:
+            r, i = chunks[0]
+            cut = int(np.searchsorted(i, below))
+            if cut == len(i):
+                rows.append(r)
+                idxs.append(i)
+                chunks.pop(0)
+                continue
+            if cut:
+                rows.append(r[:cut])
+                idxs.append(i[:cut])
+                chunks[0] = (r[cut:], i[cut:])
+            break
+        if not chunks:
+            self.pending.pop(layer, None)
+        ex = self.expander
+        if not rows:
+            return np.zeros((0, ex.width), dtype=ex.dtype), np.zeros(0, dtype=np.int64)
+        if len(rows) == 1:
+            return rows[0], idxs[0]
+        return np.concatenate(rows), np.concatenate(idxs)
