@@ -58,7 +58,7 @@ TUPLE_STATES = 200_000
 CHUNK = 65_536
 #: States known before a search with several workers splits into shards (below this the
 #: processes would cost more than they save).
-SHARD_FROM = 300_000
+SHARD_FROM = 50_000
 #: States found before the first early look at at-least-once (then each time they double).
 EARLY_FIRST = 20_000
 

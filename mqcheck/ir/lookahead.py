@@ -179,10 +179,16 @@ def backward_reach(
     ok = able.copy()
     n = len(ok)
     if len(src):
-        order = np.argsort(dst, kind="stable")
-        src_by_dst = src[order]
-        starts = np.searchsorted(dst[order], np.arange(n + 1))
-        del order
+        # the edges sorted by destination: one sort of (dst, src) packed in 64 bits is
+        # twice as fast as an argsort and needs no index array
+        packed = dst.astype(np.int64)
+        packed <<= 32
+        packed |= src.astype(np.uint32)
+        packed.sort()
+        src_by_dst = (packed & 0xFFFFFFFF).astype(np.int32)
+        del packed
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(dst, minlength=n), out=starts[1:])
         # stamp[j] = the last position j was written at: keeps one of each value in a batch
         # of predecessors without sorting them
         stamp = np.zeros(n, dtype=np.int64)
