@@ -18,6 +18,10 @@ from typing import TextIO
 
 from mqcheck.engines.progress import SearchProgress
 
+#: Seconds between two rewrites at least: often enough to see it move, rarely enough to cost
+#: nothing and not to flicker.
+INTERVAL = 0.5
+
 #: Erase the whole line and go back to its start (works on every ANSI terminal).
 CLEAR = "\r\x1b[2K"
 
@@ -38,13 +42,13 @@ class ProgressLine:
         stream: TextIO,
         *,
         enabled: bool | None = None,
-        interval: float = 0.5,
+        interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         width: Callable[[], int] | None = None,
     ) -> None:
         self.stream = stream
         self.enabled = is_terminal(stream) if enabled is None else enabled
-        self.interval = interval
+        self.interval = INTERVAL if interval is None else interval
         self.clock = clock
         self.width = width or (lambda: shutil.get_terminal_size((100, 24)).columns)
         self.label = ""  # which check of several is running, shown first
