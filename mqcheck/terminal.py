@@ -113,7 +113,7 @@ def compact(n: int) -> str:
     """1234 -> 1.2k, 474_213 -> 474k, 3_100_000 -> 3.1M, 5_000_000 -> 5M: three digits at
     most, so a moving line keeps its length."""
     for size, suffix in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
-        if n >= size:
+        if n >= size * 0.9995:  # 999_999 is 1M, not 1000k
             value = n / size
             digits = f"{value:.0f}" if value >= 99.95 else f"{value:.1f}".removesuffix(".0")
             return digits + suffix

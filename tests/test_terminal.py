@@ -39,6 +39,7 @@ def test_the_line_shows_every_figure_against_its_limit() -> None:
 @pytest.mark.parametrize(
     ("n", "shown"),
     [(0, "0"), (999, "999"), (1_234, "1.2k"), (99_960, "100k"), (474_213, "474k"),
+     (999_999, "1M"), (999_400, "999k"),
      (5_000_000, "5M"), (3_100_000, "3.1M"), (2_000_000_000, "2G")],
 )  # fmt: skip
 def test_compact_numbers(n: int, shown: str) -> None:
