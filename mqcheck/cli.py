@@ -308,9 +308,18 @@ def _check_symbolic(
         fail(str(why))
     codes = []
     for document, spec, chosen in zip(loaded, specs, resolved, strict=True):
-        result = check_symbolic(
-            spec, document.data(), chosen, guarantees, engine, messages, max_states, timeout_s
-        )
+        with _progress_line() as line:
+            result = check_symbolic(
+                spec,
+                document.data(),
+                chosen,
+                guarantees,
+                engine,
+                messages,
+                max_states,
+                timeout_s,
+                progress=line.search,
+            )
         for values, d in result.disagreements:
             label = ", ".join(f"{p}={v}" for p, v in values)
             click.echo(

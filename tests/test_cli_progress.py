@@ -59,6 +59,16 @@ def _reporting(real: Callable[..., Any]) -> Callable[..., Any]:
     return check
 
 
+#: The commands that search nothing: `replay` re-checks a given trace step by step, `graph`
+#: exports a small state graph under its own --max-states, the rest read or write files.
+NOT_CHECKING = {"explain-defaults", "graph", "import", "replay", "schema"}
+
+
+def test_every_command_is_known_to_check_or_not() -> None:
+    """A new command lands in one list or the other, so one that checks cannot miss --timeout."""
+    assert set(main.commands) == set(CHECKING) | NOT_CHECKING
+
+
 @pytest.mark.parametrize("command", sorted(CHECKING))
 def test_every_checking_command_takes_timeout(command: str) -> None:
     text = CliRunner().invoke(main, [command, "--help"]).output
@@ -174,3 +184,18 @@ def test_several_specs_still_need_sarif_for_every_format(tmp_path: Path) -> None
     out = CliRunner().invoke(main, [*argv, "--format", "md", "-o", str(tmp_path / "a.md")])
     assert out.exit_code == exits.INVALID
     assert "several specs need --format sarif" in out.output
+
+
+def test_symbolic_combinations_are_named_on_the_line(
+    on_a_terminal: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mqcheck.review.whatif import symbolic
+
+    monkeypatch.setattr(symbolic, "check_spec", _reporting(symbolic.check_spec))
+    argv = ["check", str(ACKS1_FAILOVER), "--symbolic", "acks=1,all", "--engine", "explicit"]
+    out = CliRunner().invoke(main, argv)
+    assert out.exit_code == exits.VIOLATED, out.output  # acks=1 loses a message
+    assert out.output.startswith(CLEAR + "  acks=1: 1.5M of 5M states")
+    assert CLEAR + "  acks=all: 1.5M of 5M states" in out.output
+    report = out.output.rindex(CLEAR) + len(CLEAR)
+    assert "\x1b" not in out.output[report:] and out.output[report:].strip()

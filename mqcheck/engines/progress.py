@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import resource
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -45,6 +45,19 @@ class SearchProgress:
 
 
 Progress = Callable[[SearchProgress], None]
+
+
+def labelled(progress: Progress | None, label: str) -> Progress | None:
+    """`progress` with every report carrying `label`: a command that runs many checks says
+    which one is running (the engines know nothing of the run they are part of)."""
+    if progress is None:
+        return None
+    hear = progress
+
+    def report(p: SearchProgress) -> None:
+        hear(replace(p, label=label))
+
+    return report
 
 
 def rss_mb() -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from mqcheck.engines.progress import Progress, SearchProgress
+from mqcheck.engines.progress import Progress, labelled
 from mqcheck.result import CheckResult
 from mqcheck.run import check_spec
 from mqcheck.spec.schema import FAULT_NAMES, Faults, Spec
@@ -59,7 +59,7 @@ class VariantRunner:
                 self.messages,
                 min(self.max_states, self.spec.check.max_states),
                 self.timeout or min(self.timeout_s, self.spec.check.timeout_s),
-                progress=self._labelled(f"run {self.runs + 1}, {budget}"),
+                progress=labelled(self.progress, f"run {self.runs + 1}, {budget}"),
             )
         return self._cache[key]
 
@@ -73,19 +73,8 @@ class VariantRunner:
             self.messages,
             max_states,
             self.timeout,
-            progress=self._labelled("the spec"),
+            progress=labelled(self.progress, "the spec"),
         )
         stripped = replace(result, expect={})
         self._cache.setdefault(fault_key(self.spec.faults.as_dict()), stripped)
         return result
-
-    def _labelled(self, label: str) -> Progress | None:
-        """The progress callback for one run, its reports carrying `label`."""
-        hear = self.progress
-        if hear is None:
-            return None
-
-        def report(p: SearchProgress) -> None:
-            hear(replace(p, label=label))
-
-        return report
