@@ -32,6 +32,7 @@ from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
 from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
 from mqcheck.spec.schema import GUARANTEES, Spec
 from mqcheck.spec.versions import parse_version_text, supported_lines_text
+from mqcheck.terminal import ProgressLine
 from mqcheck.trace import render_itf as itf_report
 from mqcheck.trace import render_json as json_report
 from mqcheck.trace import render_mermaid as mermaid_report
@@ -169,6 +170,29 @@ def _format_option(*choices: str) -> Callable[[_F], _F]:
 _text_or_json = _format_option("text", "json")
 
 
+def _timeout_option(help_text: str) -> Callable[[_F], _F]:
+    """`--timeout SECONDS` (> 0): overrides `check.timeout_s`; reaching it is `unknown`."""
+    return click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help=help_text,
+    )
+
+
+_EACH_CHECK = (
+    "Time limit of each check it runs (overrides check.timeout_s); a check that reaches it "
+    "is unknown, never holds."
+)
+
+
+def _progress_line() -> ProgressLine:
+    """The progress line on stderr, shown only when stderr is a terminal; as a context
+    manager it is cleared when the checking ends, before the command prints its report."""
+    return ProgressLine(sys.stderr)
+
+
 @main.command()
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
 @click.option("--guarantee", "guarantees", multiple=True, type=_GUARANTEE, help="Check only these.")
@@ -182,13 +206,7 @@ _text_or_json = _format_option("text", "json")
     help="Write the counterexample here.",
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
-@click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Override check.timeout_s.",
-)
+@_timeout_option("Override check.timeout_s (the limit of each search).")
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
@@ -236,16 +254,17 @@ def check(
     for result in loaded:
         assert result.spec is not None
         spec = result.spec
-        checked = check_spec(
-            spec,
-            guarantees,
-            engine,
-            messages,
-            max_states,
-            timeout_s=timeout_s,
-            progress=_progress_printer(),
-            workers=workers,
-        )
+        with _progress_line() as line:
+            checked = check_spec(
+                spec,
+                guarantees,
+                engine,
+                messages,
+                max_states,
+                timeout_s=timeout_s,
+                progress=line.search,
+                workers=workers,
+            )
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
         if output_format == "json":
@@ -298,9 +317,18 @@ def _check_symbolic(
         fail(str(why))
     codes = []
     for document, spec, chosen in zip(loaded, specs, resolved, strict=True):
-        result = check_symbolic(
-            spec, document.data(), chosen, guarantees, engine, messages, max_states, timeout_s
-        )
+        with _progress_line() as line:
+            result = check_symbolic(
+                spec,
+                document.data(),
+                chosen,
+                guarantees,
+                engine,
+                messages,
+                max_states,
+                timeout_s,
+                progress=line.search,
+            )
         for values, d in result.disagreements:
             label = ", ".join(f"{p}={v}" for p, v in values)
             click.echo(
@@ -334,20 +362,6 @@ def _report_disagreements(checked: Any) -> None:
                     click.echo(f"  {line}", err=True)
             else:
                 click.echo(f"  {r.engine}: {r.verdict} {r.reason}".rstrip(), err=True)
-
-
-def _progress_printer() -> Any:
-    """Progress on stderr when stderr is a terminal (states, depth, rate)."""
-    if not sys.stderr.isatty():
-        return None
-
-    def report(states: int, depth: int, seconds: float) -> None:
-        rate = states / seconds if seconds else 0.0
-        click.echo(
-            f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s", err=True, nl=False
-        )
-
-    return report
 
 
 @main.command("explain-defaults")
@@ -418,10 +432,61 @@ def import_command(
         fail("Kafka would refuse this configuration:\n" + format_errors(result.errors))
 
 
+def _output_paths(
+    ctx: click.Context, param: click.Parameter, values: Sequence[str]
+) -> tuple[str, ...]:
+    """Repeatable `-o FILE`: each refused (exit 2) when its directory does not exist, and
+    no file named twice (the second would overwrite the first)."""
+    for value in values:
+        _output_path(ctx, param, value)
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise click.BadParameter(f"'{twice[0]}' is given more than once")
+    return tuple(values)
+
+
+_CHECKLIST_FORMATS = ("md", "html", "sarif")
+
+
+def _checklist_outputs(
+    formats: Sequence[str], outputs: Sequence[str], specs: int
+) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) pairs: `--format` and `-o` pair in order; one `-o`
+    without `--format` is markdown, as it always was. Exits 2 on a pairing that cannot be
+    meant: several formats to stdout, or counts that differ."""
+    pairing = "paired in order: --format md -o review.md --format html -o review.html"
+    if not formats and len(outputs) > 1:
+        fail(f"checklist: each -o needs its --format, {pairing}")
+    formats = list(formats) or ["md"]
+    if not outputs and len(formats) > 1:
+        fail(f"checklist: several --format options need one -o FILE each, {pairing}")
+    if outputs and len(formats) != len(outputs):
+        fail(f"checklist: {len(formats)} --format and {len(outputs)} -o options; {pairing}")
+    if specs > 1 and any(f != "sarif" for f in formats):
+        fail(f"checklist: several specs need --format sarif (one run for all); got {specs}")
+    files: list[str | None] = list(outputs) or [None]
+    return list(zip(formats, files, strict=True))
+
+
 @main.command()
 @click.argument("specs", nargs=-1, required=True, metavar="SPEC...")
-@click.option("--format", "output_format", type=click.Choice(["md", "html", "sarif"]), default="md")
-@_output_option("Write here, not stdout.")
+@click.option(
+    "--format",
+    "output_formats",
+    multiple=True,
+    type=click.Choice(_CHECKLIST_FORMATS),
+    help="md (default), html or sarif; repeat it with one -o each to write several formats "
+    "from one run of the checks.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    callback=_output_paths,
+    help="Write here, not stdout (repeatable: the Nth -o gets the Nth --format).",
+)
 @click.option(
     "--max-states",
     type=click.IntRange(min=1),
@@ -429,6 +494,7 @@ def import_command(
     show_default=True,
     help="Limit of each hazard and profile run (the verdicts use the spec's own).",
 )
+@_timeout_option(_EACH_CHECK + " Default: the spec's own for the verdicts, 60 s per hazard run.")
 @click.option("--no-profile", is_flag=True, help="Leave out the resilience profile.")
 @click.option(
     "--base-dir",
@@ -437,42 +503,55 @@ def import_command(
 )
 def checklist(
     specs: Sequence[str],
-    output_format: str,
-    output: str | None,
+    output_formats: Sequence[str],
+    outputs: Sequence[str],
     max_states: int,
+    timeout_s: float | None,
     no_profile: bool,
     base_dir: str | None,
 ) -> None:
-    """Design-review checklist for SPEC (several specs: one SARIF run holding them all)."""
+    """Design-review checklist for SPEC (several specs: one SARIF run holding them all).
+
+    The checks run once whatever the number of formats: `--format md -o review.md
+    --format html -o review.html --format sarif -o review.sarif`.
+    """
     from mqcheck.review.checklist.render import render_checklist
     from mqcheck.review.checklist.sarif import OutsideBaseDir, artifact_uri, render_sarif
 
-    if len(specs) > 1 and output_format != "sarif":
-        fail(f"checklist: several specs need --format sarif (one run for all); got {len(specs)}")
+    wanted = _checklist_outputs(output_formats, outputs, len(specs))
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
         fail(format_errors(errors))
     spec_list = [r.spec for r in loaded if r.spec is not None]
-    if output_format == "sarif":
+    if any(f == "sarif" for f, _ in wanted):
         try:  # before the model checking, which is the slow part
             for spec in spec_list:
                 artifact_uri(spec.path, base_dir)
         except OutsideBaseDir as why:
             fail(str(why))
-    built = [
-        build_checklist(spec, max_states=max_states, with_profile=not no_profile)
-        for spec in spec_list
-    ]
-    if output_format == "sarif":
-        text = render_sarif(built, base_dir)
-    else:
-        text = render_checklist(built[0], output_format)
-    if output:
-        write_or_exit(output, text)
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    built = []
+    with _progress_line() as line:
+        for spec in spec_list:
+            built.append(
+                build_checklist(
+                    spec,
+                    max_states=max_states,
+                    with_profile=not no_profile,
+                    timeout_s=timeout_s,
+                    progress=line.search,
+                )
+            )
+    for output_format, output in wanted:
+        if output_format == "sarif":
+            text = render_sarif(built, base_dir)
+        else:
+            text = render_checklist(built[0], output_format)
+        if output:
+            write_or_exit(output, text)
+            click.echo(f"wrote {output}", err=True)
+        else:
+            click.echo(text, nl=False)
     sys.exit(exits.worst(b.exit_code() for b in built))
 
 
@@ -498,13 +577,18 @@ def schema(output: str | None) -> None:
 @click.option(
     "--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True
 )
-def profile(spec: str, cap: int, max_states: int) -> None:
+@_timeout_option(_EACH_CHECK + " Default: 60 s, or the spec's check.timeout_s if lower.")
+def profile(spec: str, cap: int, max_states: int, timeout_s: float | None) -> None:
     """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
     from mqcheck.review.checklist.profile import render_profile_text, resilience_profile
     from mqcheck.review.checklist.runs import VariantRunner
 
     loaded = load_or_exit(spec)
-    found = resilience_profile(loaded, VariantRunner(loaded, max_states=max_states), cap)
+    with _progress_line() as line:
+        runner = VariantRunner(
+            loaded, max_states=max_states, timeout=timeout_s, progress=line.search
+        )
+        found = resilience_profile(loaded, runner, cap)
     click.echo(render_profile_text(loaded, found), nl=False)
 
 
@@ -535,6 +619,10 @@ def _names_option(
 )
 @_text_or_json
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+@_timeout_option(
+    "Override check.timeout_s: the time limit of each check and of the whole search; "
+    "reaching it is unknown (exit 3)."
+)
 @click.option(
     "--alternatives",
     type=click.IntRange(1, 10),
@@ -560,6 +648,7 @@ def repair(
     freeze: tuple[str, ...],
     output_format: str,
     max_states: int | None,
+    timeout_s: float | None,
     alternatives: int,
     max_iterations: int,
     pick: int,
@@ -580,6 +669,7 @@ def repair(
         max_states=max_states,
         alternatives=alternatives,
         max_iterations=max_iterations,
+        timeout_s=timeout_s,
     )
     progress = None
     if sys.stderr.isatty():
@@ -634,12 +724,14 @@ def _vary_option(
 @click.option("--vary", multiple=True, required=True, callback=_vary_option, help="NAME=V1,V2,...")
 @_format_option("text", "md", "csv", "json")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
+@_timeout_option(_EACH_CHECK.replace("each check it runs", "each point's check"))
 @click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
 def sweep(
     spec: str,
     vary: tuple[tuple[str, tuple[str, ...]], ...],
     output_format: str,
     max_states: int | None,
+    timeout_s: float | None,
     jobs: int | None,
 ) -> None:
     """Check SPEC for every combination of the varied settings."""
@@ -649,18 +741,24 @@ def sweep(
     document = document_or_exit(spec)
     loaded = document.spec
     assert loaded is not None
-    progress = None
-    if sys.stderr.isatty():
+    with _progress_line() as line:
 
         def progress(done: int, total: int) -> None:
-            click.echo(f"\r  {done}/{total} points checked", err=True, nl=done == total)
+            line.show(f"  {done}/{total} points checked", force=True)
 
-    try:
-        points = sweeping.run_sweep(
-            loaded, document.data(), vary, max_states=max_states, workers=jobs, progress=progress
-        )
-    except SweepError as why:
-        fail(str(why))
+        try:
+            points = sweeping.run_sweep(
+                loaded,
+                document.data(),
+                vary,
+                max_states=max_states,
+                timeout_s=timeout_s,
+                workers=jobs,
+                progress=progress if line.enabled else None,
+            )
+        except SweepError as why:
+            line.clear()
+            fail(str(why))
     click.echo(sweeping.render(points, loaded.checked_guarantees(), output_format), nl=False)
 
 
@@ -688,13 +786,17 @@ def replay(spec: str, trace: str) -> None:
 @click.argument("spec")
 @_text_or_json
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
-def explain(spec: str, output_format: str, max_states: int | None) -> None:
+@_timeout_option(_EACH_CHECK)
+def explain(spec: str, output_format: str, max_states: int | None, timeout_s: float | None) -> None:
     """Which settings are load-bearing: taking each out breaks a guarantee."""
     from mqcheck.review.whatif import explain as explaining
 
     document = document_or_exit(spec)
     assert document.spec is not None
-    found = explaining.explain(document.spec, document.data(), max_states)
+    with _progress_line() as line:
+        found = explaining.explain(
+            document.spec, document.data(), max_states, timeout_s, progress=line.search
+        )
     render = explaining.render_json if output_format == "json" else explaining.render_text
     click.echo(render(found), nl=False)
 

@@ -5,11 +5,12 @@ The CLI, sweeps and tests all go through `check_spec`, so they give the same ans
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.frontier import FrontierChecker
+from mqcheck.engines.progress import Progress
 from mqcheck.engines.shard_pool import machine_cores
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
@@ -18,8 +19,6 @@ from mqcheck.spec.resolve_run import MAX_MESSAGES
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.replay import ReplayOutcome, read_trace, replay
 from mqcheck.trace.steps import with_traces
-
-Progress = Callable[[int, int, float], None]
 
 
 def requested_guarantees(spec: Spec, guarantees: Sequence[str] | None) -> tuple[str, ...]:

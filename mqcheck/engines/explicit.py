@@ -20,12 +20,14 @@ from __future__ import annotations
 import resource
 import time
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from mqcheck.engines.composite import in_requested_order
+from mqcheck.engines.progress import Progress as Progress  # re-exported: frontier imports it
+from mqcheck.engines.progress import SearchProgress
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.lookahead import Future, backward_reach
@@ -33,7 +35,6 @@ from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
 from mqcheck.result import GuaranteeResult, Stats, Witness
 
 State = tuple[int, ...]
-Progress = Callable[[int, int, float], None]
 
 
 @dataclass
@@ -41,6 +42,12 @@ class Limits:
     max_states: int = 5_000_000
     timeout_s: float = 600.0
     max_memory_mb: float = 16_000.0
+
+    def progress(self, states: int, depth: int, faults: int, seconds: float) -> SearchProgress:
+        """A progress report of a search under these limits (the memory read now)."""
+        return SearchProgress.measured(
+            states, depth, faults, seconds, self.max_states, self.timeout_s
+        )
 
 
 @dataclass
@@ -213,7 +220,7 @@ class ExplicitChecker:
                         stop = True
                         break
                     if progress is not None and now - last_report > 1.0:
-                        progress(len(sr.fps), depth, now - started)
+                        progress(limits.progress(len(sr.fps), depth, level, now - started))
                         last_report = now
                 if len(sr.fps) > 200_000 and peak_rss_mb() > limits.max_memory_mb:
                     sr.limit_hit = f"the memory limit ({limits.max_memory_mb:g} MB) was reached"

@@ -287,7 +287,7 @@ class FrontierChecker:
                             sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
                             stop = True
                         if progress is not None and now - last_report > 1.0:
-                            progress(sr.size, depth, now - started)
+                            progress(limits.progress(sr.size, depth, level, now - started))
                             last_report = now
                         if stop:
                             break

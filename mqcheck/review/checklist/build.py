@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mqcheck import exits
+from mqcheck.engines.progress import Progress
 from mqcheck.result import CheckResult
 from mqcheck.review.checklist.hazards import HazardRow, assess
 from mqcheck.review.checklist.profile import DEFAULT_CAP, Profile, resilience_profile
@@ -56,8 +57,15 @@ def build_checklist(
     profile_cap: int = DEFAULT_CAP,
     with_profile: bool = True,
     messages: int | None = None,
+    timeout_s: float | None = None,
+    progress: Progress | None = None,
 ) -> Checklist:
-    runner = VariantRunner(spec, max_states=max_states, messages=messages)
+    """Every run behind the checklist, done once: the renderers (md, html, SARIF) only read
+    the result, so one checklist feeds every format a command asks for. `timeout_s` is the
+    time limit of each run (`--timeout`); `progress` hears each run's search."""
+    runner = VariantRunner(
+        spec, max_states=max_states, messages=messages, timeout=timeout_s, progress=progress
+    )
     result = runner.spec_check()
     hazards = tuple(assess(spec, runner, result))
     profile = resilience_profile(spec, runner, profile_cap) if with_profile else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from mqcheck.engines.progress import Progress, labelled
 from mqcheck.result import CheckResult
 from mqcheck.run import check_spec
 from mqcheck.spec.schema import FAULT_NAMES, Faults, Spec
@@ -24,12 +25,19 @@ def fault_key(faults: Mapping[str, int]) -> FaultKey:
 @dataclass
 class VariantRunner:
     """Checks `spec` under other fault budgets, with the spec's guarantees and bounds;
-    every budget is checked at most once (the checklist and the profile share runs)."""
+    every budget is checked at most once (the checklist and the profile share runs).
+
+    `timeout` is the command line's `--timeout`: when given, the time limit of every run,
+    the spec's own check included (per run, as `check.timeout_s` is); otherwise each variant
+    stops at `timeout_s` or the spec's limit, whichever is lower. `progress` hears every
+    run's search, labelled with the run it belongs to."""
 
     spec: Spec
     max_states: int = DEFAULT_MAX_STATES
     timeout_s: float = DEFAULT_TIMEOUT_S
     messages: int | None = None
+    timeout: float | None = None
+    progress: Progress | None = None
     _cache: dict[FaultKey, CheckResult] = field(default_factory=dict)
 
     @property
@@ -43,20 +51,30 @@ class VariantRunner:
     def check(self, faults: Mapping[str, int]) -> CheckResult:
         key = fault_key(faults)
         if key not in self._cache:
+            budget = ", ".join(f"{name}={n}" for name, n in key) or "no faults"
             self._cache[key] = check_spec(
                 self.variant(dict(key)),
                 None,
                 None,
                 self.messages,
                 min(self.max_states, self.spec.check.max_states),
-                min(self.timeout_s, self.spec.check.timeout_s),
+                self.timeout or min(self.timeout_s, self.spec.check.timeout_s),
+                progress=labelled(self.progress, f"run {self.runs + 1}, {budget}"),
             )
         return self._cache[key]
 
     def spec_check(self, max_states: int | None = None) -> CheckResult:
         """The spec itself, with its own fault model, limits (or `max_states`) and expect:
         block, as `mqcheck check` gives it; variants with the same budget reuse it."""
-        result = check_spec(self.spec, None, None, self.messages, max_states)
+        result = check_spec(
+            self.spec,
+            None,
+            None,
+            self.messages,
+            max_states,
+            self.timeout,
+            progress=labelled(self.progress, "the spec"),
+        )
         stripped = replace(result, expect={})
         self._cache.setdefault(fault_key(self.spec.faults.as_dict()), stripped)
         return result

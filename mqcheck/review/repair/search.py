@@ -106,7 +106,8 @@ class Options:
     max_states: int | None = None
     alternatives: int = 3
     max_iterations: int = MAX_ITERATIONS
-    timeout_s: float | None = None  # the whole search; None: the spec's check.timeout_s
+    # the limit of the whole search and of each check in it; None: the spec's check.timeout_s
+    timeout_s: float | None = None
     exclusions: bool = True
 
 
@@ -122,7 +123,9 @@ def repair(
 
 
 def _check(spec: Spec, guarantees: Sequence[str], options: Options) -> tuple[GuaranteeResult, ...]:
-    return check_spec(spec, guarantees, "explicit", None, options.max_states).results
+    return check_spec(
+        spec, guarantees, "explicit", None, options.max_states, options.timeout_s
+    ).results
 
 
 @dataclass(frozen=True)

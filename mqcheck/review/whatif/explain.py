@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mqcheck.engines.progress import Progress
 from mqcheck.result import CheckResult, GuaranteeResult
 from mqcheck.review.spec_variants import SCOPE_SECTIONS, setting_path, without
 from mqcheck.review.story import one_sentence
@@ -59,9 +60,16 @@ def candidates(spec: Spec) -> list[EffectiveSetting]:
     return out
 
 
-def explain(spec: Spec, data: Mapping[str, Any], max_states: int | None = None) -> Explanation:
-    """Check `spec` (loaded from the YAML `data`) without each setting it writes."""
-    baseline = check_spec(spec, max_states=max_states)
+def explain(
+    spec: Spec,
+    data: Mapping[str, Any],
+    max_states: int | None = None,
+    timeout_s: float | None = None,
+    progress: Progress | None = None,
+) -> Explanation:
+    """Check `spec` (loaded from the YAML `data`) without each setting it writes; `timeout_s`
+    is the time limit of each check (None: the spec's), `progress` hears every search."""
+    baseline = check_spec(spec, max_states=max_states, timeout_s=timeout_s, progress=progress)
     holding = tuple(r.guarantee for r in baseline.results if r.verdict == "holds")
     bearing: list[Finding] = []
     harmless: list[Finding] = []
@@ -85,7 +93,9 @@ def explain(spec: Spec, data: Mapping[str, Any], max_states: int | None = None) 
         if value == setting.value:
             harmless.append(Finding(setting, value, origin, (), "the default is the same value"))
             continue
-        result = check_spec(variant, holding, max_states=max_states)
+        result = check_spec(
+            variant, holding, max_states=max_states, timeout_s=timeout_s, progress=progress
+        )
         broken = tuple(r for r in result.results if r.verdict == "violated")
         unknown = [r for r in result.results if r.verdict == "unknown"]
         if broken:

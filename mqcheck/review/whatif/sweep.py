@@ -31,13 +31,17 @@ class Point:
 
 
 def _check_point(
-    data: dict[str, Any], path: str, values: tuple[tuple[str, str], ...], max_states: int | None
+    data: dict[str, Any],
+    path: str,
+    values: tuple[tuple[str, str], ...],
+    max_states: int | None,
+    timeout_s: float | None = None,
 ) -> Point:
     loaded = load_spec_data(data, path)
     if loaded.spec is None:
         reason = "; ".join(e.message for e in loaded.errors[:2])
         return Point(values, "invalid", {}, reason)
-    result = check_spec(loaded.spec, None, None, None, max_states)
+    result = check_spec(loaded.spec, None, None, None, max_states, timeout_s)
     verdicts = {r.guarantee: r.verdict for r in result.results}
     reasons = sorted({r.reason for r in result.results if r.verdict == "unknown" and r.reason})
     return Point(values, "checked", verdicts, "; ".join(reasons))
@@ -49,24 +53,26 @@ def run_sweep(
     vary: Sequence[tuple[str, Sequence[str]]],
     *,
     max_states: int | None = None,
+    timeout_s: float | None = None,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Point]:
     """Check every point, in parallel over `workers` processes (default: every core);
-    the points come back in product order whatever order they finish in."""
+    the points come back in product order whatever order they finish in. `timeout_s` is
+    the time limit of each point's check (None: the spec's `check.timeout_s`)."""
     planned = plan(spec, data, vary)
     total = len(planned)
     workers = workers or os.cpu_count() or 1
     results: list[Point] = []
     if workers == 1 or total == 1:
         for i, (values, point) in enumerate(planned, 1):
-            results.append(_check_point(point, spec.path, values, max_states))
+            results.append(_check_point(point, spec.path, values, max_states, timeout_s))
             if progress:
                 progress(i, total)
         return results
     with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
         futures = [
-            pool.submit(_check_point, point, spec.path, values, max_states)
+            pool.submit(_check_point, point, spec.path, values, max_states, timeout_s)
             for values, point in planned
         ]
         for i, future in enumerate(futures, 1):

@@ -16,6 +16,7 @@ from typing import Any
 
 from mqcheck import exits
 from mqcheck.engines.config_search import UnionChecker
+from mqcheck.engines.progress import Progress, labelled
 from mqcheck.engines.symbolic import SymbolicLimits
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.ir.union import union
@@ -114,7 +115,10 @@ def check_symbolic(
     messages: int | None = None,
     max_states: int | None = None,
     timeout_s: float | None = None,
+    progress: Progress | None = None,
 ) -> SymbolicResult:
+    """Every combination of `domains` checked; `progress` hears each explicit search,
+    labelled with its combination."""
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
     combos: list[Combination] = []
@@ -132,7 +136,11 @@ def check_symbolic(
     if engine_name in ("explicit", "both"):
         for c in valid:
             assert c.spec is not None
-            run = check_spec(c.spec, wanted, "explicit", messages, max_states, timeout_s)
+            label = ", ".join(f"{p}={v}" for p, v in c.values)
+            hear = labelled(progress, label)
+            run = check_spec(
+                c.spec, wanted, "explicit", messages, max_states, timeout_s, progress=hear
+            )
             explicit.append(run.results)
     if engine_name in ("z3", "both"):
         timeout = timeout_s or spec.check.timeout_s
