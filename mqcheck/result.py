@@ -92,6 +92,10 @@ class Stats:
     depth: int
     seconds: float
     peak_memory_mb: float = 0.0
+    #: the explicit engines' chance that two distinct states shared a fingerprint and were
+    #: taken for one (TLC's optimistic estimate for the states and transitions explored);
+    #: None for the Z3 engine, which keeps no fingerprints
+    collision_probability: float | None = None
 
 
 @dataclass(frozen=True)

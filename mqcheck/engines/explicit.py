@@ -28,6 +28,7 @@ import numpy as np
 from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.progress import Progress as Progress  # re-exported: frontier imports it
 from mqcheck.engines.progress import SearchProgress
+from mqcheck.engines.visited import collision_probability
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.lookahead import Future, backward_reach
@@ -108,6 +109,7 @@ class ExplicitChecker:
                     r.stats.depth,
                     r.stats.seconds,
                     round(peak_mb, 1),
+                    collision_probability(r.stats.states, r.stats.transitions),
                 ),
                 r.counterexample,
                 r.reason,

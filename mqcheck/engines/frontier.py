@@ -183,7 +183,8 @@ class FrontierChecker:
         out = []
         for r in results:
             s = r.stats
-            stats = Stats(s.states, s.transitions, s.depth, s.seconds, peak_mb)
+            chance = collision_probability(s.states, s.transitions)
+            stats = Stats(s.states, s.transitions, s.depth, s.seconds, peak_mb, chance)
             out.append(
                 GuaranteeResult(
                     r.guarantee,

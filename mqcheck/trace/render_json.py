@@ -1,6 +1,7 @@
 """The JSON result of the contract (docs/contract.md section 4), and reading a trace back.
 
-Additive fields beyond the contract: `reason` (why unknown), `stats.peak_memory_mb`, and
+Additive fields beyond the contract: `reason` (why unknown), `stats.peak_memory_mb`,
+`stats.fingerprint_collision_probability` (explicit engine), and
 per step `action` (the grounded action name `replay` looks up), `fault`, `hazard`, `fix`
 and `state` (the state after the step); the counterexample carries `initial_state` and, for
 an at-least-once violation, `consequence`: steps of the same shape, numbered from 1, that
@@ -65,6 +66,11 @@ def result_json(r: GuaranteeResult) -> dict[str, Any]:
         "seconds": r.stats.seconds,
         "peak_memory_mb": r.stats.peak_memory_mb,
     }
+    if r.stats.collision_probability is not None:
+        # two significant digits, as TLC prints it
+        out["stats"]["fingerprint_collision_probability"] = float(
+            f"{r.stats.collision_probability:.2g}"
+        )
     return out
 
 

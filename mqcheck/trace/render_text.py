@@ -10,11 +10,18 @@ from mqcheck.trace.lifelines import outcome_parts
 FAULT_MARK = "FAULT"
 
 
+#: A fingerprint collision chance worth a mention in the text report (the JSON always has it).
+NOTABLE_COLLISION = 1e-6
+
+
 def _stats(r: GuaranteeResult) -> str:
     s = r.stats
     if not s.states:
         return ""
-    return f"{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}, {s.seconds:.2f} s"
+    text = f"{s.states:,} states, {s.transitions:,} transitions, depth {s.depth}, {s.seconds:.2f} s"
+    if s.collision_probability is not None and s.collision_probability >= NOTABLE_COLLISION:
+        text += f", fingerprint collision chance {s.collision_probability:.1g}"
+    return text
 
 
 def render(result: CheckResult) -> str:
