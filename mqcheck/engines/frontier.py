@@ -13,6 +13,10 @@ depths, the parents chosen and hence every counterexample are the reference's. A
 small to pay numpy's per-call overhead takes the tuple path (compile_py's successor
 function) and then the same array deduplication, so small specs stay fast.
 
+Past `SHARD_FROM` states a search with several workers goes on in fingerprint shards, one
+per process (mqcheck.engines.shard, mqcheck.engines.shard_pool): this module then only
+merges what the shards report, in the order that keeps every index the one-process one.
+
 Per state the engine keeps a fingerprint and index (12 bytes in the visited set), the
 parent's index, the action, depth, fault count and two flags (11 bytes); at-least-once adds
 its fault-free edges (8 bytes each) for the backward pass. States themselves are kept only
