@@ -193,20 +193,29 @@ class Shard:
 
     def resolve(self, received: list[Sent]) -> Ints:
         """Step 2, as owner: the keys of the fingerprints never seen, ascending."""
-        fps = np.concatenate([f for f, _ in received])
-        keys = np.concatenate([k for _, k in received])
-        order = np.lexsort((keys, fps))
-        ranked = fps[order]
-        starts = np.ones(len(fps), dtype=bool)
-        starts[1:] = ranked[1:] != ranked[:-1]
-        inverse = np.empty(len(fps), dtype=np.int64)
-        inverse[order] = np.cumsum(starts) - 1
-        winner = order[starts]
-        groups = ranked[starts]
+        lengths = [len(f) for f, _ in received]
+        if len(received) == 1:  # one sender: its fingerprints are distinct and sorted
+            groups, keys = received[0]
+            inverse = winner = np.arange(len(groups))
+        else:
+            # each sender's list is sorted: a stable sort merges the runs; then the least
+            # key of each fingerprint (keys are distinct) without a lexsort, 10x dearer
+            fps = np.concatenate([f for f, _ in received])
+            keys = np.concatenate([k for _, k in received])
+            order = np.argsort(fps, kind="stable")
+            ranked = fps[order]
+            starts = np.ones(len(fps), dtype=bool)
+            starts[1:] = ranked[1:] != ranked[:-1]
+            group = np.cumsum(starts) - 1
+            inverse = np.empty(len(fps), dtype=np.int64)
+            inverse[order] = group
+            by_fp = keys[order]
+            least = np.minimum.reduceat(by_fp, np.flatnonzero(starts)) if len(fps) else by_fp
+            winner = order[by_fp == least[group]]
+            groups = ranked[starts]
         known = self.visited.lookup(groups).astype(np.int64)
         fresh = np.flatnonzero(known < 0)
         fresh = fresh[np.argsort(keys[winner[fresh]], kind="stable")]
-        lengths = [len(f) for f, _ in received]
         self._resolving = _Resolving(groups, known, fresh, inverse, winner, lengths)
         return keys[winner[fresh]]
 
