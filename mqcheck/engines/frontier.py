@@ -390,13 +390,20 @@ class FrontierChecker:
         """From one shard to `workers` once the search is big enough to pay for them."""
         if self.workers == 1 or pool.count > 1 or sr.size < self.shard_from:
             return pool
+        if self.processes and not fork_available():
+            return pool  # shards in one process would only cost (no fork on this platform)
         assert isinstance(pool, LocalPool)
         shards = pool.shards[0].split(self.workers)
+        if self.processes:
+            try:
+                grown: Pool = ProcessPool(shards)
+            except (AssertionError, OSError):  # e.g. inside a daemonic process: no children
+                return pool
+        else:
+            grown = LocalPool(shards)  # the protocol without processes, for tests
         pool.close()
         self.shards_used = self.workers
-        if self.processes and fork_available():
-            return ProcessPool(shards)
-        return LocalPool(shards)
+        return grown
 
     def _settle_shards(
         self,

@@ -41,7 +41,8 @@ def _check_point(
     if loaded.spec is None:
         reason = "; ".join(e.message for e in loaded.errors[:2])
         return Point(values, "invalid", {}, reason)
-    result = check_spec(loaded.spec, None, None, None, max_states, timeout_s)
+    # one process per point: the points already run in parallel, one per core
+    result = check_spec(loaded.spec, None, None, None, max_states, timeout_s, workers=1)
     verdicts = {r.guarantee: r.verdict for r in result.results}
     reasons = sorted({r.reason for r in result.results if r.verdict == "unknown" and r.reason})
     return Point(values, "checked", verdicts, "; ".join(reasons))
