@@ -102,7 +102,10 @@ class _Store:
     # taken from its layer (expanded, or a `limit` state); kept only for early verdicts
     closed: _Grow = field(default_factory=lambda: _Grow(np.bool_))
     goal: _Grow = field(default_factory=lambda: _Grow(np.bool_))
+    # the stored fault-free edges (see `add_edges`): per batch, the distinct sources, how
+    # many edges each has, and the destinations
     src: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    count: list[npt.NDArray[np.uint16]] = field(default_factory=list)
     dst: list[npt.NDArray[np.int32]] = field(default_factory=list)
     transitions: int = 0
     limit_hit: str = ""
@@ -118,7 +121,31 @@ class _Store:
         """Bytes held for the states found (used parts of the arrays, edges included)."""
         per = sum(g.view().nbytes for g in (self.parent, self.via, self.depth, self.faults))
         per += self.expanded.n + self.goal.n
-        return per + self.visited.nbytes + sum(a.nbytes for a in (*self.src, *self.dst))
+        edges = sum(a.nbytes for a in self.src) + sum(a.nbytes for a in self.count)
+        edges += sum(a.nbytes for a in self.dst)
+        return per + self.visited.nbytes + edges
+
+    def add_edges(self, src: npt.NDArray[Any], dst: npt.NDArray[Any]) -> None:
+        """Keep fault-free edges for the at-least-once pass, `src` ascending. An edge out
+        of a goal state is dropped (that state reaches the goal already), and each source
+        is kept once with its edge count: about 4 bytes an edge instead of 8."""
+        keep = ~self.goal.view()[src]
+        src, dst = src[keep], dst[keep]
+        if not len(src):
+            return
+        starts = np.flatnonzero(np.concatenate(([True], src[1:] != src[:-1])))
+        counts = np.diff(np.append(starts, len(src)))
+        self.src.append(src[starts].astype(np.int32))
+        self.count.append(counts.astype(np.uint16))
+        self.dst.append(dst.astype(np.int32))
+
+    def edges(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """The stored edges as (source, destination) arrays."""
+        if not self.src:
+            empty = np.zeros(0, dtype=np.int32)
+            return empty, empty
+        src = np.repeat(np.concatenate(self.src), np.concatenate(self.count).astype(np.int64))
+        return src, np.concatenate(self.dst)
 
 
 class FrontierChecker:
@@ -493,8 +520,7 @@ class FrontierChecker:
         if need_graph:
             for f in done:
                 if len(f.src):
-                    sr.src.append(f.src)
-                    sr.dst.append(f.dst)
+                    sr.add_edges(f.src, f.dst)
         return stop
 
     def _settle_tuples(
@@ -593,8 +619,7 @@ class FrontierChecker:
                 else:
                     buckets.setdefault(f, {}).setdefault(depth + 1, []).append(entry)
         if src:
-            sr.src.append(np.array(src, dtype=np.int32))
-            sr.dst.append(np.array(dst, dtype=np.int32))
+            sr.add_edges(np.array(src, dtype=np.int32), np.array(dst, dtype=np.int32))
         return stop
 
     # ---- at-least-once ---------------------------------------------------------------
@@ -604,7 +629,9 @@ class FrontierChecker:
         parent, via = sr.parent.view(), sr.via.view()
         tree = np.flatnonzero(self.is_fault[via] == 0)
         tree = tree[tree > 0].astype(np.int32)
-        return np.concatenate([parent[tree], *sr.src]), np.concatenate([tree, *sr.dst])
+        tree = tree[~sr.goal.view()[parent[tree]]]  # out of a goal state: never needed
+        src, dst = sr.edges()
+        return np.concatenate([parent[tree], src]), np.concatenate([tree, dst])
 
     def _settled_doomed(self, sr: _Store) -> int | None:
         """The reference's at-least-once answer, if the graph so far already fixes it.
@@ -637,7 +664,7 @@ class FrontierChecker:
         fewest-fault reachable state whose fault-free future misses the goal."""
         able = sr.goal.view() | ~sr.expanded.view()
         src, dst = self._edges(sr)
-        sr.src, sr.dst = [], []  # the search is over: the chunks need not outlive the copy
+        sr.src, sr.count, sr.dst = [], [], []  # the search is over: only the copy is needed
         ok = backward_reach(able, src, dst)
         bad = np.nonzero(~ok)[0]
         if not len(bad):
