@@ -51,13 +51,17 @@ def first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
     """`np.unique(fps, return_index=True, return_inverse=True)`, written out: the sorted
     distinct fingerprints, where each first occurs, and each one's group. (np.unique would
     import numpy.ma on first use, a tenth of a second a small spec should not pay.)"""
-    order = np.argsort(fps, kind="stable")
+    # numpy's default (vectorised quick) sort is ~6x faster than a stable one here; the
+    # first occurrence of each group is then its least position
+    order = np.argsort(fps)
     ranked = fps[order]
     starts = np.ones(len(fps), dtype=bool)
     starts[1:] = ranked[1:] != ranked[:-1]
     inverse = np.empty(len(fps), dtype=np.int64)
     inverse[order] = np.cumsum(starts) - 1
-    return ranked[starts], order[starts], inverse
+    at = np.flatnonzero(starts)
+    first = np.minimum.reduceat(order, at) if len(fps) else order
+    return ranked[starts], first, inverse
 
 
 def owners(fps: Fingerprints, count: int) -> Ints:
@@ -215,7 +219,7 @@ class Shard:
             groups = ranked[starts]
         known = self.visited.lookup(groups).astype(np.int64)
         fresh = np.flatnonzero(known < 0)
-        fresh = fresh[np.argsort(keys[winner[fresh]], kind="stable")]
+        fresh = fresh[np.argsort(keys[winner[fresh]])]  # keys are distinct
         self._resolving = _Resolving(groups, known, fresh, inverse, winner, lengths)
         return keys[winner[fresh]]
 
@@ -253,9 +257,9 @@ class Shard:
             target[mine] = idx
             won[mine] = w
         keep = f.pidx <= cut if cut >= 0 else np.ones(len(f.pidx), dtype=bool)
-        found = f.first[won]
-        found = found[np.argsort(target[won], kind="stable")]
-        new = np.sort(target[won])
+        by_index = np.argsort(target[won])  # distinct indices
+        found = f.first[won][by_index]
+        new = target[won][by_index]
         rows, act = f.rows[found], f.act[found]
         faults = level + self.is_fault[act]
         for fl in np.unique(faults).tolist() if len(new) else []:

@@ -77,7 +77,7 @@ class VisitedSet:
         """Add fingerprints not yet in the set (each once)."""
         if not len(fps):
             return
-        order = np.argsort(fps, kind="stable")
+        order = np.argsort(fps)  # distinct fingerprints: no need for a stable sort
         self.runs.append((fps[order], indexes[order].astype(np.int32)))
         self.size += len(fps)
         # keep run sizes geometric: few runs to search, each pair merged O(log n) times
