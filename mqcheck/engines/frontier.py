@@ -68,7 +68,7 @@ EARLY_FIRST = 20_000
 
 
 class _Grow:
-    """A numpy array appended to in batches (capacity doubles)."""
+    """A numpy array appended to in batches (capacity grows by half)."""
 
     def __init__(self, dtype: Any) -> None:
         self.data = np.zeros(1024, dtype=dtype)
@@ -78,7 +78,8 @@ class _Grow:
         values = np.asarray(values)
         need = self.n + len(values)
         if need > len(self.data):
-            bigger = np.zeros(max(need, 2 * len(self.data)), dtype=self.data.dtype)
+            # half again, not double: at most a third of the array is slack
+            bigger = np.zeros(max(need, len(self.data) * 3 // 2), dtype=self.data.dtype)
             bigger[: self.n] = self.data[: self.n]
             self.data = bigger
         self.data[self.n : need] = values

@@ -191,7 +191,7 @@ def backward_reach(
         np.cumsum(np.bincount(dst, minlength=n), out=starts[1:])
         # stamp[j] = the last position j was written at: keeps one of each value in a batch
         # of predecessors without sorting them
-        stamp = np.zeros(n, dtype=np.int64)
+        stamp = np.zeros(n, dtype=np.int64 if len(src) >= 2**31 else np.int32)
         frontier: npt.NDArray[Any] = np.nonzero(ok)[0]
         while len(frontier):
             # predecessors of the frontier along fault-free edges
