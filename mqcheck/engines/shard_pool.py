@@ -115,7 +115,7 @@ class ProcessPool:
             except OSError:
                 pass
         for proc in self.procs:
-            proc.join(timeout=5)
+            proc.join(timeout=2)
             if proc.is_alive():
                 proc.kill()
         self.conns, self.procs = [], []
