@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -89,3 +90,15 @@ def test_a_real_mismatch_still_wins_over_an_unknown(tmp_path: Path) -> None:
     out = CliRunner().invoke(main, ["check", str(spec)])
     assert out.exit_code == exits.VIOLATED
     assert "EXPECTATION MISMATCH: at-least-once expected violated, got holds" in out.output
+
+
+def test_workers_give_the_same_report_and_zero_is_refused() -> None:
+    """`check --workers N` changes where the search runs, never what it says (the spec has
+    447,198 states: the search splits into shards at 50,000)."""
+    one = CliRunner().invoke(main, ["check", str(PAYMENTS), "--workers", "1", "--format", "json"])
+    two = CliRunner().invoke(main, ["check", str(PAYMENTS), "--workers", "2", "--format", "json"])
+    assert one.exit_code == two.exit_code == 0, one.output
+    volatile = re.compile(r'"(seconds|peak_memory_mb)": [0-9.e+-]+')
+    assert volatile.sub("", one.output) == volatile.sub("", two.output)
+    refused = CliRunner().invoke(main, ["check", str(PAYMENTS), "--workers", "0"])
+    assert refused.exit_code == exits.INVALID
