@@ -212,11 +212,11 @@ class AmpleSets:
     """The per-state choice: `choose(enabled)` is a subset of the enabled actions to
     expand instead of all of them, or None for "expand all".
 
-    A candidate is the stubborn closure of one enabled invisible seed (Valmari's strong
-    stubborn sets): the least set T holding the seed such that every enabled action in T
-    brings in its `dependents`, and every disabled action in T a necessary enabling set
-    (the state's, from `EnablingSets`, or the state-free `enablers`). Its enabled part is an ample set
-    satisfying, in every state with this enabled set, C0 (nonempty), C1 (on every path
+    A candidate is a stubborn closure of one enabled invisible seed (Valmari's strong
+    stubborn sets): a set T holding the seed, closed so that every enabled action in T
+    brings in its `dependents` and every disabled action in T one necessary enabling set
+    (one of the state's, from `EnablingSets`, or the state-free `enablers`). Its enabled
+    part is an ample set satisfying, in every state with this enabled set, C0 (nonempty), C1 (on every path
     from the state, an action dependent on the set cannot occur before an action of the
     set, and the first action of T on any path was enabled at the start) and C2 (all
     invisible), the argument in docs/engines.md. The smallest candidate wins (the lowest
@@ -229,14 +229,15 @@ class AmpleSets:
         self._cache: dict[int, tuple[int, ...] | None] = {}
 
     def choose(
-        self, enabled: Sequence[int], enabling: Callable[[int], int] | None = None
+        self, enabled: Sequence[int], enabling: Callable[[int], Sequence[int]] | None = None
     ) -> tuple[int, ...] | None:
         """The ample set (action indices, ascending) for a state whose enabled actions
         are `enabled`, or None when only the full set qualifies.
 
-        `enabling(a)`, when given, is a necessary enabling set of the disabled action a in
-        *this* state (`EnablingSets.of_state`): smaller than the static one, so the choice
-        is better, but then it depends on the state and is not memoised."""
+        `enabling(a)`, when given, lists necessary enabling sets of the disabled action a
+        in *this* state (`EnablingSets.of_state`; the closure takes one of them): smaller
+        than the static one, so the choice is better, but then it depends on the state
+        and is not memoised."""
         if len(enabled) < 2:
             return None
         mask = 0
@@ -246,12 +247,15 @@ class AmpleSets:
             return self._choose(mask, enabling)
         if mask in self._cache:
             return self._cache[mask]
-        chosen = self._choose(mask, self.relation.enablers.__getitem__)
+        static = self.relation.enablers
+        chosen = self._choose(mask, lambda a: (static[a],))
         if len(self._cache) < CACHE_LIMIT:
             self._cache[mask] = chosen
         return chosen
 
-    def _choose(self, enabled: int, enabling: Callable[[int], int]) -> tuple[int, ...] | None:
+    def _choose(
+        self, enabled: int, enabling: Callable[[int], Sequence[int]]
+    ) -> tuple[int, ...] | None:
         visible = self.relation.visible
         best = 0
         best_size = enabled.bit_count()
@@ -271,7 +275,12 @@ class AmpleSets:
         return tuple(_bits(best)) if best else None
 
     def _closure(
-        self, seed: int, enabled: int, visible: int, bound: int, enabling: Callable[[int], int]
+        self,
+        seed: int,
+        enabled: int,
+        visible: int,
+        bound: int,
+        enabling: Callable[[int], Sequence[int]],
     ) -> tuple[int, int]:
         """The enabled part of the seed's stubborn closure, or 0 when it reaches a visible
         enabled action or `bound` enabled actions (no better than what is known); and the
@@ -283,8 +292,11 @@ class AmpleSets:
             low = todo & -todo
             todo ^= low
             a = low.bit_length() - 1
-            more = dependents[a] if enabled & low else enabling(a)
-            new = more & ~closed
+            if enabled & low:
+                new = dependents[a] & ~closed
+            else:
+                # of the action's enabling sets, the one adding the fewest new actions
+                new = min((m & ~closed for m in enabling(a)), key=int.bit_count)
             if new:
                 closed |= new
                 todo |= new
@@ -295,11 +307,11 @@ class AmpleSets:
 
 
 class EnablingSets:
-    """Necessary enabling sets that read the state: for a disabled action, the writers of
-    the variables of one of its guard conjuncts that is false in the state (an action that
-    writes none of them leaves that conjunct false, so the action stays disabled). Of the
-    false conjuncts the one with the fewest writers is taken: conjuncts are tried in that
-    order. Compiled to one Python function per action, like the successor function."""
+    """Necessary enabling sets that read the state: for a disabled action, one set per
+    guard conjunct that is false in the state, the actions that can make it true (an action
+    outside the set leaves that conjunct false, so the action stays disabled). Any one of
+    them will do; the closure takes the one that adds the fewest actions it does not hold
+    yet. Compiled to one Python function per action, like the successor function."""
 
     def __init__(self, system: TransitionSystem, independence: Independence) -> None:
         # a conjunct reads few of the variables: index the state, do not unpack it
@@ -313,26 +325,27 @@ class EnablingSets:
             ]
             tests.sort(key=lambda t: t[0])
             lines.append(f"def nes_{i}(s):")
-            lines += [f"    if not {src}:\n        return {mask}" for _, mask, src in tests]
-            lines.append(f"    return {independence.enablers[i]}")
+            lines.append("    out = []")
+            lines += [f"    if not {src}:\n        out.append({mask})" for _, mask, src in tests]
+            lines.append(f"    return out or [{independence.enablers[i]}]")
         namespace: dict[str, object] = {}
         exec(compile("\n".join(lines) + "\n", "<mqcheck enabling sets>", "exec"), namespace)
-        self._fns: list[Callable[[State], int]] = [
+        self._fns: list[Callable[[State], list[int]]] = [
             namespace[f"nes_{i}"]  # type: ignore[misc]
             for i in range(len(system.actions))
         ]
 
-    def of_state(self, state: State) -> Callable[[int], int]:
-        """`enabling` for `AmpleSets.choose` in this state (each action's set computed
+    def of_state(self, state: State) -> Callable[[int], list[int]]:
+        """`enabling` for `AmpleSets.choose` in this state (each action's sets computed
         once: the closures of several seeds meet the same disabled actions)."""
         fns = self._fns
-        known: dict[int, int] = {}
+        known: dict[int, list[int]] = {}
 
-        def enabling(a: int) -> int:
-            mask = known.get(a)
-            if mask is None:
-                mask = known[a] = fns[a](state)
-            return mask
+        def enabling(a: int) -> list[int]:
+            masks = known.get(a)
+            if masks is None:
+                masks = known[a] = fns[a](state)
+            return masks
 
         return enabling
 

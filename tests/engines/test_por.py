@@ -107,7 +107,26 @@ def test_an_enabling_set_leaves_out_writes_that_cannot_make_the_conjunct_true() 
     assert mask == 0b1100  # sets_x1 and bumps_x, not sets_x0
     system = _system(actions, Const(False))
     nes = EnablingSets(system, Independence.of(system, ()))
-    assert nes.of_state((0, 0, 0))(0) == 0b1100
+    assert nes.of_state((0, 0, 0))(0) == [0b1100]
+
+
+def test_a_disabled_action_brings_in_the_enabling_set_that_adds_the_fewest_actions() -> None:
+    # d waits for x == 1 and y == 1; seed writes x (so d is dependent on it). x's writers
+    # are seed and other (disabled), y's writer is w (enabled): from seed, taking x's set
+    # keeps w out, so seed alone is an ample set
+    system = _system(
+        [
+            _act("seed", Const(True), {"x": Const(1)}),
+            _act("w", Const(True), {"y": Const(1)}),
+            _act("d", all_of([x.eq(1), y.eq(1)]), {"z": Const(2)}),
+            _act("other", z.eq(3), {"x": Const(1)}),
+        ],
+        Const(False),
+    )
+    rel = Independence.of(system, ())
+    state = (0, 0, 0)
+    assert EnablingSets(system, rel).of_state(state)(2) == [0b0010, 0b1001]
+    assert AmpleSets(rel).choose([0, 1], EnablingSets(system, rel).of_state(state)) == (0,)
 
 
 def test_visibility_comes_from_the_bad_predicate_and_the_limit() -> None:
