@@ -31,11 +31,19 @@ from mqcheck.engines.progress import SearchProgress
 from mqcheck.engines.visited import collision_probability
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
+from mqcheck.ir.independence import (
+    AmpleSets,
+    EnablingSets,
+    Independence,
+    cycle_proviso_met,
+    visible_variables,
+)
 from mqcheck.ir.lookahead import Future, backward_reach
 from mqcheck.ir.system import Checked, Eventually, Invariant, TransitionSystem
 from mqcheck.result import GuaranteeResult, Stats, Witness
 
 State = tuple[int, ...]
+Successors = list[tuple[int, State]]
 
 
 @dataclass
@@ -76,7 +84,12 @@ def peak_rss_mb() -> float:
 class ExplicitChecker:
     """Built from a transition system; `check` answers for the requested guarantees."""
 
-    def __init__(self, system: TransitionSystem, limits: Limits | None = None) -> None:
+    def __init__(
+        self, system: TransitionSystem, limits: Limits | None = None, por: bool = False
+    ) -> None:
+        """`por`: partial-order reduction when every checked guarantee is an invariant
+        (docs/engines.md, "Partial-order reduction"); verdicts and counterexamples stay the
+        reference's, the stats of a `holds` count the reduced search."""
         if len(system.starts()) > 1:
             # a union of configurations: `--symbolic` checks each one on its own here
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
@@ -89,13 +102,21 @@ class ExplicitChecker:
         symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
         self.permutes = [bool(a.writes() & symmetric) for a in system.actions]
         self.limit_pred: Predicate | None = self.future.limit
+        self.por = por
+        self.enabling: EnablingSets | None = None
+        #: the stats of the last reduced search, before any unreduced re-check (benchmarks)
+        self.reduced_stats: Stats | None = None
 
     # ---- search ----------------------------------------------------------------------
     def check(
         self, guarantees: Sequence[str], progress: Progress | None = None
     ) -> list[GuaranteeResult]:
         started = time.perf_counter()
-        results = self._check(guarantees, started, progress)
+        ample = self._ample_sets(guarantees)
+        results = self._check(guarantees, started, progress, ample)
+        if ample is not None:
+            self.reduced_stats = results[0].stats if results else None
+            results = self._unreduced_violations(results, progress)
         peak_mb = peak_rss_mb()
         return [
             GuaranteeResult(
@@ -118,8 +139,59 @@ class ExplicitChecker:
             for r in results
         ]
 
+    def _ample_sets(self, guarantees: Sequence[str]) -> AmpleSets | None:
+        """The reduction for these guarantees, or None: off unless asked for, and off as
+        soon as one checked guarantee is not an invariant (at-least-once needs the whole
+        graph; docs/engines.md says why the argument does not carry over)."""
+        checked = self.system.checked(guarantees)
+        if not self.por or not checked or not all(isinstance(g, Invariant) for g in checked):
+            return None
+        bad = [g.bad for g in checked if isinstance(g, Invariant)]
+        relation = Independence.of(self.system, visible_variables(self.system, bad))
+        self.enabling = EnablingSets(self.system, relation)
+        return AmpleSets(relation)
+
+    def _unreduced_violations(
+        self, results: list[GuaranteeResult], progress: Progress | None
+    ) -> list[GuaranteeResult]:
+        """A violation the reduced search found is real, but its trace need not be the
+        fewest-fault, shortest one the reference reports: the violated guarantees are
+        checked again without the reduction (which stops as soon as they are settled), so
+        their verdicts and counterexamples are the reference's. Should that search hit a
+        limit first, the reduced search's violation (and trace) stands."""
+        violated = [r.guarantee for r in results if r.verdict == "violated"]
+        if not violated:
+            return results
+        again = ExplicitChecker(self.system, self.limits)
+        redo = {r.guarantee: r for r in again._check(violated, time.perf_counter(), progress)}
+        return [
+            redo[r.guarantee]
+            if r.guarantee in redo and redo[r.guarantee].verdict == "violated"
+            else r
+            for r in results
+        ]
+
+    def _reduce(
+        self, ample: AmpleSets, state: State, succ: Successors, index: int, fps: dict[int, int]
+    ) -> Successors:
+        """The successors a reduced expansion of state `index` follows: an ample subset
+        when one exists and the cycle proviso is met, else all of them."""
+        enabling = self.enabling.of_state(state) if self.enabling is not None else None
+        chosen = ample.choose([a for a, _ in succ], enabling)
+        if chosen is None:
+            return succ
+        keep = set(chosen)
+        subset = [(a, t) for a, t in succ if a in keep]
+        canon, permutes = self.canon, self.permutes
+        found = (fps.get(hash(canon(t) if permutes[a] else t)) for a, t in subset)
+        return subset if cycle_proviso_met(found, index) else succ
+
     def _check(
-        self, guarantees: Sequence[str], started: float, progress: Progress | None
+        self,
+        guarantees: Sequence[str],
+        started: float,
+        progress: Progress | None,
+        ample: AmpleSets | None = None,
     ) -> list[GuaranteeResult]:
         system = self.system
         checked = system.checked(guarantees)
@@ -178,6 +250,8 @@ class ExplicitChecker:
                         continue
                     expanded[si] = 1
                     succ = successors(s)
+                    if ample is not None and len(succ) > 1:
+                        succ = self._reduce(ample, s, succ, si, fps)
                     sr.transitions += len(succ)
                     for a, t in succ:
                         # an action that writes no symmetric variable keeps a canonical
