@@ -14,9 +14,7 @@ read at trunk commit 1eb7644 (Oct 2024) and the release tags named below:
   GeneralAssignmentBuilder for differing subscriptions is not ported: `sticky_assignment`
   refuses that case). CooperativeStickyAssignor.java removes from the result the partitions
   still owned by another live member; they are assigned in the follow-up rebalance.
-- KIP-848 (`group.protocol: consumer`) server-side `range`: group-coordinator/.../assignor/
-  RangeAssignor.java at the same commit divides exactly like the classic Range without racks
-  (`consumer_protocol_range_assignment`). The server-side `uniform` assignor is not ported.
+- KIP-848's server-side assignors (`group.protocol: consumer`) are in `server_assignors`.
 
 MemberInfo order (internals/AbstractPartitionAssignor.MemberInfo.compareTo): static members
 (group.instance.id, KIP-345) first, by instance id; then dynamic members by member id. Python
@@ -73,7 +71,9 @@ class Owned:
 @dataclass(frozen=True)
 class StickyResult:
     assignment: Assignment
-    transferring: dict[TopicPartition, str]  # partitionsTransferringOwnership: partition -> new owner
+    transferring: dict[
+        TopicPartition, str
+    ]  # partitionsTransferringOwnership: partition -> new owner
 
 
 def member_order(members: Iterable[Member]) -> tuple[Member, ...]:
@@ -139,16 +139,6 @@ def range_assignment(
             assignment[consumer].extend((topic, p) for p in range(start, start + size))
             start += size
     return {member: tuple(tps) for member, tps in assignment.items()}
-
-
-def consumer_protocol_range_assignment(
-    members: Iterable[Member],
-    subscriptions: Mapping[str, frozenset[str]],
-    partitions: Mapping[str, int],
-) -> Assignment:
-    """KIP-848's server-side `range` (coordinator/group/assignor/RangeAssignor.java): the same
-    member order (instance id first) and the same ranges per topic as the classic Range."""
-    return range_assignment(members, subscriptions, partitions)
 
 
 def round_robin_assignment(
