@@ -62,7 +62,9 @@ class Member:
 @dataclass(frozen=True)
 class Owned:
     """What a member tells the leader it owned: partitions and the generation it owned them in
-    (StickyAssignor: its user data; CooperativeSticky: Subscription.ownedPartitions)."""
+    (StickyAssignor: its user data; CooperativeSticky: Subscription.ownedPartitions).
+    allSubscriptionsEqual reads a member's own generation from that data but a rival
+    claimant's from Subscription.generationId; one number stands for both here."""
 
     partitions: tuple[TopicPartition, ...] = ()
     generation: int = DEFAULT_GENERATION

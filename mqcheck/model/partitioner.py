@@ -13,6 +13,7 @@ let it be any available partition.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from mqcheck.spec.schema import KafkaVersion
@@ -73,6 +74,12 @@ def string_key_bytes(key: str) -> bytes:
 
 def partition_for_string_key(key: str, num_partitions: int) -> int:
     return partition_for_key(string_key_bytes(key), num_partitions)
+
+
+def partition_for_message(index: int, keys: Sequence[str], num_partitions: int) -> int:
+    """The partition of message `index` of a producer with `app.keys`: it carries key
+    keys[index % len(keys)] (contract §1.1)."""
+    return partition_for_string_key(keys[index % len(keys)], num_partitions)
 
 
 def unkeyed_partitioning(version: KafkaVersion) -> UnkeyedPartitioning:

@@ -251,7 +251,7 @@ _CONSUMER: tuple[KafkaProperty, ...] = (
         ),
     ),
     prop("group.instance.id", "consumer", "string", None, since=(2, 3), since_source="KIP-345"),
-    # 3.7 accepts "classic" | "consumer" (early access; GA in 4.0, KIP-848).
+    # ConsumerConfig 3.7.0 accepts "classic" | "consumer" (GroupProtocol); KIP-848 is GA in 4.0.
     prop("group.protocol", "consumer", "string", "classic", since=(3, 7), since_source="KIP-848"),
     prop("group.remote.assignor", "consumer", "string", None, since=(3, 7)),
     prop("client.rack", "consumer", "string", "", since=(2, 4)),

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from mqcheck.model.partitioner import (
     murmur2,
     partition_for_key,
+    partition_for_message,
     partition_for_string_key,
     to_positive,
     unkeyed_partitioning,
@@ -50,6 +51,22 @@ def test_keyed_partition_is_the_positive_hash_modulo_the_partition_count() -> No
     assert partition_for_key(b"foobar", 2) == 1357151166 % 2
     assert partition_for_key(b"foobar", 3) == 1357151166 % 3
     assert partition_for_string_key("foobar", 3) == partition_for_key(b"foobar", 3)
+
+
+def test_keyed_partitions_from_kafkas_vectors() -> None:
+    # "21": murmur2 = -973932308 (UtilsTest); toPositive = 1173551340
+    assert partition_for_string_key("21", 2) == 0
+    assert partition_for_string_key("21", 7) == 1173551340 % 7
+
+
+def test_message_i_carries_key_i_mod_len() -> None:
+    # UtilsTest: murmur2("21") = -973932308 -> 1173551340, murmur2("abc") = 479470107
+    keys = ["21", "abc"]
+    assert [partition_for_message(i, keys, 2) for i in range(4)] == [0, 1, 0, 1]
+    assert [partition_for_message(i, keys, 5) for i in range(2)] == [
+        1173551340 % 5,
+        479470107 % 5,
+    ]
 
 
 def test_a_topic_has_partitions() -> None:
