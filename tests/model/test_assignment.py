@@ -516,3 +516,23 @@ def test_uniform_is_valid_balanced_and_sticky(
     assert max(sizes) - min(sizes) <= 1
     for member, mine in owned.items():
         assert len(mine & got[member]) >= min(len(mine), count // len(owned))
+
+
+@given(_previous(), st.randoms(use_true_random=False))
+def test_cooperative_follow_up_rebalance_revokes_nothing(
+    case: tuple[int, dict[str, Owned]], rng: object
+) -> None:
+    """KIP-429's two rounds: after the members revoked what round one held back, the
+    follow-up rebalance (in any member order) completes the assignment and moves nothing."""
+    count, owned = case
+    first_order, second_order = sorted(owned), sorted(owned)
+    rng.shuffle(first_order)  # type: ignore[attr-defined]
+    rng.shuffle(second_order)  # type: ignore[attr-defined]
+    topics = frozenset({"t"})
+    first = cooperative_sticky_assignment(topics, {"t": count}, owned, first_order)
+    after = {m: Owned(tps, 6) for m, tps in first.items()}
+    second = sticky_assignment(topics, {"t": count}, after, second_order)
+    assert second.transferring == {}
+    for member, tps in first.items():
+        assert revoked_partitions("cooperative", tps, second.assignment[member]) == frozenset()
+    assert _partition_sets(second.assignment) == [("t", p) for p in range(count)]
