@@ -20,6 +20,8 @@ from mqcheck.spec.kafka_property import (
 )
 
 _COMPRESSION = enum_values("none", "gzip", "snappy", "lz4", "zstd")
+_RANGE = "org.apache.kafka.clients.consumer.RangeAssignor"
+_COOPERATIVE_STICKY = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
 
 _BROKER: tuple[KafkaProperty, ...] = (
     prop("broker.id", "broker", "int", -1),
@@ -217,7 +219,13 @@ _CONSUMER: tuple[KafkaProperty, ...] = (
         defaults=(Default((0, 10), 500, "KIP-62"),),
         minimum=1,
     ),
-    prop("max.poll.interval.ms", "consumer", "int", 300000, minimum=1),
+    prop(
+        "max.poll.interval.ms",
+        "consumer",
+        "int",
+        defaults=(Default((0, 10), 300000, "KIP-62"),),
+        minimum=1,
+    ),
     prop("fetch.min.bytes", "consumer", "int", 1, minimum=0),
     prop("fetch.max.bytes", "consumer", "int", 52428800, minimum=0, since=(0, 11)),
     prop("fetch.max.wait.ms", "consumer", "int", 500, minimum=0),
@@ -230,8 +238,20 @@ _CONSUMER: tuple[KafkaProperty, ...] = (
         minimum=0,
     ),
     prop("default.api.timeout.ms", "consumer", "int", 60000, since=(2, 0)),
-    prop("partition.assignment.strategy", "consumer", "list", None),
+    # ConsumerConfig at 0.10.2.0 .. 2.8.0: [RangeAssignor]; from 3.0.0: [RangeAssignor,
+    # CooperativeStickyAssignor] (KAFKA-13023), which still runs Range, eagerly
+    # (mqcheck/model/assignment.py: rebalance_protocol, selected_assignors).
+    prop(
+        "partition.assignment.strategy",
+        "consumer",
+        "list",
+        defaults=(
+            Default((0, 10), _RANGE, "ConsumerConfig"),
+            Default((3, 0), f"{_RANGE},{_COOPERATIVE_STICKY}", "KAFKA-13023"),
+        ),
+    ),
     prop("group.instance.id", "consumer", "string", None, since=(2, 3), since_source="KIP-345"),
+    # ConsumerConfig 3.7.0 accepts "classic" | "consumer" (GroupProtocol); KIP-848 is GA in 4.0.
     prop("group.protocol", "consumer", "string", "classic", since=(3, 7), since_source="KIP-848"),
     prop("group.remote.assignor", "consumer", "string", None, since=(3, 7)),
     prop("client.rack", "consumer", "string", "", since=(2, 4)),

@@ -10,6 +10,9 @@ from mqcheck.spec.kafka_property import Scope
 from mqcheck.spec.schema import INT_MAX, LONG_MAX, KafkaVersion
 from mqcheck.spec.versions import SUPPORTED_LINES, parse_version_text
 
+_RANGE = "org.apache.kafka.clients.consumer.RangeAssignor"
+_COOP = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+
 
 def _default(scope: Scope, name: str, version: str) -> object:
     prop = catalog.lookup(scope, name)
@@ -58,6 +61,13 @@ def _default(scope: Scope, name: str, version: str) -> object:
         ("consumer", "session.timeout.ms", "3.0", 45000),  # KIP-735
         ("consumer", "request.timeout.ms", "1.1", 305000),
         ("consumer", "request.timeout.ms", "2.0", 30000),  # KIP-266
+        ("consumer", "session.timeout.ms", "0.10", 10000),  # KIP-62 (0.10.1)
+        ("consumer", "max.poll.interval.ms", "0.10", 300000),  # KIP-62
+        ("consumer", "max.poll.interval.ms", "4.0", 300000),
+        ("consumer", "partition.assignment.strategy", "2.8", _RANGE),
+        ("consumer", "partition.assignment.strategy", "3.0", f"{_RANGE},{_COOP}"),  # KAFKA-13023
+        ("consumer", "group.protocol", "3.7", "classic"),  # KIP-848
+        ("consumer", "group.instance.id", "2.3", None),  # KIP-345
         ("streams", "processing.guarantee", "3.7", "at_least_once"),
     ],
 )
@@ -126,3 +136,11 @@ def test_doc_urls_are_versioned() -> None:
         "https://kafka.apache.org/37/documentation.html#producerconfigs_acks"
     )
     assert acks.doc_url(KafkaVersion(0, 10)).startswith("https://kafka.apache.org/0102/")
+
+
+def test_group_properties_exist_from_their_kips() -> None:
+    instance = catalog.lookup("consumer", "group.instance.id")
+    protocol = catalog.lookup("consumer", "group.protocol")
+    assert instance is not None and protocol is not None
+    assert not instance.exists_in(KafkaVersion(2, 2)) and instance.exists_in(KafkaVersion(2, 3))
+    assert not protocol.exists_in(KafkaVersion(3, 6)) and protocol.exists_in(KafkaVersion(3, 7))
