@@ -159,3 +159,27 @@ def test_unmodelled_features_are_unknown_not_holds(tmp_path: Path) -> None:
     )
     out = CliRunner().invoke(main, ["check", _write(tmp_path, "p.yaml", spec)])
     assert out.exit_code == 3 and "not modelled" in out.output
+
+
+def test_round_robin_before_2_4_with_broker_faults_is_not_answered_per_partition(
+    tmp_path: Path,
+) -> None:
+    """Before 2.4, keyless records go round-robin over the partitions that *have a leader*
+    (DefaultPartitioner, availablePartitionsForTopic): with broker faults a partition can be
+    skipped, so the busiest one may get every message. One partition with ceil(m/p) would
+    be a different pipeline: unknown, never a verdict. Without broker faults the split is
+    exact."""
+    spec = (
+        ACKS1.replace('kafka_version: "3.7"', 'kafka_version: "2.3"')
+        .replace("partitions: 1", "partitions: 2")
+        .replace("messages: 1", "messages: 2")
+    )
+    out = CliRunner().invoke(main, ["check", _write(tmp_path, "rr.yaml", spec), "--format", "json"])
+    [r] = json.loads(out.output)["results"]
+    assert r["verdict"] == "unknown" and out.exit_code == 3
+    assert "not modelled: before Kafka 2.4 keyless records go round-robin" in r["reason"]
+    calm = spec.replace("faults: {broker_crash: 1}", "faults: {produce_request_lost: 1}")
+    out = CliRunner().invoke(main, ["check", _write(tmp_path, "c.yaml", calm), "--format", "json"])
+    [r] = json.loads(out.output)["results"]
+    assert r["verdict"] != "unknown", r
+    assert r["bounds"]["messages_in_checked_partition"] == 1
