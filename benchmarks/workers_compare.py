@@ -79,7 +79,8 @@ def cases(given: list[str]) -> list[tuple[Path, str, int]]:
         ]
     out = []
     for case in given:
-        spec, messages, cap = [*case.split(":"), "-", "0"][:3]
+        parts = case.split(":")
+        spec, messages, cap = (parts + ["-", "0"][len(parts) - 1 :])[:3]
         out.append((ROOT / spec, messages, int(cap)))
     return out
 
