@@ -13,17 +13,20 @@ directed reachability", FMCAD 2011) on one solver:
 - the transition relation T(X, X') is asserted once; frame F_i's clauses are guarded by
   activation literals (a clause learned at level i belongs to F_1..F_i, "delta encoding"),
   so a query about F_i assumes the literals of levels >= i; F_0 is the initial states;
-- a cube is a conjunction of literals `x == c`, `x <= c`, `x >= c` over state variables;
-  the literals of primed cubes are assumption literals, so an unsat core names the
-  literals a blocked cube needs;
+- a cube is a conjunction of literals `x == c`, `x <= c`, `x >= c` over state variables,
+  and `x < y`, `x != y` over the candidate pairs of `mqcheck.engines.relations`; the
+  literals of primed cubes are assumption literals, so an unsat core names the literals a
+  blocked cube needs;
 - a proof obligation (cube, level) is blocked by relative induction
   (F_{i-1} ∧ ¬c ∧ T ∧ c' unsat) or yields a predecessor state (a full cube) at level i-1;
   a predecessor that is an initial state is a real path to a bad state (refuted);
-- a blocked cube is generalised: the unsat core, then dropping literals one by one, then
-  widening `x == c` to `x >= c` or `x <= c` (counters and domain bounds are cut off by one
-  inequality instead of one clause per value), each step kept only if the cube stays
-  disjoint from the initial states and relatively inductive; the clause is then pushed to
-  the highest level where it still holds;
+- a blocked cube is generalised: the unsat core, then relating (two literals on a
+  candidate pair that imply `x != y` or `x < y` replaced by that one literal, so "y <= x"
+  is one clause, not one per value), dropping literals one by one, and widening `x == c`
+  to `x >= c` or `x <= c` (counters and domain bounds are cut off by one inequality
+  instead of one clause per value), each step kept only if the cube stays disjoint from
+  the initial states and relatively inductive; the clause is then pushed to the highest
+  level where it still holds;
 - propagation moves each clause forward where F_i ∧ T ⇒ c'; an empty level means
   F_i = F_{i+1}, and the clauses of the levels above are the invariant.
 
@@ -45,8 +48,12 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 Term = Any  # a z3 expression (z3 is untyped)
-#: x_i op value, op in ==, <=, >=
+#: x_i op value, op in ==, <=, >=; or x_i op x_j, op in RELATIONS
 Lit = tuple[int, str, int]
+#: the literals between two variables (the third element is j): x_i < x_j, x_i != x_j
+RELATIONS = {"lt": "<", "ne": "!="}
+#: relational generalisation tries at most this many candidate literals per cube
+RELATE_TRIES = 4
 Cube = tuple[Lit, ...]
 
 
@@ -71,6 +78,10 @@ class Problem:
     literal: Callable[[Term, str, int], Term]
     value: Callable[[Any, Term], int]
     make_solver: Callable[[], Any]
+    # `compare(a, op, b)` for two state terms (op "<", "!="), and the pairs (i, j), i < j,
+    # that relating may try (none: single-variable literals only)
+    compare: Callable[[Term, str, Term], Term] | None = None
+    pairs: tuple[tuple[int, int], ...] = ()
     # the term of `trans` that says which action is taken, and the condition over `now`
     # under which action number a can be taken (to lift predecessors)
     choice: Term = None
@@ -102,7 +113,26 @@ class _Refuted(Exception):
 def _holds(lit: Lit, state: Sequence[int]) -> bool:
     i, op, v = lit
     x = state[i]
+    if op == "lt":
+        return x < state[v]
+    if op == "ne":
+        return x != state[v]
     return x == v if op == "==" else x <= v if op == "<=" else x >= v
+
+
+def _bounds(cube: Cube) -> dict[int, tuple[float, float]]:
+    """The interval each variable is confined to by the cube's constant literals."""
+    out: dict[int, tuple[float, float]] = {}
+    for i, op, v in cube:
+        if op in RELATIONS:
+            continue
+        lo, hi = out.get(i, (float("-inf"), float("inf")))
+        if op in ("==", ">="):
+            lo = max(lo, v)
+        if op in ("==", "<="):
+            hi = min(hi, v)
+        out[i] = (lo, hi)
+    return out
 
 
 @dataclass
@@ -134,15 +164,22 @@ class Pdr:
         self.choice_lits: dict[int, tuple[Term, Term]] = {}
 
     # ---- solver helpers ----------------------------------------------------------------
+    def _term(self, lit: Lit, state: Sequence[Term]) -> Term:
+        """`lit` over the state `state` (the terms before or after a step)."""
+        i, op, v = lit
+        if op in RELATIONS:
+            assert self.problem.compare is not None
+            return self.problem.compare(state[i], RELATIONS[op], state[v])
+        return self.problem.literal(state[i], op, v)
+
     def _proxy(self, lit: Lit, primed: bool) -> Term:
         """An assumption literal that implies `lit` of the state before (or after) a step."""
         key = (primed, lit)
         hit = self.proxies.get(key)
         if hit is None:
-            i, op, v = lit
             state = self.problem.nxt if primed else self.problem.now
             hit = z3.Bool(f"pdr_{'n' if primed else 'c'}{next(self.fresh)}")
-            self.solver.add(z3.Implies(hit, self.problem.literal(state[i], op, v)))
+            self.solver.add(z3.Implies(hit, self._term(lit, state)))
             self.proxies[key] = hit
         return hit
 
@@ -170,8 +207,7 @@ class Pdr:
 
     def _clause(self, cube: Cube) -> Term:
         """¬cube over the state before a step."""
-        p = self.problem
-        return z3.Or([z3.Not(p.literal(p.now[i], op, v)) for i, op, v in cube])
+        return z3.Or([z3.Not(self._term(lit, self.problem.now)) for lit in cube])
 
     def _meets_init(self, cube: Cube) -> bool:
         return any(all(_holds(lit, s) for lit in cube) for s in self.problem.starts)
@@ -218,8 +254,46 @@ class Pdr:
         sub = self._relative(cube, level)
         return None if sub is None else self._init_safe(sub, cube)
 
-    def _generalise(self, cube: Cube, level: int) -> Cube:
-        """Drop literals, then widen equalities, keeping the cube blocked at `level`."""
+    def _relate(self, cube: Cube, level: int, core: Cube) -> Cube:
+        """Replace the literals on a candidate pair (i, j) by `x_i < x_j` or `x_i != x_j`
+        (whichever the cube implies, the first that keeps it blocked at `level`): a cube
+        of the states where y > x is one literal, whatever the values. Only pairs with a
+        variable in `core` (the literals the blocking needed) are tried, at most
+        RELATE_TRIES queries per cube: each failed try costs a query, and on the Kafka
+        specs most do."""
+        needed = {i for i, _, _ in core}
+        tries_left = RELATE_TRIES
+        for i, j in self.problem.pairs:
+            if tries_left <= 0:
+                break
+            bounds = _bounds(cube)
+            if i not in bounds or j not in bounds or not {i, j} & needed:
+                continue
+            (lo_i, hi_i), (lo_j, hi_j) = bounds[i], bounds[j]
+            rest = tuple(x for x in cube if x[0] not in (i, j) or x[1] in RELATIONS)
+            tries: list[Lit] = []
+            if hi_i < lo_j:
+                tries = [(i, "lt", j), (i, "ne", j)]
+            elif hi_j < lo_i:
+                tries = [(j, "lt", i), (i, "ne", j)]
+            for lit in tries:
+                tries_left -= 1
+                got = self._inductive((*rest, lit), level)
+                if got is not None:
+                    cube = got
+                    break
+        return cube
+
+    def _generalise(self, cube: Cube, level: int, whole: Cube = ()) -> Cube:
+        """Relate pairs, drop literals, then widen equalities, keeping the cube blocked
+        at `level`. Relating comes first, on the obligation `whole` that `cube` (its unsat
+        core) was taken from: the core and dropping would otherwise keep only one side of a
+        relation where the frame is still weak (y = 30 is unreachable in one step, whatever
+        x is), and the relation would be learned only frames later."""
+        if self.problem.pairs:
+            related = self._relate(whole or cube, level, cube)
+            if any(op in RELATIONS for _, op, _ in related):
+                cube = related
         for lit in list(cube):
             if lit not in cube:
                 continue
@@ -264,9 +338,7 @@ class Pdr:
         lits = {t.get_id(): lit for t, lit in zip(proxies, full, strict=True)}
         needed = self._core_of(lits, [off, *proxies])
         q = z3.Bool(f"pdr_q{next(self.fresh)}")
-        self.solver.add(
-            z3.Implies(q, z3.Or([z3.Not(p.literal(p.nxt[i], op, v)) for i, op, v in cube]))
-        )
+        self.solver.add(z3.Implies(q, z3.Or([z3.Not(self._term(lit, p.nxt)) for lit in cube])))
         lands = self._core_of(lits, [self.trans_lit, take, q, *proxies])
         if needed is None or lands is None:  # pragma: no cover - the model said otherwise
             return full
@@ -302,7 +374,7 @@ class Pdr:
                 continue
             got = self._relative(c, lvl - 1)
             if got is not None:
-                learned = self._generalise(self._init_safe(got, c), lvl - 1)
+                learned = self._generalise(self._init_safe(got, c), lvl - 1, c)
                 self._add(learned, lvl)
                 if lvl < top:
                     heapq.heappush(queue, (lvl + 1, next(order), c))
@@ -380,11 +452,16 @@ class Pdr:
         return t
 
 
-def negated(cube: Cube, names: Sequence[str]) -> tuple[tuple[str, str, int], ...]:
-    """The clause ¬cube as (variable name, op, value) literals, one of which must hold."""
-    out = []
+def negated(cube: Cube, names: Sequence[str]) -> tuple[tuple[str, str, int | str], ...]:
+    """The clause ¬cube as (variable name, op, value or variable name) literals, one of
+    which must hold."""
+    out: list[tuple[str, str, int | str]] = []
     for i, op, v in cube:
-        if op == "==":
+        if op == "lt":
+            out.append((names[i], ">=", names[v]))
+        elif op == "ne":
+            out.append((names[i], "==", names[v]))
+        elif op == "==":
             out.append((names[i], "!=", v))
         elif op == "<=":
             out.append((names[i], ">=", v + 1))
