@@ -47,6 +47,8 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.engines import z3terms as zt
+
 Term = Any  # a z3 expression (z3 is untyped)
 #: x_i op value, op in ==, <=, >=; or x_i op x_j, op in RELATIONS
 Lit = tuple[int, str, int]
@@ -162,6 +164,8 @@ class Pdr:
         self.pred: tuple[int, ...] = ()
         self.pred_choice = 0
         self.choice_lits: dict[int, tuple[Term, Term]] = {}
+        self.clauses: dict[Cube, Term] = {}
+        self.outside: dict[Cube, Term] = {}
 
     # ---- solver helpers ----------------------------------------------------------------
     def _term(self, lit: Lit, state: Sequence[Term]) -> Term:
@@ -206,31 +210,41 @@ class Pdr:
         return tuple(self.problem.value(model, x) for x in self.problem.now)
 
     def _clause(self, cube: Cube) -> Term:
-        """¬cube over the state before a step."""
-        return z3.Or([z3.Not(self._term(lit, self.problem.now)) for lit in cube])
+        """¬cube over the state before a step (built once per cube)."""
+        hit = self.clauses.get(cube)
+        if hit is None:
+            hit = zt.or_([zt.not_(self._term(lit, self.problem.now)) for lit in cube])
+            self.clauses[cube] = hit
+        return hit
+
+    def _outside(self, cube: Cube) -> Term:
+        """An assumption literal that implies ¬cube before the step (one per cube, so the
+        solver does not collect a fresh implication per query)."""
+        hit = self.outside.get(cube)
+        if hit is None:
+            hit = z3.Bool(f"pdr_q{next(self.fresh)}")
+            self.solver.add(zt.implies(hit, self._clause(cube)))
+            self.outside[cube] = hit
+        return hit
 
     def _meets_init(self, cube: Cube) -> bool:
         return any(all(_holds(lit, s) for lit in cube) for s in self.problem.starts)
 
     # ---- relative induction ------------------------------------------------------------
-    def _relative(self, cube: Cube, level: int) -> Cube | None:
+    def _relative(self, cube: Cube, level: int, want_pred: bool = False) -> Cube | None:
         """Is F_level ∧ ¬cube ∧ T ∧ cube' unsatisfiable? Then the sub-cube of the literals
-        in the unsat core; else None, and `self.pred` is a predecessor state."""
-        q = z3.Bool(f"pdr_q{next(self.fresh)}")
-        self.solver.add(z3.Implies(q, self._clause(cube)))
-        lits = {self._proxy(lit, True).get_id(): lit for lit in cube}
-        assumptions = [
-            *self._frame(level),
-            self.trans_lit,
-            q,
-            *(self._proxy(lit, True) for lit in cube),
-        ]
+        in the unsat core; else None, and with `want_pred` `self.pred` is a predecessor
+        state. The model is read only then: reading it back from the bit-blasted solver
+        costs about two queries, and generalisation and propagation only need sat/unsat."""
+        primed = [self._proxy(lit, True) for lit in cube]
+        lits = {t.get_id(): lit for t, lit in zip(primed, cube, strict=True)}
+        assumptions = [*self._frame(level), self.trans_lit, self._outside(cube), *primed]
         if self._check(assumptions):
-            # one model (reading it back is as dear as a query on the Kafka specs)
-            model = self.solver.model()
-            self.pred = tuple(self.problem.value(model, x) for x in self.problem.now)
-            if self.problem.choice is not None:
-                self.pred_choice = self.problem.value(model, self.problem.choice)
+            if want_pred:
+                model = self.solver.model()
+                self.pred = tuple(self.problem.value(model, x) for x in self.problem.now)
+                if self.problem.choice is not None:
+                    self.pred_choice = self.problem.value(model, self.problem.choice)
             return None
         core = {t.get_id() for t in self.solver.unsat_core()}
         return tuple(lit for key, lit in lits.items() if key in core)
@@ -372,7 +386,7 @@ class Pdr:
                 if lvl < top:
                     heapq.heappush(queue, (lvl + 1, next(order), c))
                 continue
-            got = self._relative(c, lvl - 1)
+            got = self._relative(c, lvl - 1, want_pred=True)
             if got is not None:
                 learned = self._generalise(self._init_safe(got, c), lvl - 1, c)
                 self._add(learned, lvl)
