@@ -48,12 +48,15 @@ def check(
     messages: int | None = None,
     max_states: int | None = None,
     timeout_s: float | None = None,
+    pdr: bool = False,
 ) -> CheckResult:
     """`mqcheck check SPEC` as a value: a path is loaded first (`InvalidSpec` if refused);
     the keyword arguments are the command's options, None leaving the spec's `check:` block
     in charge."""
     loaded = spec if isinstance(spec, Spec) else load(spec)
-    return run.check_spec(loaded, guarantees, engine, messages, max_states, timeout_s=timeout_s)
+    return run.check_spec(
+        loaded, guarantees, engine, messages, max_states, timeout_s=timeout_s, pdr=pdr
+    )
 
 
 def check_spec(
@@ -63,9 +66,10 @@ def check_spec(
     messages: int | None = None,
     max_states: int | None = None,
     timeout_s: float | None = None,
+    pdr: bool = False,
 ) -> CheckResult:
     """The lower-level call on an already loaded spec; the one the CLI makes."""
-    return check(spec, guarantees, engine, messages, max_states, timeout_s)
+    return check(spec, guarantees, engine, messages, max_states, timeout_s, pdr)
 
 
 def render(result: CheckResult, output_format: str = "text", spec: Spec | None = None) -> str:

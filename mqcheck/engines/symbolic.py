@@ -19,9 +19,9 @@ longer. Three things prove `holds`:
   was asked about at a depth below k (the recurrence diameter from the initial state);
 - k-induction: a path of k transitions from *any* state in which the property holds for the
   first k states, all pairwise distinct, cannot end in a state where it fails;
-- IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`), tried once from
-  inside the deepening loop: an inductive invariant, re-checked on the IR by an independent
-  solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
+- IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`, `check --pdr`),
+  tried once from inside the deepening loop: an inductive invariant, re-checked on the IR
+  by an independent solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
 
 The property proved is "not bad, no `limit` state, every variable within its domain"; each
 part is also checked by the base case, so the domain constraints assumed by the induction are
