@@ -12,7 +12,10 @@ import pytest
 from mqcheck.api import load
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.system import Invariant
+from mqcheck.review.whatif import domains
+from mqcheck.review.whatif.symbolic import check_symbolic
 from mqcheck.run import check_spec, compile_spec, requested_guarantees
+from mqcheck.spec.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 3.0
@@ -59,3 +62,21 @@ def test_ic3_ends_within_its_timeout() -> None:
     assert time.perf_counter() - started < TIMEOUT + 1.0
     assert not refuted
     assert proof or why
+
+
+def test_the_configuration_search_ends_within_its_timeout() -> None:
+    """`check --symbolic` with the Z3 engine: one union query for the two configurations
+    enable.idempotence true and false, each of which takes the Z3 engine several seconds;
+    what it decides by then is what the explicit engine says."""
+    document = load_spec(str(ROOT / "specs/idempotent-consumer-crash.yaml"))
+    assert document.spec is not None
+    spec, data = document.spec, document.data()
+    chosen = domains.resolve(spec, domains.parse_symbolic(["enable.idempotence"]))
+    reference = check_symbolic(spec, data, chosen, None, "explicit")
+    started = time.perf_counter()
+    result = check_symbolic(spec, data, chosen, None, "z3", None, None, TIMEOUT)
+    assert time.perf_counter() - started < TIMEOUT + GRACE
+    assert len(result.checked()) == len(reference.checked()) == 2
+    for z, e in zip(result.checked(), reference.checked(), strict=True):
+        for got, want in zip(z.results, e.results, strict=True):
+            assert got.verdict in ("unknown", want.verdict)
