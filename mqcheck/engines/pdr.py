@@ -56,6 +56,8 @@ Lit = tuple[int, str, int]
 RELATIONS = {"lt": "<", "ne": "!="}
 #: relational generalisation tries at most this many candidate literals per cube
 RELATE_TRIES = 4
+#: queries after which the solver is rebuilt (at the next level), see `Pdr._rebuild`
+REBUILD_AFTER = 300
 Cube = tuple[Lit, ...]
 
 
@@ -148,24 +150,35 @@ class Pdr:
     frames: list[set[Cube]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        p = self.problem
-        self.solver = p.make_solver()
         # T is switched on only where a step is taken: asserted outright, it would make
         # every query over X ask for a state with a successor, and a deadlocked bad state
         # would never be found
         self.trans_lit = z3.Bool("pdr_trans")
-        self.solver.add(z3.Implies(self.trans_lit, z3.And(list(p.trans))))
         self.init_lit = z3.Bool("pdr_init")
-        self.solver.add(z3.Implies(self.init_lit, p.init))
         self.level_lits: list[Term] = [self.init_lit]
-        self.proxies: dict[tuple[bool, Lit], Term] = {}
         self.fresh = itertools.count()
         self.frames = [set()]  # frames[0] unused: F_0 is the initial states
         self.pred: tuple[int, ...] = ()
         self.pred_choice = 0
-        self.choice_lits: dict[int, tuple[Term, Term]] = {}
         self.clauses: dict[Cube, Term] = {}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """A fresh solver with T, the initial states and the frames' clauses only. Every
+        query leaves its implications behind (a cube's literals, "¬cube" literals), and on
+        the Kafka specs queries get several times slower as they pile up; IC3 rebuilds
+        the solver once REBUILD_AFTER queries have been asked of it, at a new level."""
+        p = self.problem
+        self.solver = p.make_solver()
+        self.solver.add(zt.implies(self.trans_lit, zt.and_(list(p.trans))))
+        self.solver.add(zt.implies(self.init_lit, p.init))
+        self.proxies: dict[tuple[bool, Lit], Term] = {}
+        self.choice_lits: dict[int, tuple[Term, Term]] = {}
         self.outside: dict[Cube, Term] = {}
+        for level, cubes in enumerate(self.frames):
+            for cube in sorted(cubes):
+                self.solver.add(zt.implies(self.level_lits[level], self._clause(cube)))
+        self.asked = 0
 
     # ---- solver helpers ----------------------------------------------------------------
     def _term(self, lit: Lit, state: Sequence[Term]) -> Term:
@@ -200,6 +213,7 @@ class Pdr:
             raise _OutOfTime
         self.solver.set("timeout", max(1, int(left * 1000)))
         self.queries += 1
+        self.asked += 1
         r = self.solver.check(*assumptions)
         if r == z3.unknown:
             raise _OutOfTime
@@ -449,6 +463,8 @@ class Pdr:
                     out.proved = True
                     out.clauses = tuple(sorted(c for lvl in self.frames[empty + 1 :] for c in lvl))
                     break
+                if self.asked >= REBUILD_AFTER:
+                    self._rebuild()
             else:
                 out.why_not = f"no inductive invariant within {self.max_frames} frames"
         except _Refuted:

@@ -102,6 +102,34 @@ def test_a_relational_lemma_is_one_clause() -> None:
     assert not proof and not refuted and "8 frames" in why
 
 
+def test_a_rebuilt_solver_keeps_the_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the solver rebuilt after every few queries (`Pdr._rebuild`), IC3 still proves
+    what it proved, and still refutes a deadlocked bad state and a violated invariant."""
+    from mqcheck.engines import pdr as pdr_module
+
+    monkeypatch.setattr(pdr_module, "REBUILD_AFTER", 3)
+    rebuilt: list[int] = []
+    original = pdr_module.Pdr._rebuild
+
+    def spy(self: pdr_module.Pdr) -> None:
+        rebuilt.append(sum(len(f) for f in self.frames))
+        original(self)
+
+    monkeypatch.setattr(pdr_module.Pdr, "_rebuild", spy)
+    # without relating: 7 frames, so several rebuilds with clauses in the frames
+    checker = Z3Checker(_twins(), SymbolicLimits(timeout_s=30, pdr_relations=False))
+    checker.begin(time.perf_counter() + 30)
+    g = _twins().guarantee("at-most-once")
+    assert isinstance(g, Invariant)
+    proof, why, _ = checker.pdr_proof(g, time.perf_counter() + 30)
+    assert proof, why
+    assert len(rebuilt) > 2 and max(rebuilt) > 0
+    proof, why, _ = _pdr(_twins(), "at-most-once")
+    assert proof, why
+    assert _pdr(_twins(stop=True), "ordering")[2]
+    assert _pdr(_twins(), "ordering")[2]
+
+
 def test_pdr_refutes_a_violated_invariant_and_the_bmc_reports_the_path() -> None:
     system = _twins()
     proof, _, refuted = _pdr(system, "ordering")
