@@ -28,7 +28,10 @@ directed reachability", FMCAD 2011) on one solver:
   the initial states and relatively inductive; the clause is then pushed to the highest
   level where it still holds;
 - propagation moves each clause forward where F_i ∧ T ⇒ c'; an empty level means
-  F_i = F_{i+1}, and the clauses of the levels above are the invariant.
+  F_i = F_{i+1}, and the clauses of the levels above are the invariant;
+- the solver is rebuilt from T, the initial states and the frames' clauses at a new level
+  once it has answered REBUILD_AFTER queries (what each query left behind slows the later
+  ones down several times).
 
 The property's targets are given as terms (a state to block is then read from a model) or
 as cubes (a domain bound `x >= hi + 1` is blocked as that one literal, not value by value).
