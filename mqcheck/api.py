@@ -49,13 +49,21 @@ def check(
     max_states: int | None = None,
     timeout_s: float | None = None,
     workers: int | None = None,
+    pdr: bool = False,
 ) -> CheckResult:
     """`mqcheck check SPEC` as a value: a path is loaded first (`InvalidSpec` if refused);
     the keyword arguments are the command's options, None leaving the spec's `check:` block
     in charge (and `workers`, the processes of the explicit search, the machine's cores)."""
     loaded = spec if isinstance(spec, Spec) else load(spec)
     return run.check_spec(
-        loaded, guarantees, engine, messages, max_states, timeout_s=timeout_s, workers=workers
+        loaded,
+        guarantees,
+        engine,
+        messages,
+        max_states,
+        timeout_s=timeout_s,
+        workers=workers,
+        pdr=pdr,
     )
 
 
@@ -67,9 +75,10 @@ def check_spec(
     max_states: int | None = None,
     timeout_s: float | None = None,
     workers: int | None = None,
+    pdr: bool = False,
 ) -> CheckResult:
     """The lower-level call on an already loaded spec; the one the CLI makes."""
-    return check(spec, guarantees, engine, messages, max_states, timeout_s, workers)
+    return check(spec, guarantees, engine, messages, max_states, timeout_s, workers, pdr)
 
 
 def render(result: CheckResult, output_format: str = "text", spec: Spec | None = None) -> str:

@@ -220,6 +220,11 @@ def _progress_line() -> ProgressLine:
     metavar="NAME[,NAME...]|NAME=V1,V2,...",
     help="Check every combination of these properties' values (see docs/cli.md).",
 )
+@click.option(
+    "--pdr",
+    is_flag=True,
+    help="The z3 engine also tries IC3/PDR on the invariants (see docs/engines.md).",
+)
 def check(
     specs: Sequence[str],
     guarantees: Sequence[str],
@@ -231,12 +236,15 @@ def check(
     timeout_s: float | None,
     workers: int | None,
     symbolic: Sequence[str],
+    pdr: bool,
 ) -> None:
     """Check the guarantees of each SPEC."""
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
         fail(format_errors(errors))
+    if pdr:
+        _pdr_applies(loaded, engine, symbolic)
     if symbolic:
         _check_symbolic(
             loaded,
@@ -264,6 +272,7 @@ def check(
                 timeout_s=timeout_s,
                 progress=line.search,
                 workers=workers,
+                pdr=pdr,
             )
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
@@ -282,6 +291,19 @@ def check(
     if trace_out and first_trace is not None:
         write_or_exit(trace_out, json_report.dumps(first_trace))
     sys.exit(exits.worst(codes))
+
+
+def _pdr_applies(loaded: Sequence[LoadResult], engine: str | None, symbolic: Sequence[str]) -> None:
+    """`--pdr` is an option of the Z3 engine's single-configuration search: refused (exit
+    2, nothing checked) where it would be silently ignored."""
+    if symbolic:
+        fail("--pdr: not available with --symbolic (the configuration search does not use IC3)")
+    for r in loaded:
+        assert r.spec is not None
+        if (engine or r.spec.check.engine) not in ("z3", "both"):
+            fail(
+                f"--pdr: {r.spec.name} is checked by the explicit engine (use --engine z3 or both)"
+            )
 
 
 def _check_symbolic(

@@ -45,12 +45,14 @@ def check_spec(
     progress: Progress | None = None,
     early_verdicts: bool = True,
     workers: int | None = None,
+    pdr: bool = False,
 ) -> CheckResult:
     """`early_verdicts` (on unless turned off): the explicit engine decides at-least-once as
     soon as the answer is certain (the same verdict and trace as the full search; the stats
     then count only what was explored). Off, the search is the reference's, state for state.
     `workers`: processes the explicit search may split into (default: the machine's cores;
-    the answer is the same with any number)."""
+    the answer is the same with any number). `pdr`: the Z3 engine also tries IC3/PDR on the
+    invariant guarantees (`check --pdr`)."""
     cores = workers or machine_cores()
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
@@ -78,21 +80,23 @@ def check_spec(
             found = ExplicitChecker(system, limits).check(wanted, progress)
         results = tuple(with_traces(system, found))
     elif engine_name == "z3":
-        results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s)))
+        results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s, pdr)))
     else:
         frontier = FrontierChecker(system, limits, early=early_verdicts, workers=cores)
         explicit = with_traces(system, frontier.check(wanted, progress))
-        symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s))
+        symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s, pdr))
         results, disagreements = combine_engines(explicit, symbolic)
     return _result(spec, results, disagreements)
 
 
-def _z3(system: TransitionSystem, wanted: Sequence[str], timeout_s: float) -> list[GuaranteeResult]:
+def _z3(
+    system: TransitionSystem, wanted: Sequence[str], timeout_s: float, pdr: bool = False
+) -> list[GuaranteeResult]:
     """The Z3 engine's results. Imported here, not at the top: loading z3 costs a good part
     of a second that an explicit-only run need not pay."""
     from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 
-    return Z3Checker(system, SymbolicLimits(timeout_s=timeout_s)).check(wanted)
+    return Z3Checker(system, SymbolicLimits(timeout_s=timeout_s, pdr=pdr)).check(wanted)
 
 
 def replay_spec(spec: Spec, data: object) -> ReplayOutcome:

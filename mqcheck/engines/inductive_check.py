@@ -29,8 +29,9 @@ from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
 from mqcheck.ir.system import TransitionSystem
 
 Term = Any
-#: one literal of a clause: variable op value, op in !=, ==, <=, >=
-ClauseLit = tuple[str, str, int]
+#: one literal of a clause: variable op value, op in !=, ==, <=, >=; a value that is a
+#: string names another variable (`("hw", "<=", "leo")`, from IC3's relational literals)
+ClauseLit = tuple[str, str, int | str]
 Clause = tuple[ClauseLit, ...]
 
 
@@ -93,12 +94,15 @@ def _int(e: Expr, env: Mapping[str, Term], memo: dict[int, Term]) -> Term:
     return z3.If(t, 1, 0) if e.sort == BOOL else t
 
 
-def _literal(x: Term, op: str, v: int) -> Term:
+def _literal(x: Term, op: str, v: Term) -> Term:
     return {"!=": x != v, "==": x == v, "<=": x <= v, ">=": x >= v}[op]
 
 
 def invariant_term(clauses: Sequence[Clause], env: Mapping[str, Term]) -> Term:
-    return z3.And([z3.Or([_literal(env[n], op, v) for n, op, v in c]) for c in clauses])
+    def side(v: int | str) -> Term:
+        return env[v] if isinstance(v, str) else z3.IntVal(v)
+
+    return z3.And([z3.Or([_literal(env[n], op, side(v)) for n, op, v in c]) for c in clauses])
 
 
 def check_invariant(

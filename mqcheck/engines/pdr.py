@@ -13,19 +13,25 @@ directed reachability", FMCAD 2011) on one solver:
 - the transition relation T(X, X') is asserted once; frame F_i's clauses are guarded by
   activation literals (a clause learned at level i belongs to F_1..F_i, "delta encoding"),
   so a query about F_i assumes the literals of levels >= i; F_0 is the initial states;
-- a cube is a conjunction of literals `x == c`, `x <= c`, `x >= c` over state variables;
-  the literals of primed cubes are assumption literals, so an unsat core names the
-  literals a blocked cube needs;
+- a cube is a conjunction of literals `x == c`, `x <= c`, `x >= c` over state variables,
+  and `x < y`, `x != y` over the candidate pairs of `mqcheck.engines.relations`; the
+  literals of primed cubes are assumption literals, so an unsat core names the literals a
+  blocked cube needs;
 - a proof obligation (cube, level) is blocked by relative induction
   (F_{i-1} ∧ ¬c ∧ T ∧ c' unsat) or yields a predecessor state (a full cube) at level i-1;
   a predecessor that is an initial state is a real path to a bad state (refuted);
-- a blocked cube is generalised: the unsat core, then dropping literals one by one, then
-  widening `x == c` to `x >= c` or `x <= c` (counters and domain bounds are cut off by one
-  inequality instead of one clause per value), each step kept only if the cube stays
-  disjoint from the initial states and relatively inductive; the clause is then pushed to
-  the highest level where it still holds;
+- a blocked cube is generalised: the unsat core, then relating (two literals on a
+  candidate pair that imply `x != y` or `x < y` replaced by that one literal, so "y <= x"
+  is one clause, not one per value), dropping literals one by one, and widening `x == c`
+  to `x >= c` or `x <= c` (counters and domain bounds are cut off by one inequality
+  instead of one clause per value), each step kept only if the cube stays disjoint from
+  the initial states and relatively inductive; the clause is then pushed to the highest
+  level where it still holds;
 - propagation moves each clause forward where F_i ∧ T ⇒ c'; an empty level means
-  F_i = F_{i+1}, and the clauses of the levels above are the invariant.
+  F_i = F_{i+1}, and the clauses of the levels above are the invariant;
+- the solver is rebuilt from T, the initial states and the frames' clauses at a new level
+  once it has answered REBUILD_AFTER queries (what each query left behind slows the later
+  ones down several times).
 
 The property's targets are given as terms (a state to block is then read from a model) or
 as cubes (a domain bound `x >= hi + 1` is blocked as that one literal, not value by value).
@@ -44,9 +50,17 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.engines import z3terms as zt
+
 Term = Any  # a z3 expression (z3 is untyped)
-#: x_i op value, op in ==, <=, >=
+#: x_i op value, op in ==, <=, >=; or x_i op x_j, op in RELATIONS
 Lit = tuple[int, str, int]
+#: the literals between two variables (the third element is j): x_i < x_j, x_i != x_j
+RELATIONS = {"lt": "<", "ne": "!="}
+#: relational generalisation tries at most this many candidate literals per cube
+RELATE_TRIES = 4
+#: queries after which the solver is rebuilt (at the next level), see `Pdr._rebuild`
+REBUILD_AFTER = 300
 Cube = tuple[Lit, ...]
 
 
@@ -71,6 +85,10 @@ class Problem:
     literal: Callable[[Term, str, int], Term]
     value: Callable[[Any, Term], int]
     make_solver: Callable[[], Any]
+    # `compare(a, op, b)` for two state terms (op "<", "!="), and the pairs (i, j), i < j,
+    # that relating may try (none: single-variable literals only)
+    compare: Callable[[Term, str, Term], Term] | None = None
+    pairs: tuple[tuple[int, int], ...] = ()
     # the term of `trans` that says which action is taken, and the condition over `now`
     # under which action number a can be taken (to lift predecessors)
     choice: Term = None
@@ -102,7 +120,26 @@ class _Refuted(Exception):
 def _holds(lit: Lit, state: Sequence[int]) -> bool:
     i, op, v = lit
     x = state[i]
+    if op == "lt":
+        return x < state[v]
+    if op == "ne":
+        return x != state[v]
     return x == v if op == "==" else x <= v if op == "<=" else x >= v
+
+
+def _bounds(cube: Cube) -> dict[int, tuple[float, float]]:
+    """The interval each variable is confined to by the cube's constant literals."""
+    out: dict[int, tuple[float, float]] = {}
+    for i, op, v in cube:
+        if op in RELATIONS:
+            continue
+        lo, hi = out.get(i, (float("-inf"), float("inf")))
+        if op in ("==", ">="):
+            lo = max(lo, v)
+        if op in ("==", "<="):
+            hi = min(hi, v)
+        out[i] = (lo, hi)
+    return out
 
 
 @dataclass
@@ -116,33 +153,53 @@ class Pdr:
     frames: list[set[Cube]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        p = self.problem
-        self.solver = p.make_solver()
         # T is switched on only where a step is taken: asserted outright, it would make
         # every query over X ask for a state with a successor, and a deadlocked bad state
         # would never be found
         self.trans_lit = z3.Bool("pdr_trans")
-        self.solver.add(z3.Implies(self.trans_lit, z3.And(list(p.trans))))
         self.init_lit = z3.Bool("pdr_init")
-        self.solver.add(z3.Implies(self.init_lit, p.init))
         self.level_lits: list[Term] = [self.init_lit]
-        self.proxies: dict[tuple[bool, Lit], Term] = {}
         self.fresh = itertools.count()
         self.frames = [set()]  # frames[0] unused: F_0 is the initial states
         self.pred: tuple[int, ...] = ()
         self.pred_choice = 0
+        self.clauses: dict[Cube, Term] = {}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """A fresh solver with T, the initial states and the frames' clauses only. Every
+        query leaves its implications behind (a cube's literals, "¬cube" literals), and on
+        the Kafka specs queries get several times slower as they pile up; IC3 rebuilds
+        the solver once REBUILD_AFTER queries have been asked of it, at a new level."""
+        p = self.problem
+        self.solver = p.make_solver()
+        self.solver.add(zt.implies(self.trans_lit, zt.and_(list(p.trans))))
+        self.solver.add(zt.implies(self.init_lit, p.init))
+        self.proxies: dict[tuple[bool, Lit], Term] = {}
         self.choice_lits: dict[int, tuple[Term, Term]] = {}
+        self.outside: dict[Cube, Term] = {}
+        for level, cubes in enumerate(self.frames):
+            for cube in sorted(cubes):
+                self.solver.add(zt.implies(self.level_lits[level], self._clause(cube)))
+        self.asked = 0
 
     # ---- solver helpers ----------------------------------------------------------------
+    def _term(self, lit: Lit, state: Sequence[Term]) -> Term:
+        """`lit` over the state `state` (the terms before or after a step)."""
+        i, op, v = lit
+        if op in RELATIONS:
+            assert self.problem.compare is not None
+            return self.problem.compare(state[i], RELATIONS[op], state[v])
+        return self.problem.literal(state[i], op, v)
+
     def _proxy(self, lit: Lit, primed: bool) -> Term:
         """An assumption literal that implies `lit` of the state before (or after) a step."""
         key = (primed, lit)
         hit = self.proxies.get(key)
         if hit is None:
-            i, op, v = lit
             state = self.problem.nxt if primed else self.problem.now
             hit = z3.Bool(f"pdr_{'n' if primed else 'c'}{next(self.fresh)}")
-            self.solver.add(z3.Implies(hit, self.problem.literal(state[i], op, v)))
+            self.solver.add(z3.Implies(hit, self._term(lit, state)))
             self.proxies[key] = hit
         return hit
 
@@ -159,6 +216,7 @@ class Pdr:
             raise _OutOfTime
         self.solver.set("timeout", max(1, int(left * 1000)))
         self.queries += 1
+        self.asked += 1
         r = self.solver.check(*assumptions)
         if r == z3.unknown:
             raise _OutOfTime
@@ -169,32 +227,41 @@ class Pdr:
         return tuple(self.problem.value(model, x) for x in self.problem.now)
 
     def _clause(self, cube: Cube) -> Term:
-        """¬cube over the state before a step."""
-        p = self.problem
-        return z3.Or([z3.Not(p.literal(p.now[i], op, v)) for i, op, v in cube])
+        """¬cube over the state before a step (built once per cube)."""
+        hit = self.clauses.get(cube)
+        if hit is None:
+            hit = zt.or_([zt.not_(self._term(lit, self.problem.now)) for lit in cube])
+            self.clauses[cube] = hit
+        return hit
+
+    def _outside(self, cube: Cube) -> Term:
+        """An assumption literal that implies ¬cube before the step (one per cube, so the
+        solver does not collect a fresh implication per query)."""
+        hit = self.outside.get(cube)
+        if hit is None:
+            hit = z3.Bool(f"pdr_q{next(self.fresh)}")
+            self.solver.add(zt.implies(hit, self._clause(cube)))
+            self.outside[cube] = hit
+        return hit
 
     def _meets_init(self, cube: Cube) -> bool:
         return any(all(_holds(lit, s) for lit in cube) for s in self.problem.starts)
 
     # ---- relative induction ------------------------------------------------------------
-    def _relative(self, cube: Cube, level: int) -> Cube | None:
+    def _relative(self, cube: Cube, level: int, want_pred: bool = False) -> Cube | None:
         """Is F_level ∧ ¬cube ∧ T ∧ cube' unsatisfiable? Then the sub-cube of the literals
-        in the unsat core; else None, and `self.pred` is a predecessor state."""
-        q = z3.Bool(f"pdr_q{next(self.fresh)}")
-        self.solver.add(z3.Implies(q, self._clause(cube)))
-        lits = {self._proxy(lit, True).get_id(): lit for lit in cube}
-        assumptions = [
-            *self._frame(level),
-            self.trans_lit,
-            q,
-            *(self._proxy(lit, True) for lit in cube),
-        ]
+        in the unsat core; else None, and with `want_pred` `self.pred` is a predecessor
+        state. The model is read only then: reading it back from the bit-blasted solver
+        costs about two queries, and generalisation and propagation only need sat/unsat."""
+        primed = [self._proxy(lit, True) for lit in cube]
+        lits = {t.get_id(): lit for t, lit in zip(primed, cube, strict=True)}
+        assumptions = [*self._frame(level), self.trans_lit, self._outside(cube), *primed]
         if self._check(assumptions):
-            # one model (reading it back is as dear as a query on the Kafka specs)
-            model = self.solver.model()
-            self.pred = tuple(self.problem.value(model, x) for x in self.problem.now)
-            if self.problem.choice is not None:
-                self.pred_choice = self.problem.value(model, self.problem.choice)
+            if want_pred:
+                model = self.solver.model()
+                self.pred = tuple(self.problem.value(model, x) for x in self.problem.now)
+                if self.problem.choice is not None:
+                    self.pred_choice = self.problem.value(model, self.problem.choice)
             return None
         core = {t.get_id() for t in self.solver.unsat_core()}
         return tuple(lit for key, lit in lits.items() if key in core)
@@ -218,8 +285,46 @@ class Pdr:
         sub = self._relative(cube, level)
         return None if sub is None else self._init_safe(sub, cube)
 
-    def _generalise(self, cube: Cube, level: int) -> Cube:
-        """Drop literals, then widen equalities, keeping the cube blocked at `level`."""
+    def _relate(self, cube: Cube, level: int, core: Cube) -> Cube:
+        """Replace the literals on a candidate pair (i, j) by `x_i < x_j` or `x_i != x_j`
+        (whichever the cube implies, the first that keeps it blocked at `level`): a cube
+        of the states where y > x is one literal, whatever the values. Only pairs with a
+        variable in `core` (the literals the blocking needed) are tried, at most
+        RELATE_TRIES queries per cube: each failed try costs a query, and on the Kafka
+        specs most do."""
+        needed = {i for i, _, _ in core}
+        tries_left = RELATE_TRIES
+        for i, j in self.problem.pairs:
+            if tries_left <= 0:
+                break
+            bounds = _bounds(cube)
+            if i not in bounds or j not in bounds or not {i, j} & needed:
+                continue
+            (lo_i, hi_i), (lo_j, hi_j) = bounds[i], bounds[j]
+            rest = tuple(x for x in cube if x[0] not in (i, j) or x[1] in RELATIONS)
+            tries: list[Lit] = []
+            if hi_i < lo_j:
+                tries = [(i, "lt", j), (i, "ne", j)]
+            elif hi_j < lo_i:
+                tries = [(j, "lt", i), (i, "ne", j)]
+            for lit in tries:
+                tries_left -= 1
+                got = self._inductive((*rest, lit), level)
+                if got is not None:
+                    cube = got
+                    break
+        return cube
+
+    def _generalise(self, cube: Cube, level: int, whole: Cube = ()) -> Cube:
+        """Relate pairs, drop literals, then widen equalities, keeping the cube blocked
+        at `level`. Relating comes first, on the obligation `whole` that `cube` (its unsat
+        core) was taken from: the core and dropping would otherwise keep only one side of a
+        relation where the frame is still weak (y = 30 is unreachable in one step, whatever
+        x is), and the relation would be learned only frames later."""
+        if self.problem.pairs:
+            related = self._relate(whole or cube, level, cube)
+            if any(op in RELATIONS for _, op, _ in related):
+                cube = related
         for lit in list(cube):
             if lit not in cube:
                 continue
@@ -264,9 +369,7 @@ class Pdr:
         lits = {t.get_id(): lit for t, lit in zip(proxies, full, strict=True)}
         needed = self._core_of(lits, [off, *proxies])
         q = z3.Bool(f"pdr_q{next(self.fresh)}")
-        self.solver.add(
-            z3.Implies(q, z3.Or([z3.Not(p.literal(p.nxt[i], op, v)) for i, op, v in cube]))
-        )
+        self.solver.add(z3.Implies(q, z3.Or([z3.Not(self._term(lit, p.nxt)) for lit in cube])))
         lands = self._core_of(lits, [self.trans_lit, take, q, *proxies])
         if needed is None or lands is None:  # pragma: no cover - the model said otherwise
             return full
@@ -300,9 +403,9 @@ class Pdr:
                 if lvl < top:
                     heapq.heappush(queue, (lvl + 1, next(order), c))
                 continue
-            got = self._relative(c, lvl - 1)
+            got = self._relative(c, lvl - 1, want_pred=True)
             if got is not None:
-                learned = self._generalise(self._init_safe(got, c), lvl - 1)
+                learned = self._generalise(self._init_safe(got, c), lvl - 1, c)
                 self._add(learned, lvl)
                 if lvl < top:
                     heapq.heappush(queue, (lvl + 1, next(order), c))
@@ -363,6 +466,8 @@ class Pdr:
                     out.proved = True
                     out.clauses = tuple(sorted(c for lvl in self.frames[empty + 1 :] for c in lvl))
                     break
+                if self.asked >= REBUILD_AFTER:
+                    self._rebuild()
             else:
                 out.why_not = f"no inductive invariant within {self.max_frames} frames"
         except _Refuted:
@@ -380,11 +485,16 @@ class Pdr:
         return t
 
 
-def negated(cube: Cube, names: Sequence[str]) -> tuple[tuple[str, str, int], ...]:
-    """The clause ¬cube as (variable name, op, value) literals, one of which must hold."""
-    out = []
+def negated(cube: Cube, names: Sequence[str]) -> tuple[tuple[str, str, int | str], ...]:
+    """The clause ¬cube as (variable name, op, value or variable name) literals, one of
+    which must hold."""
+    out: list[tuple[str, str, int | str]] = []
     for i, op, v in cube:
-        if op == "==":
+        if op == "lt":
+            out.append((names[i], ">=", names[v]))
+        elif op == "ne":
+            out.append((names[i], "==", names[v]))
+        elif op == "==":
             out.append((names[i], "!=", v))
         elif op == "<=":
             out.append((names[i], ">=", v + 1))

@@ -19,9 +19,9 @@ longer. Three things prove `holds`:
   was asked about at a depth below k (the recurrence diameter from the initial state);
 - k-induction: a path of k transitions from *any* state in which the property holds for the
   first k states, all pairwise distinct, cannot end in a state where it fails;
-- IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`), tried once from
-  inside the deepening loop: an inductive invariant, re-checked on the IR by an independent
-  solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
+- IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`, `check --pdr`),
+  tried once from inside the deepening loop: an inductive invariant, re-checked on the IR
+  by an independent solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
 
 The property proved is "not bad, no `limit` state, every variable within its domain"; each
 part is also checked by the base case, so the domain constraints assumed by the induction are
@@ -55,6 +55,7 @@ from mqcheck.engines import z3terms as zt
 from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.inductive_check import check_invariant
 from mqcheck.engines.pdr import Pdr, Problem, negated
+from mqcheck.engines.relations import related_pairs
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_py import CompiledSystem, Predicate, compile_predicate, compile_system
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
@@ -88,6 +89,8 @@ class SymbolicLimits:
     pdr: bool = False
     # IC3 gives up (`unknown`) after this many frames
     pdr_frames: int = 60
+    # IC3 may relate two variables in a lemma (`x < y`, `x != y`; mqcheck.engines.relations)
+    pdr_relations: bool = True
 
 
 class _OutOfTime(Exception):
@@ -927,20 +930,25 @@ class Z3Checker:
             make_solver=self._solver,
             choice=step.acts[0],
             enabled=lambda j: self._enabled(x, j),
+            compare=lambda a, op, b: zt.compare(op, a, b),
+            pairs=related_pairs(self.system) if self.limits.pdr_relations else (),
         )
         out = Pdr(problem, deadline, max_frames=self.limits.pdr_frames).run()
         if not out.proved:
             return "", f"IC3 after {out.frames} frames: {out.why_not}", out.refuted
         clauses = [negated(c, step.names) for c in out.clauses]
-        left = max(0.5, self.deadline - time.perf_counter())
+        # no grace period: a check that cannot finish by the deadline rejects the invariant
+        left = self.deadline - time.perf_counter()
         verdict = check_invariant(self.system, g.bad, clauses, left)
         if not verdict.ok:
             why = f"IC3's invariant of {len(clauses)} clause(s) was rejected: {verdict.reason}"
             return "", why, False
+        related = sum(any(isinstance(v, str) for _, _, v in c) for c in clauses)
         return (
             (
                 f"IC3/PDR found an inductive invariant of {len(clauses)} clause(s) "
-                f"({out.frames} frames, {out.queries} queries), re-checked by an independent "
+                + (f"({related} relating two variables) " if related else "")
+                + f"({out.frames} frames, {out.queries} queries), re-checked by an independent "
                 "solver: it holds initially, is preserved by every action, and excludes bad, "
                 "limit and out-of-domain states"
             ),

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.inductive_check import check_invariant
+from mqcheck.engines.relations import related_pairs
 from mqcheck.engines.symbolic import SymbolicLimits, Z3Checker
 from mqcheck.ir.expr import Var, all_of
 from mqcheck.ir.system import Action, Invariant, TransitionSystem, Variable
@@ -25,10 +26,11 @@ from tests.strategies import tiny_specs
 HI = 6
 
 
-def _twins(bad_at_y: int = HI, stop: bool = False) -> TransitionSystem:
-    """x and y count up together to HI and reset to 0 (unless `stop`: then HI is a
-    deadlock). Bad: y at `bad_at_y` while x is not HI. Not 1-inductive (x = HI-2,
-    y = HI-1 is good and steps to a bad state): the proof needs "y <= x", which IC3 learns."""
+def _twins(bad_at_y: int = HI, stop: bool = False, hi: int = HI) -> TransitionSystem:
+    """x and y count up together to `hi` and reset to 0 (unless `stop`: then `hi` is a
+    deadlock). Bad: y at `bad_at_y` while x is not `hi`. Not 1-inductive (x = hi-2,
+    y = hi-1 is good and steps to a bad state): the proof needs "y <= x", which IC3 learns."""
+    HI = hi
     x, y = Var("x"), Var("y")
     actions = [Action("inc", "send", "p", x < HI, {"x": x + 1, "y": y + 1}, "x+1")]
     if not stop:
@@ -76,6 +78,56 @@ def test_pdr_proves_what_needs_a_strengthening() -> None:
     limits = SymbolicLimits(timeout_s=30, max_depth=3, pdr=True)
     [r] = Z3Checker(_twins(), limits).check(["at-most-once"])
     assert r.verdict == "holds" and "IC3/PDR" in r.reason
+
+
+def test_a_relational_lemma_is_one_clause() -> None:
+    """At HI = 30, "y <= x" over single-variable literals needs a clause per value and a
+    frame per step (no proof within 8 frames); relating the pair x, y (which `inc` moves
+    together) gives it as one clause, and the independent check reads it."""
+    system = _twins(30, hi=30)
+    assert related_pairs(system) == ((0, 1),)
+    g = system.guarantee("at-most-once")
+    assert isinstance(g, Invariant)
+    found = _clauses_of(system)
+    assert any(isinstance(v, str) for c in found for _, _, v in c), found
+    assert len(found) <= 4
+    assert check_invariant(system, g.bad, found, 10.0).ok
+    # wrong relations are caught: x != y fails initially; y <= 0 or x != y is not inductive
+    assert "initial" in check_invariant(system, g.bad, [*found, (("x", "!=", "y"),)], 10.0).reason
+    not_inductive = (("y", "<=", 0), ("x", "!=", "y"))
+    assert "not inductive" in check_invariant(system, g.bad, [*found, not_inductive], 10.0).reason
+    checker = Z3Checker(system, SymbolicLimits(timeout_s=30, pdr_relations=False, pdr_frames=8))
+    checker.begin(time.perf_counter() + 30)
+    proof, why, refuted = checker.pdr_proof(g, time.perf_counter() + 30)
+    assert not proof and not refuted and "8 frames" in why
+
+
+def test_a_rebuilt_solver_keeps_the_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the solver rebuilt after every few queries (`Pdr._rebuild`), IC3 still proves
+    what it proved, and still refutes a deadlocked bad state and a violated invariant."""
+    from mqcheck.engines import pdr as pdr_module
+
+    monkeypatch.setattr(pdr_module, "REBUILD_AFTER", 3)
+    rebuilt: list[int] = []
+    original = pdr_module.Pdr._rebuild
+
+    def spy(self: pdr_module.Pdr) -> None:
+        rebuilt.append(sum(len(f) for f in self.frames))
+        original(self)
+
+    monkeypatch.setattr(pdr_module.Pdr, "_rebuild", spy)
+    # without relating: 7 frames, so several rebuilds with clauses in the frames
+    checker = Z3Checker(_twins(), SymbolicLimits(timeout_s=30, pdr_relations=False))
+    checker.begin(time.perf_counter() + 30)
+    g = _twins().guarantee("at-most-once")
+    assert isinstance(g, Invariant)
+    proof, why, _ = checker.pdr_proof(g, time.perf_counter() + 30)
+    assert proof, why
+    assert len(rebuilt) > 2 and max(rebuilt) > 0
+    proof, why, _ = _pdr(_twins(), "at-most-once")
+    assert proof, why
+    assert _pdr(_twins(stop=True), "ordering")[2]
+    assert _pdr(_twins(), "ordering")[2]
 
 
 def test_pdr_refutes_a_violated_invariant_and_the_bmc_reports_the_path() -> None:
@@ -126,8 +178,9 @@ def test_the_independent_check_rejects_a_tampered_invariant() -> None:
     # no longer holds initially
     bad_init = [*good, (("x", "!=", 0),)]
     assert "initial" in check_invariant(system, g.bad, bad_init, 10.0).reason
-    # no bound on y any more: admits an out-of-domain state
-    no_bound = [c for c in good if c != (("y", "<=", HI),)]
+    # no upper bound any more (on y, or on x which bounds y through x == y): admits an
+    # out-of-domain state
+    no_bound = [c for c in good if c not in ((("y", "<=", HI),), (("x", "<=", HI),))]
     assert len(no_bound) < len(good)
     assert not check_invariant(system, g.bad, no_bound, 10.0).ok
     # a state excluded that a step reaches: not inductive
@@ -137,11 +190,11 @@ def test_the_independent_check_rejects_a_tampered_invariant() -> None:
     assert "admits" in check_invariant(system, g.bad, [], 10.0).reason
 
 
-def _clauses_of(system: TransitionSystem) -> list[tuple[tuple[str, str, int], ...]]:
+def _clauses_of(system: TransitionSystem) -> list[tuple[tuple[str, str, int | str], ...]]:
     """The invariant IC3 found for at-most-once, as the clauses the check reads."""
     from mqcheck.engines import pdr as pdr_module
 
-    found: list[tuple[tuple[str, str, int], ...]] = []
+    found: list[tuple[tuple[str, str, int | str], ...]] = []
     original = pdr_module.Pdr.run
 
     def run(self: pdr_module.Pdr) -> pdr_module.PdrOutcome:
