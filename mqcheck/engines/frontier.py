@@ -291,8 +291,10 @@ class FrontierChecker:
                         held = [p[0] for p in parts if p[0] is not None]
                         rows = np.concatenate(held) if len(held) > 1 else held[0]
                     del parts
-                    for lo in range(0, len(idxs), self.chunk):
-                        hi = min(lo + self.chunk, len(idxs))
+                    hi = 0
+                    while hi < len(idxs):
+                        # each shard expands about `chunk` parents of a chunk
+                        lo, hi = hi, min(hi + self.chunk * (pool.count if pool else 1), len(idxs))
                         if pool is None and (
                             hi - lo >= self.small
                             or (self._seen is not None and len(self._seen) >= self.tuple_states)
