@@ -22,6 +22,7 @@ from mqcheck.spec.kafka_property import (
     enum_values,
 )
 from mqcheck.spec.kafka_property import prop as _prop
+from mqcheck.spec.release_rows import through_releases
 from mqcheck.spec.schema import INT_MAX, LONG_MAX
 
 # --- The properties the model reads -------------------------------------------------------
@@ -179,6 +180,10 @@ MODELLED: tuple[KafkaProperty, ...] = (
         since_source="KIP-129",
     ),
 )
+
+
+# The releases from 4.2 on change these rows in one place each (releases.py).
+MODELLED = through_releases(MODELLED, add=False)
 
 
 def _index(props: Iterable[KafkaProperty]) -> dict[tuple[Scope, str], KafkaProperty]:
