@@ -66,6 +66,16 @@ class LowerBound:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A ConfigException rule or behaviour that mqcheck applies from this release on; the code
+    that applies it asks `rule_since(key)` for the line, so the line is written only here."""
+
+    key: str  # the JIRA / KIP that introduced it
+    text: str
+    source: str  # where it was read
+
+
+@dataclass(frozen=True)
 class Release:
     line: Line
     notes_read: str  # where the upgrade notes were read: repository, file and commit
@@ -73,6 +83,7 @@ class Release:
     changed_defaults: tuple[ChangedDefault, ...] = ()
     added: tuple[AddedProperty, ...] = ()
     lower_bounds: tuple[LowerBound, ...] = ()
+    rules: tuple[Rule, ...] = ()
     #: LIST-typed properties may have a different default from this release on, but the
     #: notes do not say which (KIP-1161); their 4.1 defaults are shown with this caveat.
     list_default_caveat: str = ""
@@ -131,6 +142,12 @@ KAFKA_4_2 = Release(
             "none: rolling upgrades and share groups are not modelled",
         ),
         Note(
+            "max.in.flight.requests.per.connection above 5 with a defaulted idempotence is "
+            "refused, not a silent switch-off (not in the notes; read in ProducerConfig)",
+            "KAFKA-17927; ProducerConfig at apache/kafka 0106e705",
+            "ConfigException rule from 4.2 (validate.py); the spec is refused, exit 2",
+        ),
+        Note(
             "no change to the defaults of acks, enable.idempotence, retries, "
             "delivery.timeout.ms, min.insync.replicas, unclean.leader.election.enable, "
             "eligible.leader.replicas.version, isolation.level, auto.offset.reset, "
@@ -143,6 +160,18 @@ KAFKA_4_2 = Release(
         AddedProperty("controller.quorum.auto.join.enable", "broker", "bool", False, "KIP-853"),
     ),
     lower_bounds=(LowerBound("num.replica.fetchers", "broker", 1, "notes 4.2.0"),),
+    rules=(
+        Rule(
+            "KAFKA-17927",
+            "with idempotence on, explicitly or by default, max.in.flight.requests.per.connection "
+            "above 5 is a ConfigException (before: a defaulted idempotence was silently "
+            "disabled)",
+            "ProducerConfig.postProcessAndValidateIdempotenceConfigs at apache/kafka 0106e705 "
+            "(a 4.2+ trunk state: it has KIP-1161's ValidList.anyNonDuplicateValues); "
+            "KAFKA-17927, PR #17717 merged Nov 2024, so probably 4.0 already, but the 4.0 and "
+            "4.1 tags were not read: those lines keep their earlier answer",
+        ),
+    ),
     list_default_caveat=(
         "4.1 default shown; KIP-1161 (4.2) adjusted some LIST defaults without naming them "
         "in the notes: not verified for this property"
@@ -233,6 +262,14 @@ RELEASES: tuple[Release, ...] = (KAFKA_4_2, KAFKA_4_3, KAFKA_4_4)
 def checked_lines() -> tuple[Line, ...]:
     """The lines from 4.2 on that mqcheck checks (their notes were verified)."""
     return tuple(release.line for release in RELEASES if not release.refusal)
+
+
+def rule_since(key: str) -> Line:
+    """The first line that applies rule `key` (a `Rule` of some release)."""
+    for release in RELEASES:
+        if any(rule.key == key for rule in release.rules):
+            return release.line
+    raise KeyError(key)
 
 
 def refusal(line: Line) -> str:

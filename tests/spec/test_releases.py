@@ -14,7 +14,7 @@ from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_text
 from mqcheck.spec.releases import RELEASES, checked_lines, refusal
-from mqcheck.spec.schema import KafkaVersion
+from mqcheck.spec.schema import KafkaVersion, Spec
 from mqcheck.spec.versions import SUPPORTED_LINES, parse_version_text, supported_lines_text
 
 from .minimal import as_yaml, spec_data
@@ -95,7 +95,7 @@ def test_the_import_option_refuses_4_4_with_its_reason(tmp_path: Path) -> None:
     assert "not modelled yet" in result.output
 
 
-def _load(version: str, **sections: object) -> tuple[object, str]:
+def _load(version: str, **sections: object) -> tuple[Spec | None, str]:
     data = spec_data(kafka_version=version, **sections)
     result = load_spec_text(as_yaml(data))
     return result.spec, format_errors(result.errors)
@@ -154,3 +154,20 @@ def _share_errors(version: str) -> str:
 def test_share_consumers_stay_refused_exactly_as_on_4_1(version: str) -> None:
     assert "share_consumers: unknown key" in _share_errors("4.1")
     assert _share_errors(version) == _share_errors("4.1")
+
+
+def test_max_in_flight_above_5_is_refused_with_defaulted_idempotence_from_4_2() -> None:
+    producers = {"checkout": {"topic": "orders", "max.in.flight.requests.per.connection": 6}}
+    spec, errors = _load("4.1", producers=producers)
+    assert spec is not None, errors  # 4.1 keeps its answer: idempotence silently off
+    assert spec.producers["checkout"].enable_idempotence is False
+    spec, errors = _load("4.2", producers=producers)
+    assert spec is None
+    assert "To use the idempotent producer" in errors and "Current value is 6." in errors
+    explicit_off = {"checkout": {**producers["checkout"], "enable.idempotence": False}}
+    spec, errors = _load("4.3", producers=explicit_off)
+    assert spec is not None, errors
+    # acks=1 switches a defaulted idempotence off, but Kafka checks max.in.flight anyway
+    acks_1 = {"checkout": {**producers["checkout"], "acks": "1"}}
+    spec, errors = _load("4.2", producers=acks_1)
+    assert spec is None and "Current value is 6." in errors
