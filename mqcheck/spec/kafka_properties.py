@@ -27,7 +27,7 @@ from mqcheck.spec.schema import INT_MAX, LONG_MAX
 
 # --- The properties the model reads -------------------------------------------------------
 
-MODELLED: tuple[KafkaProperty, ...] = (
+_ROWS: tuple[KafkaProperty, ...] = (
     # Broker (server.properties names): cluster-wide defaults that topics inherit.
     _prop("min.insync.replicas", "broker", "int", 1, modelled=True, minimum=1),
     _prop(
@@ -182,8 +182,9 @@ MODELLED: tuple[KafkaProperty, ...] = (
 )
 
 
-# The releases from 4.2 on change these rows in one place each (releases.py).
-MODELLED = through_releases(MODELLED, add=False)
+#: The rows as of the newest checked line: the releases from 4.2 on change them in one place
+#: each (releases.py); the properties they add are all not modelled.
+MODELLED: tuple[KafkaProperty, ...] = through_releases(_ROWS, add=False)
 
 
 def _index(props: Iterable[KafkaProperty]) -> dict[tuple[Scope, str], KafkaProperty]:

@@ -14,9 +14,9 @@ from mqcheck.spec.releases import RELEASES, Release
 
 
 def apply_release(release: Release, rows: tuple[KafkaProperty, ...]) -> tuple[KafkaProperty, ...]:
-    """The rows as they stand after `release`: its changed defaults, its new lower bounds,
-    the 'not verified' caveat on the LIST defaults it may have changed, and the properties
-    it adds (those go to the not-modelled table: `add` is False for the modelled one)."""
+    """The rows as they stand after `release`: its changed defaults, its new lower bounds and
+    the 'not verified' caveat on the LIST defaults it may have changed (`added_rows` gives the
+    properties it adds)."""
     defaults = {(change.scope, change.name): change for change in release.changed_defaults}
     bounds = {(bound.scope, bound.name): bound for bound in release.lower_bounds}
     updated: list[KafkaProperty] = []

@@ -13,7 +13,17 @@ from mqcheck.cli import main
 from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec_text
-from mqcheck.spec.releases import RELEASES, checked_lines, refusal
+from mqcheck.spec.release_rows import added_rows, apply_release
+from mqcheck.spec.releases import (
+    RELEASES,
+    AddedProperty,
+    ChangedDefault,
+    LowerBound,
+    Note,
+    Release,
+    checked_lines,
+    refusal,
+)
 from mqcheck.spec.schema import KafkaVersion, Spec
 from mqcheck.spec.versions import SUPPORTED_LINES, parse_version_text, supported_lines_text
 
@@ -171,3 +181,27 @@ def test_max_in_flight_above_5_is_refused_with_defaulted_idempotence_from_4_2() 
     acks_1 = {"checkout": {**producers["checkout"], "acks": "1"}}
     spec, errors = _load("4.2", producers=acks_1)
     assert spec is None and "Current value is 6." in errors
+
+
+def test_a_release_record_changes_defaults_bounds_and_adds_rows() -> None:
+    """What a 4.5 record would do: the mechanism, on a made-up release."""
+    future = Release(
+        line=(4, 3),
+        notes_read="test",
+        notes=(Note("x", "test", "none"),),
+        changed_defaults=(ChangedDefault("acks", "producer", "1", "KIP-test"),),
+        added=(AddedProperty("made.up", "broker", "int", 7, "KIP-test"),),
+        lower_bounds=(LowerBound("retries", "producer", 1, "KIP-test"),),
+    )
+    rows = apply_release(future, catalog.MODELLED)
+    by_name = {(row.scope, row.name): row for row in rows}
+    acks, retries = by_name["producer", "acks"], by_name["producer", "retries"]
+    new_default = acks.default_for(KafkaVersion(4, 3))
+    assert new_default is not None and (new_default.value, new_default.source) == ("1", "KIP-test")
+    old_default = acks.default_for(KafkaVersion(4, 2))
+    assert old_default is not None and old_default.value == -1
+    assert (
+        retries.minimum_in(KafkaVersion(4, 2)) == 0 and retries.minimum_in(KafkaVersion(4, 3)) == 1
+    )
+    (added,) = added_rows(future)
+    assert added.since == (4, 3) and not added.exists_in(KafkaVersion(4, 2))
