@@ -31,7 +31,11 @@ from mqcheck.spec.load import LoadResult, load_spec
 from mqcheck.spec.properties_import import DEFAULT_KAFKA_VERSION, import_spec
 from mqcheck.spec.resolve_run import ENGINES, MAX_MESSAGES
 from mqcheck.spec.schema import GUARANTEES, Spec
-from mqcheck.spec.versions import parse_version_text, supported_lines_text
+from mqcheck.spec.versions import (
+    parse_version_text,
+    refused_version_text,
+    supported_lines_text,
+)
 from mqcheck.terminal import ProgressLine
 from mqcheck.trace import render_itf as itf_report
 from mqcheck.trace import render_json as json_report
@@ -397,6 +401,9 @@ def explain_defaults(spec: str, output_format: str) -> None:
 
 def _kafka_version_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if parse_version_text(value) is None:
+        refused = refused_version_text(value)
+        if refused:
+            raise click.BadParameter(refused)
         raise click.BadParameter(
             f"unknown Kafka version '{value}'; expected {supported_lines_text()}"
         )

@@ -22,11 +22,12 @@ from mqcheck.spec.kafka_property import (
     enum_values,
 )
 from mqcheck.spec.kafka_property import prop as _prop
+from mqcheck.spec.release_rows import through_releases
 from mqcheck.spec.schema import INT_MAX, LONG_MAX
 
 # --- The properties the model reads -------------------------------------------------------
 
-MODELLED: tuple[KafkaProperty, ...] = (
+_ROWS: tuple[KafkaProperty, ...] = (
     # Broker (server.properties names): cluster-wide defaults that topics inherit.
     _prop("min.insync.replicas", "broker", "int", 1, modelled=True, minimum=1),
     _prop(
@@ -179,6 +180,11 @@ MODELLED: tuple[KafkaProperty, ...] = (
         since_source="KIP-129",
     ),
 )
+
+
+#: The rows as of the newest checked line: the releases from 4.2 on change them in one place
+#: each (releases.py); the properties they add are all not modelled.
+MODELLED: tuple[KafkaProperty, ...] = through_releases(_ROWS, add=False)
 
 
 def _index(props: Iterable[KafkaProperty]) -> dict[tuple[Scope, str], KafkaProperty]:

@@ -18,6 +18,7 @@ from mqcheck.spec.kafka_property import (
     enum_values,
     prop,
 )
+from mqcheck.spec.release_rows import through_releases
 
 _COMPRESSION = enum_values("none", "gzip", "snappy", "lz4", "zstd")
 _RANGE = "org.apache.kafka.clients.consumer.RangeAssignor"
@@ -281,7 +282,10 @@ _STREAMS: tuple[KafkaProperty, ...] = (
     prop("security.protocol", "streams", "string", "PLAINTEXT"),
 )
 
-UNMODELLED: tuple[KafkaProperty, ...] = _BROKER + _TOPIC + _PRODUCER + _CONSUMER + _STREAMS
+
+UNMODELLED: tuple[KafkaProperty, ...] = through_releases(
+    _BROKER + _TOPIC + _PRODUCER + _CONSUMER + _STREAMS
+)
 
 #: Families of names Kafka accepts by prefix: security settings, and the client settings a
 #: Streams application passes through to its embedded clients (StreamsConfig prefixes).

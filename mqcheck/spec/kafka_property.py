@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
+from mqcheck.spec.property_kinds import PropType as PropType  # re-exported: the catalog's types
+from mqcheck.spec.property_kinds import Scope as Scope
 from mqcheck.spec.schema import INT_MAX, LONG_MAX, KafkaVersion
 from mqcheck.spec.versions import SUPPORTED_LINES, Line, at_least
-
-Scope = Literal["broker", "topic", "producer", "consumer", "streams"]
-PropType = Literal["int", "long", "bool", "string", "enum", "list", "class", "double", "password"]
 
 SCOPES: tuple[Scope, ...] = ("broker", "topic", "producer", "consumer", "streams")
 
@@ -60,6 +58,8 @@ class KafkaProperty:
     modelled: bool
     allowed: tuple[Allowed, ...] = ()
     minimum: int | None = None  # Kafka's atLeast/between validator
+    #: lower bounds added by later lines, oldest first: (line, minimum, source)
+    minimum_from: tuple[tuple[Line, int, str], ...] = ()
     maximum: int | None = None
     nullable: bool = False  # null is a legal value (e.g. transactional.id, log.flush.interval.ms)
     since: Line = (0, 10)  # first line where the property exists
@@ -80,6 +80,15 @@ class KafkaProperty:
             if at_least(version, default.since):
                 chosen = default
         return chosen
+
+    def minimum_in(self, version: KafkaVersion) -> int | None:
+        """The lower bound Kafka's ConfigDef enforces in `version` (num.replica.fetchers: 1
+        from 4.2)."""
+        bound = self.minimum
+        for line, minimum, _source in self.minimum_from:
+            if at_least(version, line):
+                bound = minimum
+        return bound
 
     def allowed_in(self, version: KafkaVersion) -> tuple[str, ...]:
         return tuple(

@@ -160,7 +160,7 @@ def check_type(
         result = reader.integer(
             node,
             key_path,
-            minimum=prop.minimum,
+            minimum=prop.minimum_in(ctx.kafka),
             maximum=prop.maximum,
             java_type=prop.type,
             kafka_name=prop.name,

@@ -23,7 +23,12 @@ from mqcheck.spec.schema import EffectiveSetting, Origin, Spec, Topic
 from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
 from mqcheck.spec.values import scalar_text
-from mqcheck.spec.versions import ParsedVersion, parse_version_text, supported_lines_text
+from mqcheck.spec.versions import (
+    ParsedVersion,
+    parse_version_text,
+    refused_version_text,
+    supported_lines_text,
+)
 
 FORMAT_VERSION = 1
 #: The largest spec the loader reads (docs/spec.md). A real spec is a few kilobytes (the
@@ -317,6 +322,10 @@ def _kafka_version(root: Node, problems: Problems) -> ParsedVersion | None:
     parsed = parse_version_text(text)
     if parsed is not None:
         return parsed
+    refused = refused_version_text(text)
+    if refused:
+        problems.add("kafka_version", refused, node.position, expected=expected)
+        return None
     hint = ""
     if isinstance(value, float) and node.text is None:
         hint = f"write it as a string: as a number, {text} may have lost a trailing zero"

@@ -15,6 +15,9 @@ KafkaProducer.java / ProducerConfig.java at each release tag:
 - 3.0.1+/3.1.1+/3.2+: an explicit enable.idempotence=true with a conflicting acks, retries or
   max.in.flight is refused; with idempotence only defaulted, the conflict silently disables it
   (ProducerConfig.postProcessAndValidateIdempotenceConfigs); a transactional.id then is refused.
+- 4.2+ (KAFKA-17927, releases.py): with idempotence on, explicitly or by default,
+  max.in.flight above 5 is refused ("To use the idempotent producer, ..."), never a silent
+  switch-off; retries=0 or acks != all still switch a defaulted idempotence off.
 - 2.1+ (KIP-91): an explicit delivery.timeout.ms below linger.ms + request.timeout.ms is refused;
   the default is raised to that sum.
 """
@@ -26,6 +29,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from mqcheck.spec.errors import Problems, did_you_mean, one_of
+from mqcheck.spec.releases import rule_since
 from mqcheck.spec.schema import INT_MAX, KafkaVersion
 from mqcheck.spec.versions import ParsedVersion
 
@@ -41,6 +45,11 @@ MSG_IN_FLIGHT_5 = (
 MSG_IN_FLIGHT_1 = (
     "Must set max.in.flight.requests.per.connection to 1 in orderto use the idempotent "
     "producer. Otherwise we cannot guarantee idempotence."
+)
+# ProducerConfig at 4.2+ (KAFKA-17927), thrown whenever idempotence is on.
+MSG_IN_FLIGHT_4X = (
+    "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at "
+    "most 5. Current value is {value}."
 )
 MSG_TRANSACTIONAL = "Cannot set a transactional.id without also enabling idempotence."
 MSG_DELIVERY = (
@@ -107,7 +116,7 @@ def producer_config(version: ParsedVersion, given: ProducerGiven) -> ProducerOut
         if _legacy_idempotence(version):
             _legacy_rules(version, given, outcome)
         else:
-            _kip679_rules(given, outcome)
+            _kip679_rules(given, outcome, v.at_least(*rule_since("KAFKA-17927")))
     if v.at_least(2, 1):
         _delivery_timeout(given, outcome)
     else:
@@ -161,16 +170,22 @@ def _legacy_rules(version: ParsedVersion, given: ProducerGiven, outcome: Produce
         outcome.refusals.append(("max.in.flight.requests.per.connection", MSG_IN_FLIGHT_5))
 
 
-def _kip679_rules(given: ProducerGiven, outcome: ProducerOutcome) -> None:
+def _kip679_rules(
+    given: ProducerGiven, outcome: ProducerOutcome, in_flight_always_refused: bool
+) -> None:
     explicit = given.enable_idempotence is not None
     enabled = given.enable_idempotence if explicit else True
+    if enabled and in_flight_always_refused and outcome.max_in_flight > 5:
+        # Kafka checks it after retries and acks, whatever they decided (ProducerConfig 4.2+)
+        message = MSG_IN_FLIGHT_4X.format(value=outcome.max_in_flight)
+        outcome.refusals.append(("max.in.flight.requests.per.connection", message))
     if enabled:
         conflicts = [
             ("retries", outcome.retries == 0, MSG_RETRIES, "retries is set to 0"),
             ("acks", outcome.acks != -1, MSG_ACKS, f"acks is set to {outcome.acks}, not 'all'"),
             (
                 "max.in.flight.requests.per.connection",
-                outcome.max_in_flight > 5,
+                outcome.max_in_flight > 5 and not in_flight_always_refused,
                 MSG_IN_FLIGHT_5,
                 f"max.in.flight.requests.per.connection is {outcome.max_in_flight}, above 5",
             ),

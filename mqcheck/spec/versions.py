@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mqcheck.spec.releases import checked_lines, refusal
 from mqcheck.spec.schema import KafkaVersion
 
 Line = tuple[int, int]
 
-#: Every release line whose defaults the catalog records, oldest first.
+#: Every release line whose defaults the catalog records, oldest first. The lines from 4.2 on
+#: come from `releases.py` (one record per release, with the notes it was checked against).
 SUPPORTED_LINES: tuple[Line, ...] = (
     (0, 10),
     (0, 11),
@@ -26,6 +28,7 @@ SUPPORTED_LINES: tuple[Line, ...] = (
     *((3, minor) for minor in range(10)),
     (4, 0),
     (4, 1),
+    *checked_lines(),
 )
 
 _VERSION_TEXT = re.compile(r"^(\d+)\.(\d+)((?:\.\d+){0,2})$")
@@ -36,7 +39,7 @@ def line_text(line: Line) -> str:
 
 
 def supported_lines_text() -> str:
-    """The supported lines for error messages: '0.10, 0.11, 1.0, ..., 4.1'."""
+    """The supported lines for error messages: '0.10, 0.11, 1.0, ..., 4.3'."""
     return ", ".join(line_text(line) for line in SUPPORTED_LINES)
 
 
@@ -73,3 +76,12 @@ def parse_version_text(text: str) -> ParsedVersion | None:
 
 def at_least(version: KafkaVersion, line: Line) -> bool:
     return version.at_least(line[0], line[1])
+
+
+def refused_version_text(text: str) -> str:
+    """Why `text` names a known Kafka release that is refused (its behaviour not verified),
+    or "" when it is supported or not a release line at all."""
+    match = _VERSION_TEXT.match(text.strip())
+    if match is None:
+        return ""
+    return refusal((int(match.group(1)), int(match.group(2))))
