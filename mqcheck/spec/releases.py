@@ -73,6 +73,9 @@ class Rule:
     key: str  # the JIRA / KIP that introduced it
     text: str
     source: str  # where it was read
+    #: the first line it applies to when that is earlier than the record that documents it
+    #: (the change was read in this release's code, but went into an earlier release)
+    since: Line | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,8 @@ KAFKA_4_2 = Release(
             "max.in.flight.requests.per.connection above 5 with a defaulted idempotence is "
             "refused, not a silent switch-off (not in the notes; read in ProducerConfig)",
             "KAFKA-17927; ProducerConfig at apache/kafka 0106e705",
-            "ConfigException rule from 4.2 (validate.py); the spec is refused, exit 2",
+            "ConfigException rule, applied from 4.0 (KAFKA-17927 went into 4.0; validate.py); "
+            "the spec is refused, exit 2",
         ),
         Note(
             "no change to the defaults of acks, enable.idempotence, retries, "
@@ -168,8 +172,11 @@ KAFKA_4_2 = Release(
             "disabled)",
             "ProducerConfig.postProcessAndValidateIdempotenceConfigs at apache/kafka 0106e705 "
             "(a 4.2+ trunk state: it has KIP-1161's ValidList.anyNonDuplicateValues); "
-            "KAFKA-17927, PR #17717 merged Nov 2024, so probably 4.0 already, but the 4.0 and "
-            "4.1 tags were not read: those lines keep their earlier answer",
+            "applied from 4.0: KAFKA-17927's PR #17717 (\"As idempotent producer is the "
+            'default behavior in 4.0, we should add a upper bound (5)") was merged into trunk '
+            "on 2024-11-08, before the 4.0 branch, and removes 3.x's warning \"Idempotence "
+            'will be disabled ... in v4.0.0 and onward, this will become an error"',
+            since=(4, 0),
         ),
     ),
     list_default_caveat=(
@@ -267,8 +274,9 @@ def checked_lines() -> tuple[Line, ...]:
 def rule_since(key: str) -> Line:
     """The first line that applies rule `key` (a `Rule` of some release)."""
     for release in RELEASES:
-        if any(rule.key == key for rule in release.rules):
-            return release.line
+        for rule in release.rules:
+            if rule.key == key:
+                return rule.since or release.line
     raise KeyError(key)
 
 

@@ -15,7 +15,7 @@ KafkaProducer.java / ProducerConfig.java at each release tag:
 - 3.0.1+/3.1.1+/3.2+: an explicit enable.idempotence=true with a conflicting acks, retries or
   max.in.flight is refused; with idempotence only defaulted, the conflict silently disables it
   (ProducerConfig.postProcessAndValidateIdempotenceConfigs); a transactional.id then is refused.
-- 4.2+ (KAFKA-17927, releases.py): with idempotence on, explicitly or by default,
+- 4.0+ (KAFKA-17927, releases.py): with idempotence on, explicitly or by default,
   max.in.flight above 5 is refused ("To use the idempotent producer, ..."), never a silent
   switch-off; retries=0 or acks != all still switch a defaulted idempotence off.
 - 2.1+ (KIP-91): an explicit delivery.timeout.ms below linger.ms + request.timeout.ms is refused;
@@ -46,7 +46,7 @@ MSG_IN_FLIGHT_1 = (
     "Must set max.in.flight.requests.per.connection to 1 in orderto use the idempotent "
     "producer. Otherwise we cannot guarantee idempotence."
 )
-# ProducerConfig at 4.2+ (KAFKA-17927), thrown whenever idempotence is on.
+# ProducerConfig from 4.0 (KAFKA-17927; read in a 4.2+ trunk state), thrown whenever idempotence is on.
 MSG_IN_FLIGHT_4X = (
     "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at "
     "most 5. Current value is {value}."

@@ -166,14 +166,15 @@ def test_share_consumers_stay_refused_exactly_as_on_4_1(version: str) -> None:
     assert _share_errors(version) == _share_errors("4.1")
 
 
-def test_max_in_flight_above_5_is_refused_with_defaulted_idempotence_from_4_2() -> None:
+def test_max_in_flight_above_5_is_refused_with_defaulted_idempotence_from_4_0() -> None:
     producers = {"checkout": {"topic": "orders", "max.in.flight.requests.per.connection": 6}}
-    spec, errors = _load("4.1", producers=producers)
-    assert spec is not None, errors  # 4.1 keeps its answer: idempotence silently off
+    spec, errors = _load("3.9", producers=producers)
+    assert spec is not None, errors  # 3.x: a defaulted idempotence is silently switched off
     assert spec.producers["checkout"].enable_idempotence is False
-    spec, errors = _load("4.2", producers=producers)
-    assert spec is None
-    assert "To use the idempotent producer" in errors and "Current value is 6." in errors
+    for version in ("4.0", "4.1", "4.2"):  # KAFKA-17927 went into 4.0
+        spec, errors = _load(version, producers=producers)
+        assert spec is None, version
+        assert "To use the idempotent producer" in errors and "Current value is 6." in errors
     explicit_off = {"checkout": {**producers["checkout"], "enable.idempotence": False}}
     spec, errors = _load("4.3", producers=explicit_off)
     assert spec is not None, errors
