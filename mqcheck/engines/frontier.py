@@ -39,7 +39,7 @@ from mqcheck.engines.expand import Expander
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
 from mqcheck.engines.shard import Expanded, Finished, Shard
 from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
-from mqcheck.engines.visited import VisitedSet, collision_probability, fingerprint
+from mqcheck.engines.visited import collision_probability, fingerprint
 from mqcheck.engines.witness import witness
 from mqcheck.ir.compile_np import compile_mask
 from mqcheck.ir.compile_py import Predicate, compile_predicate, compile_system
@@ -94,7 +94,6 @@ class _Store:
     """Everything the search keeps per state, as arrays indexed by discovery order."""
 
     via_dtype: Any
-    visited: VisitedSet = field(default_factory=VisitedSet)
     parent: _Grow = field(default_factory=lambda: _Grow(np.int32))
     via: _Grow = field(init=False)
     depth: _Grow = field(default_factory=lambda: _Grow(np.uint16))
@@ -124,7 +123,18 @@ class _Store:
         per += self.expanded.n + self.goal.n
         edges = sum(a.nbytes for a in self.src) + sum(a.nbytes for a in self.count)
         edges += sum(a.nbytes for a in self.dst)
-        return per + self.visited.nbytes + edges
+        return per + edges
+
+    def record(self, parent: Ints, via: Ints, depth: int, faults: Ints, early: bool) -> None:
+        """New states, numbered from `size` on, all found at `depth`; not expanded yet."""
+        k = len(parent)
+        self.parent.extend(parent)
+        self.via.extend(via)
+        self.depth.extend(np.full(k, min(depth, 65535)))
+        self.faults.extend(faults)
+        self.expanded.extend(np.zeros(k, dtype=bool))
+        if early:
+            self.closed.extend(np.zeros(k, dtype=bool))
 
     def add_edges(self, src: npt.NDArray[Any], dst: npt.NDArray[Any]) -> None:
         """Keep fault-free edges for the at-least-once pass, `src` ascending. An edge out
@@ -493,13 +503,7 @@ class FrontierChecker:
             act = self._action_of[ranked[:k] % radix]
             faults = level + self.is_fault[act]
             js = np.arange(n0, n0 + k, dtype=np.int64)
-            sr.parent.extend(parents[:k])
-            sr.via.extend(act)
-            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
-            sr.faults.extend(faults)
-            sr.expanded.extend(np.zeros(k, dtype=bool))
-            if self.early:
-                sr.closed.extend(np.zeros(k, dtype=bool))
+            sr.record(parents[:k], act, depth + 1, faults, self.early)
             if need_graph:
                 goal = np.zeros(k, dtype=bool)
                 for f in done:
@@ -604,13 +608,7 @@ class FrontierChecker:
         sr.transitions += transitions
         k = n - n0
         if k:
-            sr.parent.extend(parent)
-            sr.via.extend(via)
-            sr.depth.extend(np.full(k, min(depth + 1, 65535)))
-            sr.faults.extend(faults)
-            sr.expanded.extend(np.zeros(k, dtype=bool))
-            if self.early:
-                sr.closed.extend(np.zeros(k, dtype=bool))
+            sr.record(np.array(parent), np.array(via), depth + 1, np.array(faults), self.early)
             if goal_pred is not None:
                 sr.goal.extend(goal)
             for f, (states, js) in grouped.items():

@@ -20,7 +20,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from mqcheck.ir.expr import And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
-from mqcheck.ir.system import Eventually, Invariant, TransitionSystem
+from mqcheck.ir.system import TransitionSystem
 
 _RELATING = ("==", "!=", "<", "<=", ">", ">=", "min", "max")
 # sides with more variables than this (sums over members) relate too much to be useful
@@ -66,10 +66,7 @@ def related_pairs(system: TransitionSystem) -> tuple[tuple[int, int], ...]:
     """Candidate pairs (i, j), i < j, of variable indices; see the module docstring."""
     found: set[frozenset[str]] = set()
     seen: set[int] = set()
-    terms: list[Expr] = []
     for act in system.actions:
-        terms.append(act.guard)
-        terms.extend(act.updates.values())
         for name, e in act.updates.items():
             sources = variables_of(e) - {name}
             if len(sources) <= _SIDE:
@@ -81,14 +78,7 @@ def related_pairs(system: TransitionSystem) -> tuple[tuple[int, int], ...]:
                 steps.setdefault(c, []).append(name)
         for names in steps.values():
             found.update(frozenset(p) for p in combinations(names, 2))
-    for g in system.guarantees:
-        if isinstance(g, Invariant):
-            terms.append(g.bad)
-        elif isinstance(g, Eventually):
-            terms.append(g.goal)
-    if system.limit is not None:
-        terms.append(system.limit)
-    for t in terms:
+    for t in system.terms():
         _compared(t, found, seen)
     index = {v.name: i for i, v in enumerate(system.variables)}
     domain = {v.name: (v.lo, v.hi) for v in system.variables}

@@ -187,18 +187,7 @@ def value_width(system: TransitionSystem, extra: int = 0) -> int:
     domains = {v.name: (v.lo, v.hi) for v in system.variables}
     memo: dict[int, tuple[int, int]] = {}
     bound = max([abs(extra), *(max(abs(v.lo), abs(v.hi)) for v in system.variables)])
-    terms: list[Expr] = []
-    for a in system.actions:
-        terms.append(a.guard)
-        terms.extend(a.updates.values())
-    for g in system.guarantees:
-        if isinstance(g, Invariant):
-            terms.append(g.bad)
-        elif isinstance(g, Eventually):
-            terms.append(g.goal)
-    if system.limit is not None:
-        terms.append(system.limit)
-    for t in terms:
+    for t in system.terms():
         lo, hi = _interval(t, domains, memo)
         bound = max(bound, abs(lo), abs(hi))
     # one sign bit, one bit of margin

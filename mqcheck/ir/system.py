@@ -177,6 +177,23 @@ class TransitionSystem:
         """Every initial state."""
         return self.initial_states or (self.initial_state(),)
 
+    def terms(self) -> list[Expr]:
+        """Every term the system evaluates: the guards and updates of its actions, each
+        guarantee's `bad` predicate or goal, and the `limit` (what an analysis of the values
+        the model computes must cover)."""
+        out: list[Expr] = []
+        for a in self.actions:
+            out.append(a.guard)
+            out.extend(a.updates.values())
+        for g in self.guarantees:
+            if isinstance(g, Invariant):
+                out.append(g.bad)
+            elif isinstance(g, Eventually):
+                out.append(g.goal)
+        if self.limit is not None:
+            out.append(self.limit)
+        return out
+
     def action_named(self, name: str) -> Action | None:
         for action in self.actions:
             if action.name == name:
