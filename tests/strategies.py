@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from mqcheck.spec.schema import LONG_MAX, Spec
+from mqcheck.spec.schema import LONG_MAX, KafkaVersion, Spec
 from tests.factories import make_spec
 
 FAULTS = (
@@ -79,6 +79,66 @@ def tiny_specs(draw: st.DrawFn) -> Spec:
     if rf == 2 and len(chosen) < 2:
         faults["follower_lag"] = draw(st.integers(0, 1))
     return make_spec(**draw_settings(draw, rf), faults=faults, ordering=False, messages=1)
+
+
+_ASSIGNORS = (
+    ("org.apache.kafka.clients.consumer.RangeAssignor",),
+    (
+        "org.apache.kafka.clients.consumer.RangeAssignor",
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+    ),
+    ("org.apache.kafka.clients.consumer.CooperativeStickyAssignor",),
+)
+
+
+@st.composite
+def group_specs(draw: st.DrawFn) -> Spec:
+    """Valid specs whose consumers form one group of one to three members, with the group
+    faults (stall, rebalance) among at most two faults; one or two partitions."""
+    rf = draw(st.integers(1, 2))
+    settings = draw_settings(draw, rf)
+    settings["processing"] = "sync"
+    chosen = draw(
+        st.lists(
+            st.sampled_from(
+                ("consumer_stall", "group_rebalance", "consumer_crash", "broker_crash")
+            ),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    )
+    members = draw(st.integers(1, 3))
+    spec = make_spec(
+        **settings,
+        faults={name: 1 for name in chosen},
+        ordering=draw(st.booleans()),
+        messages=1 if members == 3 else draw(st.integers(1, 2)),
+        consumers=members,
+    )
+    kip848 = draw(st.booleans())
+    version = (4, 0) if kip848 else (3, 7)
+    strategy = () if kip848 else draw(st.sampled_from(_ASSIGNORS))
+    on_revoke = draw(st.sampled_from(["none", "commit"]))
+    static = draw(st.booleans())
+    consumers = {
+        name: replace(
+            c,
+            group_id="g",
+            group_protocol="consumer" if kip848 else "classic",
+            assignment_strategy=strategy,
+            group_instance_id=f"i{k}" if static else None,
+            app=replace(c.app, on_revoke=on_revoke),
+        )
+        for k, (name, c) in enumerate(spec.consumers.items())
+    }
+    topic = replace(spec.topics["events"], partitions=draw(st.integers(1, 2)))
+    return replace(
+        spec,
+        kafka_version=KafkaVersion(*version),
+        consumers=consumers,
+        topics={"events": topic},
+    )
 
 
 # --- Spec text for the loader and CLI fuzz tests (tests/spec/test_fuzz.py) -------------------

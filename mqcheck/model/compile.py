@@ -18,6 +18,7 @@ from mqcheck.model import (
     storage,
     transactions,
 )
+from mqcheck.model.group_members import GroupNotModelled, consumer_groups
 from mqcheck.model.layout import (
     GROUNDING_CUTOFF,
     ModelBuilder,
@@ -214,7 +215,11 @@ def build(
     # one COMMIT or ABORT marker per transaction attempt
     capacity += sum(gens for i in infos if i.spec.transactional_id is not None)
     partitions = [_partition(spec, 0, topic, capacity)]
-    consumers = list(spec.consumers.values())
+    try:
+        groups = consumer_groups(spec)
+    except GroupNotModelled as exc:
+        raise UnsupportedSpec(str(exc)) from None
+    consumers = [g.spec for g in groups]
     stages: list[ProcessorInfo] = []
     if pipeline.processors:
         gens = max(gens, _processor_gens(spec))
@@ -238,6 +243,7 @@ def build(
         producers=infos,
         consumers=consumers,
         processors=stages,
+        group_members=[g.members for g in groups],
         stage_size=stage_size,
         max_actions=max_actions,
     )

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum, variables_of
 from mqcheck.ir.system import Action
-from mqcheck.model import processors
+from mqcheck.model import group, processors
 from mqcheck.model.consumer_state import (
     ConsumerVars,
+    Holder,
     buffer_empty,
     clear_buffer,
     consumer_vars,
+    owners,
     record_codes_here,
+    reset_position,
     running,
 )
 from mqcheck.model.layout import ModelBuilder
@@ -63,6 +66,8 @@ def _declare(b: ModelBuilder, cv: ConsumerVars, track_order: bool) -> None:
         b.flag(f"{pre}_joined", 0, f"{c.name}: group has joined")
     if c.auto_offset_reset == "none":
         b.flag(f"{pre}_failed", 0, f"{c.name}: stopped by NoOffsetForPartition")
+    if cv.grouped:
+        group.declare(b, cv)
     if track_order and cv.processor is None:
         b.var(
             f"{pre}_reordered",
@@ -79,48 +84,32 @@ def add_actions(b: ModelBuilder, track_order: bool) -> None:
     for cv in consumer_vars(b):
         with b.focus(cv.partition):
             _join(b, cv)
-            for leader in range(b.replicas):
-                for k in range(b.capacity):
-                    for s in range(cv.slots):
-                        _fetch(b, cv, leader, k, s)
-                _out_of_range(b, cv, leader)
+            for who in owners(b, cv):
+                for leader in range(b.replicas):
+                    for k in range(b.capacity):
+                        for s in range(cv.slots):
+                            _fetch(b, cv, who, leader, k, s)
+                    _out_of_range(b, cv, who, leader)
+                if cv.processor is None:
+                    _commit(b, cv, who)
+                    for code in record_codes_here(b, cv):
+                        process(b, cv, who, code, track_order)
+                    _crash(b, cv, who)
             if cv.processor is not None:
                 processors.add_consumer_side(b, cv)
-            else:
-                _commit(b, cv)
-                for code in record_codes_here(b, cv):
-                    _process(b, cv, code, track_order)
-                _crash(b, cv)
             _offsets_expire(b, cv)
+            if cv.grouped:
+                group.add_actions(b, cv, track_order, process)
 
 
 def _name(cv: ConsumerVars) -> str:
     return cv.spec.name
 
 
-def _reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, str]:
-    """Where auto.offset.reset puts a consumer without a usable committed offset.
-    'latest' is the high watermark (read_uncommitted); 'none' stops the consumer."""
-    policy = cv.spec.auto_offset_reset
-    if policy == "earliest":
-        return ite(TRUE, 0, 0), {}, "auto.offset.reset=earliest: it starts again from offset 0"
-    if policy == "latest":
-        return (
-            b.hw,
-            {},
-            "auto.offset.reset=latest: it starts at the log end, skipping what it had not processed",
-        )
-    return (
-        ite(TRUE, 0, 0),
-        {f"{cv.pre}_failed": ite(TRUE, 1, 1)},
-        "auto.offset.reset=none: NoOffsetForPartitionException stops the consumer",
-    )
-
-
 def _join(b: ModelBuilder, cv: ConsumerVars) -> None:
     if not b.has(f"{cv.pre}_joined"):
         return
-    pos, extra, how = _reset_position(b, cv)
+    pos, extra, how = reset_position(b, cv)
     committed = b.v(f"{cv.pre}_committed")
     b.add(
         Action(
@@ -147,11 +136,12 @@ def _join(b: ModelBuilder, cv: ConsumerVars) -> None:
     )
 
 
-def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> None:
+def _fetch(b: ModelBuilder, cv: ConsumerVars, who: Holder, leader: int, k: int, s: int) -> None:
     pre = cv.pre
     pos = b.v(f"{pre}_pos")
     guard = [
         *running(b, cv),
+        *who.guard,
         b.leader.eq(leader),
         pos.eq(k),
         b.hw > k,
@@ -164,22 +154,22 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int) -> No
         committed = b.v(f"{pre}_committed")
         guard.append(committed.eq(pos) | committed.eq(-1))
     if _has_transactions(b):
-        _fetch_with_transactions(b, cv, leader, k, s, guard)
+        _fetch_with_transactions(b, cv, who, leader, k, s, guard)
         return
     b.add(
         Action(
-            name=f"poll({pre},{leader},{k},{s})",
+            name=f"poll({pre},{leader},{k},{s}{who.suffix})",
             kind="fetch",
-            actor=f"consumer:{_name(cv)}",
+            actor=f"consumer:{who.name}",
             guard=all_of(guard),
             updates={f"{pre}_buf_{s}": b.log(leader, k), f"{pre}_pos": ite(TRUE, k + 1, 0)},
             text=(
-                f"{_name(cv)} polls offset {k} from leader {b.broker_name(leader)} (below the high "
+                f"{who.name} polls offset {k} from leader {b.broker_name(leader)} (below the high "
                 "watermark {hw}) and gets {msg}"
                 + (" and hands it to a worker thread" if cv.spec.app.processing == "async" else "")
             ),
             text_args={"hw": b.hw, "msg": b.log(leader, k)},
-            params={"consumer": _name(cv), "leader": leader, "offset": k},
+            params={"consumer": who.name, "leader": leader, "offset": k},
         )
     )
 
@@ -197,7 +187,13 @@ def _committed_marker_below_hw(b: ModelBuilder, leader: int, code: int) -> Expr:
 
 
 def _fetch_with_transactions(
-    b: ModelBuilder, cv: ConsumerVars, leader: int, k: int, s: int, guard: list[Expr]
+    b: ModelBuilder,
+    cv: ConsumerVars,
+    who: Holder,
+    leader: int,
+    k: int,
+    s: int,
+    guard: list[Expr],
 ) -> None:
     """Poll with transactions in the log (KIP-98): control records (markers) are never
     handed to the application; read_committed returns a transactional record only once its
@@ -238,16 +234,16 @@ def _fetch_with_transactions(
         if deliver is not None:
             b.add(
                 Action(
-                    name=f"poll({pre},{leader},{k},{s},{code})",
+                    name=f"poll({pre},{leader},{k},{s},{code}{who.suffix})",
                     kind="fetch",
-                    actor=f"consumer:{_name(cv)}",
+                    actor=f"consumer:{who.name}",
                     guard=all_of([*base, at_k, deliver]),
                     updates={
                         f"{pre}_buf_{s}": ite(TRUE, code, 0),
                         f"{pre}_pos": ite(TRUE, k + 1, 0),
                     },
                     text=(
-                        f"{_name(cv)} polls offset {k} from leader {b.broker_name(leader)} "
+                        f"{who.name} polls offset {k} from leader {b.broker_name(leader)} "
                         f"({cv.spec.isolation_level}, high watermark {{hw}}) and gets {label}"
                         + (
                             " and hands it to a worker thread"
@@ -256,7 +252,7 @@ def _fetch_with_transactions(
                         )
                     ),
                     text_args={"hw": b.hw},
-                    params={"consumer": _name(cv), "leader": leader, "offset": k},
+                    params={"consumer": who.name, "leader": leader, "offset": k},
                     hazard=hazard,
                     fix=fix,
                 )
@@ -265,16 +261,16 @@ def _fetch_with_transactions(
             skip_guard = [g for g in base if not _is_slot_guard(g, pre)]
             b.add(
                 Action(
-                    name=f"poll_skip({pre},{leader},{k},{code})",
+                    name=f"poll_skip({pre},{leader},{k},{code}{who.suffix})",
                     kind="fetch",
-                    actor=f"consumer:{_name(cv)}",
+                    actor=f"consumer:{who.name}",
                     guard=all_of([*skip_guard, at_k, skip]),
                     updates={f"{pre}_pos": ite(TRUE, k + 1, 0)},
                     text=(
-                        f"{_name(cv)} reads past offset {k} on leader {b.broker_name(leader)}: "
+                        f"{who.name} reads past offset {k} on leader {b.broker_name(leader)}: "
                         f"{label} is {skip_reason}"
                     ),
-                    params={"consumer": _name(cv), "leader": leader, "offset": k},
+                    params={"consumer": who.name, "leader": leader, "offset": k},
                 )
             )
 
@@ -293,7 +289,7 @@ def _is_slot_guard(g: Expr, pre: str) -> bool:
     return any(v.startswith(f"{pre}_buf_") for v in variables_of(g))
 
 
-def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:
+def _out_of_range(b: ModelBuilder, cv: ConsumerVars, who: Holder, leader: int) -> None:
     """The log was truncated below the consumer's position (unclean election, power loss).
     From 2.3 the consumer detects the truncation (KIP-320) and moves back to the new log
     end; before, OFFSET_OUT_OF_RANGE applies auto.offset.reset."""
@@ -305,27 +301,27 @@ def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:
         extra: Updates = {}
         how = "it detects the truncation (KIP-320) and continues from the new log end {leo}"
     else:
-        new_pos, extra, how = _reset_position(b, cv)
+        new_pos, extra, how = reset_position(b, cv)
         how = "OFFSET_OUT_OF_RANGE; " + how
     b.add(
         Action(
-            name=f"out_of_range({pre},{leader})",
+            name=f"out_of_range({pre},{leader}{who.suffix})",
             kind="fetch",
-            actor=f"consumer:{_name(cv)}",
-            guard=all_of([*running(b, cv), b.leader.eq(leader), pos > b.leo(leader)]),
+            actor=f"consumer:{who.name}",
+            guard=all_of([*running(b, cv), *who.guard, b.leader.eq(leader), pos > b.leo(leader)]),
             updates=merge({f"{pre}_pos": new_pos}, extra),
-            text=f"{_name(cv)}'s position {{pos}} is past leader {b.broker_name(leader)}'s log end: {how}",
+            text=f"{who.name}'s position {{pos}} is past leader {b.broker_name(leader)}'s log end: {how}",
             text_args={"pos": pos, "leo": b.leo(leader)},
-            params={"consumer": _name(cv), "leader": leader},
+            params={"consumer": who.name, "leader": leader},
         )
     )
 
 
-def _commit(b: ModelBuilder, cv: ConsumerVars) -> None:
+def _commit(b: ModelBuilder, cv: ConsumerVars, who: Holder) -> None:
     pre = cv.pre
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
     commit = cv.spec.app.commit
-    guard = [*running(b, cv), committed.ne(pos)]
+    guard = [*running(b, cv), *who.guard, committed.ne(pos)]
     if commit == "after_processing":
         guard.append(buffer_empty(b, cv))
         how = "after processing (commitSync)"
@@ -342,14 +338,14 @@ def _commit(b: ModelBuilder, cv: ConsumerVars) -> None:
         )
     b.add(
         Action(
-            name=f"commit({pre})",
+            name=f"commit({pre}{who.suffix})",
             kind="commit",
-            actor=f"consumer:{_name(cv)}",
+            actor=f"consumer:{who.name}",
             guard=all_of(guard),
             updates={committed.name: pos},
-            text=f"{_name(cv)} commits offset {{pos}} {how}",
+            text=f"{who.name} commits offset {{pos}} {how}",
             text_args={"pos": pos},
-            params={"consumer": _name(cv)},
+            params={"consumer": who.name},
             hazard=(
                 "the offset is committed before the record is processed"
                 if commit == "before_processing" or cv.spec.app.processing == "async"
@@ -365,16 +361,21 @@ def _commit(b: ModelBuilder, cv: ConsumerVars) -> None:
     )
 
 
-def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) -> None:
+def process(b: ModelBuilder, cv: ConsumerVars, who: Holder, code: int, track_order: bool) -> None:
+    """The application processes the oldest record `who` holds: the group's owner, or a
+    zombie (a member removed by consumer_stall that still works through what it polled)."""
     pre = cv.pre
     m = b.message_of(code)
     done = b.v(f"{pre}_done_m{m}")
-    guard = [*running(b, cv), b.v(f"{pre}_buf_0").eq(code)]
-    if cv.spec.app.commit == "before_processing":
-        guard.append(b.v(f"{pre}_committed").eq(b.v(f"{pre}_pos")))
+    buf = who.buf
+    guard = [*who.guard, b.v(f"{buf}_0").eq(code)]
+    if not who.zombie:
+        guard[:0] = running(b, cv)
+        if cv.spec.app.commit == "before_processing":
+            guard.append(b.v(f"{pre}_committed").eq(b.v(f"{pre}_pos")))
     ups: Updates = {done.name: minimum([done + 1, cv.cap])}
     for s in range(cv.slots):
-        ups[f"{pre}_buf_{s}"] = b.v(f"{pre}_buf_{s + 1}") if s + 1 < cv.slots else ite(TRUE, 0, 0)
+        ups[f"{buf}_{s}"] = b.v(f"{buf}_{s + 1}") if s + 1 < cv.slots else ite(TRUE, 0, 0)
     if track_order:
         p = b.producer_of(m)
         later = [b.v(f"{pre}_done_m{x}") >= 1 for x in p.messages if x > m]
@@ -382,35 +383,41 @@ def _process(b: ModelBuilder, cv: ConsumerVars, code: int, track_order: bool) ->
         out_of_order = done.eq(0) & any_of(later)
         ups[rv.name] = ite(rv.eq(0) & out_of_order, m, rv)
     idem = " (idempotent processing: no second effect)" if cv.spec.app.idempotent else ""
+    zombie = (
+        " although it is no longer in the group (a zombie: its offset commits will be refused)"
+        if who.zombie
+        else ""
+    )
     b.add(
         Action(
-            name=f"process({pre},{code})",
+            name=f"process({pre},{code}{who.suffix})",
             kind="process",
-            actor=f"consumer:{_name(cv)}",
+            actor=f"consumer:{who.name}",
             guard=all_of(guard),
             updates=ups,
-            text=f"{_name(cv)} processes {b.label(m)}{idem}",
-            params={"consumer": _name(cv), "message": m},
+            text=f"{who.name} processes {b.label(m)}{idem}{zombie}",
+            params={"consumer": who.name, "message": m},
             message=b.label(m),
         )
     )
 
 
-def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
+def _crash(b: ModelBuilder, cv: ConsumerVars, who: Holder) -> None:
     pre = cv.pre
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
-    reset, extra, how = _reset_position(b, cv)
+    reset, extra, how = reset_position(b, cv)
     has_commit = committed >= 0
     if extra:
         extra = {k: ite(has_commit, b.v(k), v) for k, v in extra.items()}
     b.add(
         Action(
-            name=f"consumer_crash({pre})",
+            name=f"consumer_crash({pre}{who.suffix})",
             kind="consumer_crash",
-            actor=f"consumer:{_name(cv)}",
+            actor=f"consumer:{who.name}",
             guard=all_of(
                 [
                     *running(b, cv),
+                    *who.guard,
                     b.budget("consumer_crash") > 0,
                     any_of([~buffer_empty(b, cv), committed.ne(pos)]),
                 ]
@@ -422,11 +429,15 @@ def _crash(b: ModelBuilder, cv: ConsumerVars) -> None:
                 b.spend("consumer_crash"),
             ),
             text=(
-                f"consumer {_name(cv)} crashes and restarts from its committed offset {{committed}}"
+                f"consumer {who.name} crashes and restarts from its committed offset {{committed}}"
+                f" (with no committed offset, {how})"
+                if not cv.grouped
+                else f"consumer {who.name} crashes; {group.after_crash(b, cv)} the partition goes"
+                " on from the group's committed offset {committed}"
                 f" (with no committed offset, {how})"
             ),
             text_args={"committed": committed},
-            params={"consumer": _name(cv)},
+            params={"consumer": who.name},
             fault="consumer_crash",
         )
     )
@@ -437,7 +448,7 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
     down too: its unacknowledged outputs died and its open transaction was aborted
     (transaction.timeout.ms), processor_state.stopped()."""
     pre = cv.pre
-    reset, extra, how = _reset_position(b, cv)
+    reset, extra, how = reset_position(b, cv)
     minutes = b.spec.offsets_retention_minutes
     down = stopped(b, cv.processor) if cv.processor is not None else {}
     b.add(
@@ -449,6 +460,7 @@ def _offsets_expire(b: ModelBuilder, cv: ConsumerVars) -> None:
             updates=merge(
                 down,
                 clear_buffer(b, cv),
+                group.emptied(b, cv) if cv.grouped else {},
                 {f"{pre}_committed": ite(TRUE, -1, 0), f"{pre}_pos": reset},
                 extra,
                 b.spend("offsets_expire"),

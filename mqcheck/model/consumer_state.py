@@ -19,12 +19,19 @@ from mqcheck.spec.schema import Consumer
 
 @dataclass(frozen=True)
 class ConsumerVars:
+    """One consumer group reading one partition (a spec's consumers that share a group.id
+    and a topic are one group, model/group_members.py), or a processor's consumer side.
+    Position, committed offset and processed counts belong to the group; `members` name who
+    can hold the partition, and in `grouped` form an owner variable says which one does."""
+
     index: int
-    spec: Consumer
+    spec: Consumer  # the first member's settings; every member has the same
     slots: int  # records handed out but not yet processed
     cap: int  # processed-count saturation: 1 for an idempotent app, else 2
     partition: Partition  # the partition it reads
     processor: ProcessorInfo | None  # set when this is a processor's consumer side
+    members: tuple[str, ...] = ()
+    zombies: int = 0  # slots for members removed by consumer_stall that still process
 
     @property
     def pre(self) -> str:
@@ -35,6 +42,50 @@ class ConsumerVars:
         """Which stage's message ids it reads (the index of its topic in the chain)."""
         return self.partition.index
 
+    @property
+    def grouped(self) -> bool:
+        """Modelled with an owner and zombies (model/group.py): several members, or a fault
+        that removes a member from its group."""
+        return self.processor is None and (len(self.members) > 1 or self.zombies > 0)
+
+    @property
+    def owner(self) -> str:
+        return f"{self.pre}_owner"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who runs a consumer step: the group's owner of the partition (one per member in the
+    grouped form, each guarded by the owner variable), or a zombie slot's member."""
+
+    name: str  # the member's name, for the narrative
+    guard: tuple[Expr, ...]
+    suffix: str  # appended to action names: "" for an ungrouped consumer
+    buf: str  # prefix of the buffer variables it processes from
+    zombie: bool = False
+
+
+def owners(b: ModelBuilder, cv: ConsumerVars) -> list[Holder]:
+    """The holders of the partition's live side: the consumer itself, or each member."""
+    if not cv.grouped:
+        return [Holder(cv.spec.name, (), "", f"{cv.pre}_buf")]
+    owner = b.v(cv.owner)
+    return [
+        Holder(name, (owner.eq(k),), f",m{k}", f"{cv.pre}_buf") for k, name in enumerate(cv.members)
+    ]
+
+
+def zombie_holders(b: ModelBuilder, cv: ConsumerVars) -> list[tuple[int, int, Holder]]:
+    """(slot, member, holder) for every zombie slot and member that can occupy it."""
+    out: list[tuple[int, int, Holder]] = []
+    for z in range(cv.zombies):
+        slot = b.v(f"{cv.pre}_z{z}_member")
+        for k, name in enumerate(cv.members):
+            out.append(
+                (z, k, Holder(name, (slot.eq(k),), f",z{z},m{k}", f"{cv.pre}_z{z}_buf", True))
+            )
+    return out
+
 
 def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
     out = []
@@ -42,7 +93,10 @@ def consumer_vars(b: ModelBuilder) -> list[ConsumerVars]:
         part = b.partition_of_consumer(i)
         slots = 1 if c.app.processing == "sync" else part.capacity
         cap = 1 if c.app.idempotent else 2
-        out.append(ConsumerVars(i, c, slots, cap, part, b.processor_of_consumer(i)))
+        proc = b.processor_of_consumer(i)
+        members = b.group_members[i] if i < len(b.group_members) else (c.name,)
+        zombies = b.spec.faults.consumer_stall if proc is None else 0
+        out.append(ConsumerVars(i, c, slots, cap, part, proc, members, zombies))
     return out
 
 
@@ -72,12 +126,31 @@ def running(b: ModelBuilder, cv: ConsumerVars) -> list[Expr]:
     return out
 
 
-def buffer_empty(b: ModelBuilder, cv: ConsumerVars) -> Expr:
-    return b.v(f"{cv.pre}_buf_0").eq(0)
+def reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, str]:
+    """Where auto.offset.reset puts a consumer without a usable committed offset.
+    'latest' is the high watermark (read_uncommitted); 'none' stops the consumer."""
+    policy = cv.spec.auto_offset_reset
+    if policy == "earliest":
+        return ite(TRUE, 0, 0), {}, "auto.offset.reset=earliest: it starts again from offset 0"
+    if policy == "latest":
+        return (
+            b.hw,
+            {},
+            "auto.offset.reset=latest: it starts at the log end, skipping what it had not processed",
+        )
+    return (
+        ite(TRUE, 0, 0),
+        {f"{cv.pre}_failed": ite(TRUE, 1, 1)},
+        "auto.offset.reset=none: NoOffsetForPartitionException stops the consumer",
+    )
 
 
-def clear_buffer(b: ModelBuilder, cv: ConsumerVars) -> Updates:
-    return {f"{cv.pre}_buf_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
+def buffer_empty(b: ModelBuilder, cv: ConsumerVars, buf: str = "") -> Expr:
+    return b.v(f"{buf or cv.pre + '_buf'}_0").eq(0)
+
+
+def clear_buffer(b: ModelBuilder, cv: ConsumerVars, buf: str = "") -> Updates:
+    return {f"{buf or cv.pre + '_buf'}_{s}": ite(TRUE, 0, 0) for s in range(cv.slots)}
 
 
 # ---- a processor's consumer side -------------------------------------------------------

@@ -116,6 +116,9 @@ class ModelBuilder:
     producers: list[ProducerInfo]
     consumers: list[Consumer]
     processors: list[ProcessorInfo] = field(default_factory=list)
+    # per entry of `consumers` that is a consumer group: its members' names (first member's
+    # settings in `consumers`); missing entries are one-member groups
+    group_members: list[tuple[str, ...]] = field(default_factory=list)
     # message ids per pipeline stage: stage s carries ids s*stage_size+1 .. (s+1)*stage_size
     # (stage 0: the producers' messages; stage s: processor s's outputs of them)
     stage_size: int = 0

@@ -42,6 +42,9 @@ class LoadContext:
     ) -> None:
         self.settings.append(EffectiveSetting(scope, name, value, origin, modelled))
 
+    def recorded(self, scope: str, name: str) -> bool:
+        return any(s.scope == scope and s.name == name for s in self.settings)
+
     def from_spec(
         self, entry: Entry, key_path: str, source: str = "spec", note: str = ""
     ) -> Origin:

@@ -32,6 +32,8 @@ _WHY: dict[str, str] = {
     "idempotent": "processing a record twice has two effects; true: the second has none",
     "joins": "the group has joined before the first message is produced; any_time: with "
     "auto.offset.reset=latest a late join skips what came before",
+    "on_revoke": "the ConsumerRebalanceListener commits nothing when partitions are revoked; "
+    "commit: it commits the position in onPartitionsRevoked",
 }
 _COMMIT_WHY = {
     "auto": "enable.auto.commit=true: the consumer commits on every poll, whatever the code "

@@ -25,6 +25,9 @@ from mqcheck.spec.kafka_property import prop as _prop
 from mqcheck.spec.release_rows import through_releases
 from mqcheck.spec.schema import INT_MAX, LONG_MAX
 
+_RANGE = "org.apache.kafka.clients.consumer.RangeAssignor"
+_COOPERATIVE_STICKY = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
+
 # --- The properties the model reads -------------------------------------------------------
 
 _ROWS: tuple[KafkaProperty, ...] = (
@@ -152,6 +155,40 @@ _ROWS: tuple[KafkaProperty, ...] = (
         allowed=enum_values("read_uncommitted", "read_committed"),
         since=(0, 11),
         since_source="KIP-98",
+    ),
+    # Group membership (model/group.py). ConsumerConfig at 0.10.2.0 .. 2.8.0: [RangeAssignor];
+    # from 3.0.0: [RangeAssignor, CooperativeStickyAssignor] (KAFKA-13023), which still runs
+    # Range, eagerly (model/assignment.py: rebalance_protocol, selected_assignors).
+    _prop(
+        "partition.assignment.strategy",
+        "consumer",
+        "list",
+        defaults=(
+            Default((0, 10), _RANGE, "ConsumerConfig"),
+            Default((3, 0), f"{_RANGE},{_COOPERATIVE_STICKY}", "KAFKA-13023"),
+        ),
+        modelled=True,
+    ),
+    _prop(
+        "group.instance.id",
+        "consumer",
+        "string",
+        None,
+        modelled=True,
+        nullable=True,
+        since=(2, 3),
+        since_source="KIP-345",
+    ),
+    # ConsumerConfig 3.7.0 accepts "classic" | "consumer" (GroupProtocol); KIP-848 is GA in 4.0.
+    _prop(
+        "group.protocol",
+        "consumer",
+        "enum",
+        "classic",
+        modelled=True,
+        allowed=enum_values("classic", "consumer"),
+        since=(3, 7),
+        since_source="KIP-848",
     ),
     # Kafka Streams (processors). group.id stands for Streams' application.id.
     _prop(

@@ -21,8 +21,6 @@ from mqcheck.spec.kafka_property import (
 from mqcheck.spec.release_rows import through_releases
 
 _COMPRESSION = enum_values("none", "gzip", "snappy", "lz4", "zstd")
-_RANGE = "org.apache.kafka.clients.consumer.RangeAssignor"
-_COOPERATIVE_STICKY = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
 
 _BROKER: tuple[KafkaProperty, ...] = (
     prop("broker.id", "broker", "int", -1),
@@ -239,21 +237,6 @@ _CONSUMER: tuple[KafkaProperty, ...] = (
         minimum=0,
     ),
     prop("default.api.timeout.ms", "consumer", "int", 60000, since=(2, 0)),
-    # ConsumerConfig at 0.10.2.0 .. 2.8.0: [RangeAssignor]; from 3.0.0: [RangeAssignor,
-    # CooperativeStickyAssignor] (KAFKA-13023), which still runs Range, eagerly
-    # (mqcheck/model/assignment.py: rebalance_protocol, selected_assignors).
-    prop(
-        "partition.assignment.strategy",
-        "consumer",
-        "list",
-        defaults=(
-            Default((0, 10), _RANGE, "ConsumerConfig"),
-            Default((3, 0), f"{_RANGE},{_COOPERATIVE_STICKY}", "KAFKA-13023"),
-        ),
-    ),
-    prop("group.instance.id", "consumer", "string", None, since=(2, 3), since_source="KIP-345"),
-    # ConsumerConfig 3.7.0 accepts "classic" | "consumer" (GroupProtocol); KIP-848 is GA in 4.0.
-    prop("group.protocol", "consumer", "string", "classic", since=(3, 7), since_source="KIP-848"),
     prop("group.remote.assignor", "consumer", "string", None, since=(3, 7)),
     prop("client.rack", "consumer", "string", "", since=(2, 4)),
     prop("check.crcs", "consumer", "bool", True),

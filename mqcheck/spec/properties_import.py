@@ -58,6 +58,8 @@ _FAULTS = (
     ("follower_lag", "true"),
     ("offsets_expire", "0"),
     ("delivery_timeout", "0"),
+    ("consumer_stall", "0"),
+    ("group_rebalance", "0"),
 )
 
 

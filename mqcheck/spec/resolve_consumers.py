@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import cast
 
+from mqcheck.spec import kafka_properties as catalog
 from mqcheck.spec.client_props import (
     AppKey,
     ClientProps,
@@ -27,9 +28,11 @@ from mqcheck.spec.schema import (
     CommitMode,
     Consumer,
     ConsumerApp,
+    GroupProtocol,
     IsolationLevel,
     Joins,
     OffsetReset,
+    OnRevoke,
     Origin,
     Processing,
     ProcessingGuarantee,
@@ -44,6 +47,7 @@ APP_KEYS = (
     AppKey("processing", "sync", "choice", ("sync", "async")),
     AppKey("idempotent", False, "bool"),
     AppKey("joins", "before_production", "choice", ("before_production", "any_time")),
+    AppKey("on_revoke", "none", "choice", ("none", "commit")),
 )
 
 _NO_GROUP = (
@@ -61,7 +65,39 @@ def resolve_consumers(
         consumer = _consumer(ctx, entry.key, entry.value, join("consumers", entry.key), topics)
         if consumer is not None:
             consumers[entry.key] = consumer
+    _record_group_defaults(ctx, consumers)
     return consumers
+
+
+def _record_group_defaults(ctx: LoadContext, consumers: dict[str, Consumer]) -> None:
+    """The membership settings matter once several consumers share a group: list their
+    defaults then (a given value was recorded when it was read)."""
+    sizes: dict[tuple[str, str], int] = {}
+    for c in consumers.values():
+        sizes[(c.group_id, c.topic)] = sizes.get((c.group_id, c.topic), 0) + 1
+    for c in consumers.values():
+        if sizes[(c.group_id, c.topic)] < 2:
+            continue
+        path = join("consumers", c.name)
+        values = {
+            "partition.assignment.strategy": ",".join(c.assignment_strategy),
+            "group.instance.id": c.group_instance_id,
+            "group.protocol": c.group_protocol,
+        }
+        if not ctx.recorded(f"consumer:{c.name}", "app.on_revoke"):
+            ctx.record(
+                f"consumer:{c.name}",
+                "app.on_revoke",
+                c.app.on_revoke,
+                Origin("app default", join(join(path, "app"), "on_revoke")),
+            )
+        for key, value in values.items():
+            prop = catalog.CATALOG[("consumer", key)]
+            if not ctx.kafka.at_least(*prop.since) or ctx.recorded(f"consumer:{c.name}", key):
+                continue
+            ctx.record(
+                f"consumer:{c.name}", key, value, ctx.version_default(prop, join(path, key))[1]
+            )
 
 
 def _consumer(
@@ -90,6 +126,7 @@ def _consumer(
             note = "no transactions before Kafka 0.11 (KIP-98): every record is read"
         props.record(key, value, note)
     _consumer_timeouts(props)
+    membership = _membership(props)
     app_node = entries["app"].value if "app" in entries else None
     app = _consumer_app(ctx, app_node, join(path, "app"), owner, bool(values["enable.auto.commit"]))
     if app is None or topic is None:
@@ -103,7 +140,52 @@ def _consumer(
         auto_offset_reset=cast(OffsetReset, values["auto.offset.reset"]),
         isolation_level=cast(IsolationLevel, values["isolation.level"]),
         app=app,
+        group_instance_id=membership[0],
+        assignment_strategy=membership[1],
+        group_protocol=membership[2],
     )
+
+
+def _membership(props: ClientProps) -> tuple[str | None, tuple[str, ...], GroupProtocol]:
+    """group.instance.id, partition.assignment.strategy and group.protocol, as model/group.py
+    reads them. From 4.0 the consumer refuses an assignor list next to group.protocol=consumer
+    (KAFKA-17338: ConsumerConfig's CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS); in 3.7-3.9 the new
+    consumer ignores it (KAFKA-16786), as it ignores the assignors the broker replaces."""
+    instance = props.value("group.instance.id")
+    protocol = cast(GroupProtocol, props.value("group.protocol"))
+    raw = props.value("partition.assignment.strategy")
+    strategies = _strategy_list(raw)
+    note = ""
+    if protocol == "consumer":
+        given = "partition.assignment.strategy" in props.given
+        if given and props.ctx.kafka.at_least(4, 0):
+            props.ctx.problems.add(
+                join(props.path, "partition.assignment.strategy"),
+                kafka_refuses(
+                    "partition.assignment.strategy cannot be set when group.protocol=consumer "
+                    "(KAFKA-17338, 4.0): the broker assigns the partitions"
+                ),
+                props.position("partition.assignment.strategy"),
+                hint="remove it, or set group.remote.assignor: uniform | range",
+            )
+        note = "not used with group.protocol=consumer: the broker assigns (KIP-848)"
+    values = {
+        "partition.assignment.strategy": ",".join(strategies),
+        "group.instance.id": instance,
+        "group.protocol": protocol,
+    }
+    for key, value in values.items():
+        if key in props.given:
+            props.record(key, value, note if key == "partition.assignment.strategy" else "")
+    return (instance if isinstance(instance, str) else None), strategies, protocol
+
+
+def _strategy_list(raw: object) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if isinstance(raw, (list, tuple)):
+        return tuple(str(part).strip() for part in raw if str(part).strip())
+    return ()
 
 
 def _group_id(props: ClientProps, name: str, kind: str) -> str:
@@ -141,7 +223,10 @@ def _consumer_app(
     if app is None:
         return None
     for key in APP_KEYS[1:]:
-        ctx.record(owner, f"app.{key.name}", app[key.name], app_origin(ctx, node, path, key.name))
+        origin = app_origin(ctx, node, path, key.name)
+        if key.name == "on_revoke" and origin.source != "spec":
+            continue  # listed with the group's settings (_record_group_defaults)
+        ctx.record(owner, f"app.{key.name}", app[key.name], origin)
     commit = _commit_mode(ctx, node, path, owner, cast("str | None", app["commit"]), auto_commit)
     if commit is None:
         return None
@@ -150,6 +235,7 @@ def _consumer_app(
         processing=cast(Processing, app["processing"]),
         idempotent=bool(app["idempotent"]),
         joins=cast(Joins, app["joins"]),
+        on_revoke=cast(OnRevoke, app["on_revoke"]),
     )
 
 

@@ -22,6 +22,8 @@ Processing = Literal["sync", "async"]
 OffsetReset = Literal["earliest", "latest", "none"]
 IsolationLevel = Literal["read_uncommitted", "read_committed"]
 Joins = Literal["before_production", "any_time"]
+OnRevoke = Literal["none", "commit"]
+GroupProtocol = Literal["classic", "consumer"]
 ProcessingGuarantee = Literal["at_least_once", "exactly_once_v2", "exactly_once"]
 Guarantee = Literal["at-most-once", "at-least-once", "exactly-once", "ordering"]
 EngineName = Literal["explicit", "z3", "both"]
@@ -40,6 +42,8 @@ FAULT_NAMES: tuple[str, ...] = (
     "follower_lag",
     "offsets_expire",
     "delivery_timeout",
+    "consumer_stall",
+    "group_rebalance",
 )
 
 
@@ -131,6 +135,8 @@ class ConsumerApp:
     processing: Processing = "sync"
     idempotent: bool = False
     joins: Joins = "before_production"
+    # what the ConsumerRebalanceListener does in onPartitionsRevoked (SPEC_FORMAT §1.1)
+    on_revoke: OnRevoke = "none"
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,11 @@ class Consumer:
     auto_offset_reset: OffsetReset
     isolation_level: IsolationLevel
     app: ConsumerApp
+    # Group membership (model/group.py): a static member's id (KIP-345), the assignors the
+    # member offers, in order, and the group protocol (KIP-848).
+    group_instance_id: str | None = None
+    assignment_strategy: tuple[str, ...] = ()
+    group_protocol: GroupProtocol = "classic"
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,8 @@ class Faults:
     follower_lag: int = 0
     offsets_expire: int = 0
     delivery_timeout: int = 0
+    consumer_stall: int = 0
+    group_rebalance: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}

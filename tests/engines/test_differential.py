@@ -19,7 +19,7 @@ from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import with_traces
-from tests.strategies import tiny_specs
+from tests.strategies import group_specs, tiny_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
 
@@ -65,4 +65,23 @@ def test_engines_agree_on_small_specs(spec: Spec) -> None:
 @given(tiny_specs())
 def test_engines_agree_on_many_small_specs(spec: Spec) -> None:
     # CI runs the slow step too: 60 specs with z3 capped at 8 s each stay under ~10 minutes
+    _agree(spec, z3_seconds=8.0)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(group_specs())
+def test_engines_agree_on_consumer_groups(spec: Spec) -> None:
+    """Members, zombies and rebalances (model/group.py) in both engines."""
+    _agree(spec, z3_seconds=4.0)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(group_specs())
+def test_engines_agree_on_many_consumer_groups(spec: Spec) -> None:
     _agree(spec, z3_seconds=8.0)

@@ -146,10 +146,16 @@ def test_list_defaults_from_4_2_say_they_are_not_verified() -> None:
 
 
 def test_modelled_defaults_of_4_2_and_4_3_are_those_of_4_1() -> None:
+    """Same values; a list default (partition.assignment.strategy) carries the releases'
+    'not verified' caveat as its source, which is the point of the caveat."""
     for prop in catalog.MODELLED:
         old = prop.default_for(KafkaVersion(4, 1))
         for line in checked_lines():
-            assert prop.default_for(KafkaVersion(*line)) == old, (prop.name, line)
+            new = prop.default_for(KafkaVersion(*line))
+            assert new is not None and old is not None, (prop.name, line)
+            assert new.value == old.value, (prop.name, line)
+            if prop.type != "list":
+                assert new == old, (prop.name, line)
 
 
 def _share_errors(version: str) -> str:

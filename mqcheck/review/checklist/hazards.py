@@ -156,6 +156,25 @@ CATALOGUE: tuple[Hazard, ...] = (
         "auto.offset.reset=earliest with an idempotent consumer, or a longer offsets.retention.minutes",
     ),
     Hazard(
+        "MQ033",
+        "consumer-stall",
+        "Consumer commit",
+        "A member outlasts max.poll.interval.ms: removed from the group, it goes on as a zombie",
+        "consumer_stall",
+        ("app.commit", "app.idempotent", "enable.auto.commit", "group.instance.id"),
+        "raise max.poll.interval.ms above the longest processing of one poll (or lower "
+        "max.poll.records), and make processing idempotent",
+    ),
+    Hazard(
+        "MQ034",
+        "group-rebalance",
+        "Consumer commit",
+        "A member joins or leaves and the group rebalances its partitions",
+        "group_rebalance",
+        ("partition.assignment.strategy", "group.protocol", "app.on_revoke", "app.commit"),
+        "commit in ConsumerRebalanceListener.onPartitionsRevoked (app.on_revoke: commit)",
+    ),
+    Hazard(
         "MQ032",
         "start-position",
         "Consumer commit",

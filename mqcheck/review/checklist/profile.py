@@ -32,6 +32,8 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
     "processor_crash": ("processor crash", "processor crashes"),
     "offsets_expire": ("expiry of committed offsets", "expiries of committed offsets"),
     "delivery_timeout": ("delivery timeout", "delivery timeouts"),
+    "consumer_stall": ("stalled consumer", "stalled consumers"),
+    "group_rebalance": ("group rebalance", "group rebalances"),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 

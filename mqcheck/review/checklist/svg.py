@@ -217,6 +217,8 @@ TAGS = {
     "producer_crash": "crash",
     "offsets_expire": "offsets expire",
     "delivery_timeout": "timeout",
+    "stall": "stall",
+    "rebalance": "rebalance",
     "isr_shrink": "ISR shrinks",
     "isr_expand": "ISR grows",
     "send_failed": "send fails",
