@@ -8,9 +8,7 @@ position, then by the position of their action in compile_py's decision tree.
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +26,7 @@ from mqcheck.ir.compile_np import (
 )
 from mqcheck.ir.compile_py import CompiledSystem
 from mqcheck.ir.lookahead import Future
-from mqcheck.ir.symmetry_np import frontier_canonicalizer, symmetry_layout
+from mqcheck.ir.symmetry_np import frontier_canonicalizer
 from mqcheck.ir.system import TransitionSystem
 
 State = tuple[int, ...]
@@ -45,22 +43,6 @@ class Chunk:
     rows: Rows
     expanded: Ints  # positions of the parents that were expanded (not limit states)
     limit_hit: bool = False  # some parent was a `limit` state (not expanded)
-    fps: npt.NDArray[np.uint64] | None = None  # the rows' fingerprints, when computed here
-
-
-#: Parents expanded through numpy before the numba kernel is loaded. Loading it costs
-#: 0.5-1 s (numba's import, its registries, the cached machine code); it saves about 0.1 µs
-#: a successor (benchmarks/kernel_compare.py), so only a search about this big wins it back.
-KERNEL_FROM = 750_000
-
-
-def numba_wanted() -> bool:
-    """Whether to build successor rows with numba (mqcheck.engines.kernel): when it is
-    installed, unless the environment sets MQCHECK_NUMBA=0 (to compare with numpy)."""
-    if os.environ.get("MQCHECK_NUMBA", "1") == "0":
-        return False
-    # found, not imported: importing numba costs 0.2 s, which a small search never wins back
-    return importlib.util.find_spec("numba") is not None
 
 
 def tree_order(compiled: CompiledSystem, count: int) -> Ints:
@@ -77,21 +59,9 @@ class Expander:
     successor function below `small` parents, where numpy's per-call cost would dominate."""
 
     def __init__(
-        self,
-        system: TransitionSystem,
-        compiled: CompiledSystem,
-        future: Future,
-        small: int,
-        kernel: bool | None = None,
-        kernel_from: int = KERNEL_FROM,
+        self, system: TransitionSystem, compiled: CompiledSystem, future: Future, small: int
     ) -> None:
-        """`kernel`: build successor rows with numba (None: when `numba_wanted`) once
-        `kernel_from` parents went through numpy; either way the same chunks."""
         self.system = system
-        self.kernel = numba_wanted() if kernel is None else kernel
-        self.kernel_from = kernel_from
-        self._assembler: Any = None
-        self._array_parents = 0  # parents expanded through numpy so far
         self.compiled = compiled
         self.future = future
         self.small = small
@@ -137,10 +107,6 @@ class Expander:
         # blocks in the reference's successor order, then a stable sort by parent alone
         # (a radix sort while chunk positions fit 16 bits) gives (parent, successor order)
         moves.sort(key=lambda move: int(self.rank[move[0]]))
-        assembler = self._load_assembler(m)
-        if assembler is not None:
-            pos, act, rows, fps = assembler.rows(parents, kept, moves)
-            return Chunk(pos, act, rows, kept, limit_hit, fps)
         pos = np.concatenate([i for _, i, _ in moves])
         act = np.concatenate([np.full(len(i), a, dtype=np.int64) for a, i, _ in moves])
         rows = parents[pos]
@@ -158,16 +124,6 @@ class Expander:
             if len(moved):
                 rows[moved] = self.canon_rows(rows[moved])
         return Chunk(pos, act, rows, kept, limit_hit)
-
-    def _load_assembler(self, batch: int) -> Any:
-        """The numba kernel, once `kernel_from` parents went through numpy."""
-        if self._assembler is None and self.kernel:
-            if self._array_parents >= self.kernel_from:
-                from mqcheck.engines.kernel import Assembler  # numba: imported only here
-
-                self._assembler = Assembler(self.permutes, symmetry_layout(self.system))
-            self._array_parents += batch
-        return self._assembler
 
     def _successors_tuples(self, parents: Rows) -> Chunk:
         """The same candidates through the tuple path (compile_py), for small batches. A

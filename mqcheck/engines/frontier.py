@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from mqcheck.engines.composite import in_requested_order
-from mqcheck.engines.expand import KERNEL_FROM, Expander
+from mqcheck.engines.expand import Expander
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
 from mqcheck.engines.shard import Expanded, Finished, Shard
 from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
@@ -175,16 +175,12 @@ class FrontierChecker:
         workers: int = 1,
         shard_from: int = SHARD_FROM,
         processes: bool = True,
-        kernel: bool | None = None,
-        kernel_from: int = KERNEL_FROM,
     ) -> None:
         """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
         memory, never an answer (the tests turn them down to run the array path and the
         sharded protocol on tiny specs). `workers` > 1 splits the search into that many
         fingerprint shards once `shard_from` states are known, each in its own process
-        (`processes`; False keeps them in this one, for tests). `kernel` and
-        `kernel_from`: when successor rows are built by numba (mqcheck.engines.expand,
-        Expander). `early` decides
+        (`processes`; False keeps them in this one, for tests). `early` decides
         at-least-once as soon as the answer is certain (`_settled_doomed`): the same verdict
         and counterexample, but the stats count only the states explored until then."""
         self.early = early
@@ -203,9 +199,7 @@ class FrontierChecker:
         self.compiled = compile_system(system)
         self.future = Future.of(system, self.compiled.successors)
         self.canon = self.future.canon
-        self.expander = Expander(
-            system, self.compiled, self.future, small, kernel=kernel, kernel_from=kernel_from
-        )
+        self.expander = Expander(system, self.compiled, self.future, small)
         self.permutes = self.expander.permutes
         self.is_fault = np.array([a.fault is not None for a in system.actions], dtype=np.int64)
         self.dtype = self.expander.dtype

@@ -184,7 +184,7 @@ class Shard:
         chunk = ex.successors(rows)
         parent = pidx[chunk.pos]
         keys = parent * ex.radix + ex.rank[chunk.act]
-        fps = fingerprint(chunk.rows) if chunk.fps is None else chunk.fps
+        fps = fingerprint(chunk.rows)
         uniq, first, inverse = first_occurrences(fps)
         who = owners(uniq, count)
         self._flight = _Flight(parent, chunk.act, chunk.rows, inverse, first, who, keys)

@@ -20,19 +20,15 @@ from mqcheck.ir.system import TransitionSystem
 Rows = npt.NDArray[Any]
 
 
-Layout = tuple[npt.NDArray[np.int64], list[int], list[int], list[int]]
-
-
-def symmetry_layout(system: TransitionSystem) -> Layout | None:
-    """The symmetry as columns: each member's variables (members x width), the index
-    variables in the order their flags enter a member's key, the mask variables, and the
-    index variables; None when nothing is symmetric."""
+def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] | None:
+    """A function mapping each row of a state matrix to its representative, or None when
+    nothing is symmetric."""
     index = system.index()
     sym = next((s for s in system.symmetries if len(s.members) > 1), None)
     if sym is None:
         return None
     n = len(sym.members)
-    slots = np.array([[index[v] for v in member] for member in sym.members], dtype=np.int64)
+    slots = np.array([[index[v] for v in member] for member in sym.members], dtype=np.intp)
     idx_vars = [index[v] for v in sym.index_vars]
     mask_vars = [index[v] for v in sym.mask_vars]
     width = slots.shape[1]
@@ -44,17 +40,6 @@ def symmetry_layout(system: TransitionSystem) -> Layout | None:
     )
     # the key's flag order is the one mqcheck.ir.symmetry's generated function uses
     flag_vars = [idx_vars[0], *sorted(idx_vars[1:])] if contiguous else idx_vars
-    return slots, flag_vars, mask_vars, idx_vars
-
-
-def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] | None:
-    """A function mapping each row of a state matrix to its representative, or None when
-    nothing is symmetric."""
-    layout = symmetry_layout(system)
-    if layout is None:
-        return None
-    slots, flag_vars, mask_vars, idx_vars = layout
-    n, width = slots.shape
     # key components (kind, column, lo, span) in significance order, packed greedily
     # into int64 words: (flag: value == member), (bit of a mask), (member's role value)
     comps: list[tuple[str, int, int, int]] = [("flag", v, 0, 2) for v in flag_vars]

@@ -40,11 +40,7 @@ def _summary(r: GuaranteeResult) -> tuple[object, ...]:
     return (r.guarantee, r.verdict, r.engine, s.states, s.transitions, s.depth, r.reason, steps)
 
 
-def _same_answers(
-    spec: Spec, max_states: int, chunk: int, tuple_states: int = 0, kernel: bool | None = None
-) -> None:
-    """`kernel` None: numba's kernel from the first array batch on when numba is installed
-    (tests/engines/test_kernel.py runs the numpy path with kernel=False)."""
+def _same_answers(spec: Spec, max_states: int, chunk: int, tuple_states: int = 0) -> None:
     try:
         system = build(spec, GUARANTEES)
     except UnsupportedSpec:
@@ -55,7 +51,7 @@ def _same_answers(
         system,
         FrontierChecker(
             system, limits, small=1 if not tuple_states else 64, chunk=chunk,
-            tuple_states=tuple_states, kernel=kernel, kernel_from=0,
+            tuple_states=tuple_states,
         ).check(GUARANTEES),
     )  # fmt: skip
     assert [_summary(r) for r in got] == [_summary(r) for r in want]

@@ -26,15 +26,8 @@ from tests.strategies import small_specs
 
 
 def _sharded_answers(
-    spec: Spec,
-    workers: int,
-    shard_from: int,
-    chunk: int,
-    cap: int,
-    early: bool = False,
-    kernel: bool | None = None,
+    spec: Spec, workers: int, shard_from: int, chunk: int, cap: int, early: bool = False
 ) -> None:
-    """`kernel` as in test_frontier's `_same_answers`."""
     try:
         system = build(spec, GUARANTEES)
     except UnsupportedSpec:
@@ -43,7 +36,7 @@ def _sharded_answers(
     want = with_traces(system, ExplicitChecker(system, limits).check(GUARANTEES))
     checker = FrontierChecker(
         system, limits, small=1, chunk=chunk, tuple_states=0, workers=workers,
-        shard_from=shard_from, processes=False, early=early, kernel=kernel, kernel_from=0,
+        shard_from=shard_from, processes=False, early=early,
     )  # fmt: skip
     got = with_traces(system, checker.check(GUARANTEES))
     if shard_from == 0:
