@@ -45,15 +45,22 @@ from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates, merge
 
 ProcessStep = Callable[[ModelBuilder, ConsumerVars, Holder, int, bool], None]
-NONE = -1  # no member holds the partition (the only member was removed)
+
+
+def nobody(cv: ConsumerVars) -> int:
+    """The value of the owner and zombie-slot variables when no member is meant: the
+    number of members, as ir.Symmetry encodes "none" for index variables. (No member
+    symmetry is declared: the one choice of successor, `successors`, already leaves no two
+    states that differ only by a renaming of members; measured on specs/group-*.yaml.)"""
+    return len(cv.members)
 
 
 def declare(b: ModelBuilder, cv: ConsumerVars) -> None:
-    names = {NONE: "none", **dict(enumerate(cv.members))}
+    names = {**dict(enumerate(cv.members)), nobody(cv): "none"}
     b.var(
         cv.owner,
-        NONE,
-        len(cv.members) - 1,
+        0,
+        nobody(cv),
         0,
         f"{cv.spec.group_id}: member that holds {_partition(b, cv)}",
         kind="enum",
@@ -62,9 +69,9 @@ def declare(b: ModelBuilder, cv: ConsumerVars) -> None:
     for z in range(cv.zombies):
         b.var(
             f"{cv.pre}_z{z}_member",
-            NONE,
-            len(cv.members) - 1,
-            NONE,
+            0,
+            nobody(cv),
+            nobody(cv),
             f"{cv.spec.group_id}: member removed from the group that still processes",
             kind="enum",
             labels=names,
@@ -98,12 +105,12 @@ def successors(b: ModelBuilder, cv: ConsumerVars, leaving: int) -> list[tuple[in
     out: list[tuple[int, Expr]] = []
     for i, j in enumerate(others):
         out.append((j, all_of([*(is_zombie(b, cv, x) for x in others[:i]), ~is_zombie(b, cv, j)])))
-    out.append((NONE, all_of(is_zombie(b, cv, x) for x in others)))
+    out.append((nobody(cv), all_of(is_zombie(b, cv, x) for x in others)))
     return out
 
 
 def member_name(cv: ConsumerVars, k: int) -> str:
-    return cv.members[k] if k != NONE else "nobody"
+    return cv.members[k] if k != nobody(cv) else "nobody"
 
 
 def after_crash(b: ModelBuilder, cv: ConsumerVars) -> str:
@@ -153,7 +160,7 @@ def _stall(
     the next member (or waits for it to rejoin) from the committed offset."""
     pre = cv.pre
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
-    free = [b.v(f"{pre}_z{y}_member").ne(NONE) for y in range(z)]
+    free = [b.v(f"{pre}_z{y}_member").ne(nobody(cv)) for y in range(z)]
     start, how = _restart_position(b, cv)
     # With commit: before_processing the application processes only after commitSync
     # returned; a member removed before that commit gets CommitFailedException from it and
@@ -179,7 +186,7 @@ def _stall(
                     *running(b, cv),
                     *who.guard,
                     b.budget("consumer_stall") > 0,
-                    b.v(f"{pre}_z{z}_member").eq(NONE),
+                    b.v(f"{pre}_z{z}_member").eq(nobody(cv)),
                     *free,
                     chosen,
                     any_of([~buffer_empty(b, cv), committed.ne(pos)]),
@@ -197,8 +204,8 @@ def _stall(
                 f"{removed}. It goes on as a zombie: its offset commits fail "
                 "(CommitFailedException). "
                 + (
-                    f"The group gives the partition to {member_name(cv, nxt)}, which starts at "
-                    if nxt != NONE
+                    f"The group gives {_partition(b, cv)} to {member_name(cv, nxt)}, which starts at "
+                    if nxt != nobody(cv)
                     else f"No other member is left; when {who.name} rejoins it starts at "
                 )
                 + f"the committed offset {{committed}} (with no committed offset, {how})"
@@ -232,8 +239,8 @@ def _rejoin(b: ModelBuilder, cv: ConsumerVars, who: Holder, z: int, k: int) -> N
             actor=f"consumer:{who.name}",
             guard=all_of([*who.guard, buffer_empty(b, cv, who.buf)]),
             updates={
-                f"{pre}_z{z}_member": ite(TRUE, NONE, NONE),
-                cv.owner: ite(owner.eq(NONE), k, owner),
+                f"{pre}_z{z}_member": ite(TRUE, nobody(cv), nobody(cv)),
+                cv.owner: ite(owner.eq(nobody(cv)), k, owner),
             },
             text=(
                 f"{who.name} calls poll() again, finds it is no longer a member and rejoins "
@@ -258,8 +265,8 @@ def _zombie_crash(b: ModelBuilder, cv: ConsumerVars, who: Holder, z: int, k: int
             updates=merge(
                 clear_buffer(b, cv, who.buf),
                 {
-                    f"{pre}_z{z}_member": ite(TRUE, NONE, NONE),
-                    cv.owner: ite(owner.eq(NONE), k, owner),
+                    f"{pre}_z{z}_member": ite(TRUE, nobody(cv), nobody(cv)),
+                    cv.owner: ite(owner.eq(nobody(cv)), k, owner),
                 },
                 b.spend("consumer_crash"),
             ),
@@ -277,7 +284,7 @@ def emptied(b: ModelBuilder, cv: ConsumerVars) -> Updates:
     """Every member is gone (offsets_expire: the group sat empty): no zombie is left."""
     ups: Updates = {}
     for z in range(cv.zombies):
-        ups[f"{cv.pre}_z{z}_member"] = ite(TRUE, NONE, NONE)
+        ups[f"{cv.pre}_z{z}_member"] = ite(TRUE, nobody(cv), nobody(cv))
         ups.update(clear_buffer(b, cv, f"{cv.pre}_z{z}_buf"))
     return ups
 
@@ -311,7 +318,7 @@ def _rebalance(
     guard = [*running(b, cv), *who.guard, b.budget("group_rebalance") > 0, buffer_empty(b, cv)]
     c = cv.spec
     if rebalance_rewinds(b, cv):
-        if nxt == NONE:
+        if nxt == nobody(cv):
             return  # nobody else to move it to
         start, how = _restart_position(b, cv)
         updates = merge(start, {cv.owner: ite(TRUE, nxt, nxt)}, b.spend("group_rebalance"))
@@ -319,7 +326,7 @@ def _rebalance(
         new = member_name(cv, nxt)
         text = (
             f"a member joins group {c.group_id}; the cooperative rebalance (KIP-429) moves "
-            f"the partition from {who.name} to {new} and revokes it at the end of the "
+            f"{_partition(b, cv)} from {who.name} to {new} and revokes it at the end of the "
             "rebalance, after more records were polled and processed, with no commit for them "
             "(enable.auto.commit commits only at poll() intervals, and onPartitionsRevoked "
             f"commits nothing): {new} starts at the committed offset {{committed}} (with "

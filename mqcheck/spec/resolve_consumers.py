@@ -169,6 +169,17 @@ def _membership(props: ClientProps) -> tuple[str | None, tuple[str, ...], GroupP
                 hint="remove it, or set group.remote.assignor: uniform | range",
             )
         note = "not used with group.protocol=consumer: the broker assigns (KIP-848)"
+    for name in strategies:
+        since = _ASSIGNOR_SINCE.get(name)
+        if since is not None and not props.ctx.kafka.at_least(*since[0]):
+            props.ctx.problems.add(
+                join(props.path, "partition.assignment.strategy"),
+                kafka_refuses(
+                    f"Class {name} cannot be found: it exists from Kafka "
+                    f"{line_text(since[0])} ({since[1]})"
+                ),
+                props.position("partition.assignment.strategy"),
+            )
     values = {
         "partition.assignment.strategy": ",".join(strategies),
         "group.instance.id": instance,
@@ -178,6 +189,14 @@ def _membership(props: ClientProps) -> tuple[str | None, tuple[str, ...], GroupP
         if key in props.given:
             props.record(key, value, note if key == "partition.assignment.strategy" else "")
     return (instance if isinstance(instance, str) else None), strategies, protocol
+
+
+#: Kafka's own assignor classes and the release that added each (ConfigDef resolves the class
+#: names when the consumer is configured: an absent class is a ConfigException).
+_ASSIGNOR_SINCE: dict[str, tuple[tuple[int, int], str]] = {
+    "org.apache.kafka.clients.consumer.StickyAssignor": ((0, 11), "KIP-54"),
+    "org.apache.kafka.clients.consumer.CooperativeStickyAssignor": ((2, 4), "KIP-429"),
+}
 
 
 def _strategy_list(raw: object) -> tuple[str, ...]:

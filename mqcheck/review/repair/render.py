@@ -26,7 +26,7 @@ def shown(knob: Knob, value: object) -> str:
 def keys(knob: Knob, spec: Spec) -> list[tuple[str, int | None]]:
     """The keys a change writes, with the line of those already in the spec."""
     out = []
-    for path in knob.paths:
+    for path in (*knob.paths, *(p for paths in knob.also for p in paths)):
         dotted = ".".join(path)
         position = spec.positions.get(dotted)
         out.append((dotted, position[0] if position else None))

@@ -37,6 +37,9 @@ class Knob:
     attr: tuple[str, ...]  # where the typed Spec holds the effective value
     paths: tuple[KeyPath, ...]  # where the YAML holds it (app.commit writes two keys)
     origin: Origin | None = None
+    # the same keys of the other members of a consumer group: a group's members are
+    # configured alike (model/group_members.py), so one knob sets all of them
+    also: tuple[tuple[KeyPath, ...], ...] = ()
 
     @property
     def id(self) -> str:
@@ -44,14 +47,20 @@ class Knob:
 
     def writes(self, value: object) -> tuple[Write, ...]:
         """The YAML keys and values that set this knob to `value`."""
+        out: list[Write] = []
+        for paths in (self.paths, *self.also):
+            out += self._writes(paths, value)
+        return tuple(out)
+
+    def _writes(self, paths: tuple[KeyPath, ...], value: object) -> tuple[Write, ...]:
         if self.name == "app.commit":  # one knob: Kafka's auto-commit or the app's own commit
-            auto_path, commit_path = self.paths
+            auto_path, commit_path = paths
             return ((auto_path, value == "auto"), (commit_path, value))
         if self.name == "acks" and value == -1:
-            return ((self.paths[0], "all"),)
+            return ((paths[0], "all"),)
         if self.name == "eligible.leader.replicas.version":
-            return ((self.paths[0], int(bool(value))),)
-        return ((self.paths[0], value),)
+            return ((paths[0], int(bool(value))),)
+        return ((paths[0], value),)
 
     def read(self, spec: Spec) -> object:
         """The knob's effective value in a loaded spec."""
@@ -132,8 +141,11 @@ def search_space(spec: Spec, allow: Sequence[str] = (), freeze: Sequence[str] = 
         knobs.extend(_producer_knobs(spec, producer))
     for processor in spec.processors:
         knobs.extend(_processor_knobs(spec, processor))
-    for consumer in spec.consumers:
-        knobs.extend(_consumer_knobs(spec, consumer, "app.joins" in allow))
+    for members in _groups(spec):
+        first = list(_consumer_knobs(spec, members[0], "app.joins" in allow))
+        others = [list(_consumer_knobs(spec, m, "app.joins" in allow)) for m in members[1:]]
+        for i, k in enumerate(first):
+            knobs.append(replace(k, also=tuple(o[i].paths for o in others)))
     budgets = spec.faults.as_dict()
     freed = {f for f in FAULT_NAMES if "faults" in allow or f"faults.{f}" in allow}
     for fault in FAULT_NAMES:
@@ -263,6 +275,14 @@ def _producer_knobs(spec: Spec, name: str) -> Iterable[Knob]:
     )
 
 
+def _groups(spec: Spec) -> list[list[str]]:
+    """The consumers as groups (a shared group.id and topic), each once, first member first."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, c in spec.consumers.items():
+        groups.setdefault((c.group_id, c.topic), []).append(name)
+    return list(groups.values())
+
+
 def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
     c = spec.consumers[name]
     knob = _maker(spec, "consumers", "consumer", name)
@@ -290,6 +310,8 @@ def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
         )
     yield knob("app.processing", ("app", "processing"), ("sync", "async"), c.app.processing)
     yield knob("app.idempotent", ("app", "idempotent"), (False, True), c.app.idempotent)
+    if spec.faults.group_rebalance:
+        yield knob("app.on_revoke", ("app", "on_revoke"), ("none", "commit"), c.app.on_revoke)
     if joins:
         yield knob("app.joins", ("app", "joins"), ("before_production", "any_time"), c.app.joins)
 

@@ -164,6 +164,21 @@ def test_a_violated_spec_gets_a_verified_repair() -> None:
     _verified(found, LATE)
 
 
+def test_a_consumer_group_is_repaired_as_one_configuration() -> None:
+    """One knob sets every member (members must stay alike, model/group_members.py): the
+    cooperative rebalance is fixed by a revoke commit written for both members."""
+    text = (ROOT / "specs" / "group-cooperative-auto-commit-rebalance.yaml").read_text()
+    found = _run(text, "at-most-once")
+    assert found.status == "repaired"
+    first = found.alternatives[0]
+    (change,) = first.changes
+    assert (change.knob.name, change.new) == ("app.on_revoke", "commit")
+    fixed = load_spec_text(fixed_text(found, text, 0).text, "<fixed>")
+    assert fixed.spec is not None
+    assert {c.app.on_revoke for c in fixed.spec.consumers.values()} == {"commit"}
+    _verified(found, text)
+
+
 def test_a_spec_that_holds_gets_an_empty_repair() -> None:
     text = LATE.replace("latest ", "earliest ")
     found = _run(text)
