@@ -91,7 +91,15 @@ def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
         return per_producer
     busiest = -(-per_producer // topic.partitions)
     f = spec.faults
-    if busiest < per_producer and f.broker_crash + f.broker_power_loss + f.simultaneous_power_loss:
+    broker_faults = (
+        f.broker_crash
+        + f.broker_power_loss
+        + f.simultaneous_power_loss
+        + f.controlled_shutdown
+        + f.disk_failure
+        + f.rack_power_loss
+    )
+    if busiest < per_producer and broker_faults:
         # DefaultPartitioner (before 2.4) goes round-robin over
         # cluster.availablePartitionsForTopic: a partition without a leader (its leader's
         # broker down, no election yet) is skipped, so one partition can receive anywhere
@@ -148,7 +156,7 @@ def _partition(spec: Spec, index: int, topic: Topic, capacity: int) -> Partition
         # log bound and a power loss can happen; otherwise a power loss chooses what the
         # OS had written back (storage.py), which covers every flush timing.
         track_flush=1 < topic.flush_messages <= capacity
-        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
+        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0 or f.rack_power_loss > 0),
     )
 
 
@@ -164,6 +172,9 @@ def _processor_gens(spec: Spec) -> int:
         + f.broker_crash
         + f.broker_power_loss
         + f.offsets_expire
+        + f.controlled_shutdown
+        + f.disk_failure
+        + f.rack_power_loss
     )
 
 

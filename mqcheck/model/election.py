@@ -82,13 +82,16 @@ def _from_elr(b: ModelBuilder, c: int) -> None:
 
 
 def _last_known_leader(b: ModelBuilder, c: int) -> None:
-    """KIP-966 election order, last resort: the last known leader, once it is back."""
+    """KIP-966 election order, last resort: the last known leader, once it is back, and
+    only while the ELR is empty (PartitionChangeBuilder.canElectLastKnownLeader: "ELR/ISR
+    is not empty" refuses it), so a broker waiting in the ELR after a clean shutdown is
+    waited for."""
     ups = _sole_leader_updates(b, c)
     guard = all_of(
         [
             b.leader.eq(b.none_replica),
             ~live_isr_member_exists(b),
-            _no_live_elr(b),
+            *(b.in_elr(r).eq(0) for r in range(b.replicas)),
             b.last_leader.eq(c),
             b.alive(c).is_true(),
         ]

@@ -40,6 +40,9 @@ FAULT_NAMES: tuple[str, ...] = (
     "follower_lag",
     "offsets_expire",
     "delivery_timeout",
+    "controlled_shutdown",
+    "disk_failure",
+    "rack_power_loss",
 )
 
 
@@ -161,6 +164,9 @@ class Faults:
     follower_lag: int = 0
     offsets_expire: int = 0
     delivery_timeout: int = 0
+    controlled_shutdown: int = 0  # planned restarts (a rolling restart is a budget of these)
+    disk_failure: int = 0  # a log directory fails (KIP-112, JBOD)
+    rack_power_loss: int = 0  # every broker of one rack loses power at once
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}
