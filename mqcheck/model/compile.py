@@ -10,6 +10,7 @@ from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import (
     consumer,
+    disk,
     election,
     guarantees,
     processors,
@@ -308,6 +309,10 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
     try:
         storage.add_actions(b)
     except storage.TooManyVariants as exc:
+        raise UnsupportedSpec(str(exc)) from None
+    try:
+        disk.add_actions(b)
+    except disk.NotModelled as exc:
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
 

@@ -42,7 +42,7 @@ def add_actions(b: ModelBuilder) -> None:
     _simultaneous_power_loss(b)
 
 
-def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
+def requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
     """Requests to a leader that died fail: the producer retries them; an acks=0 request
     that was on the wire is simply gone. (For the producers of the partition in focus.)"""
     parts: list[Updates] = []
@@ -114,7 +114,7 @@ def _crash(
                     if b.legacy_truncation and led:
                         lost[b.fhw(r).name] = minimum([b.hw, kept])
                     crash_ups.update(lost)
-                parts += [crash_ups, *_requests_fail(b, TRUE if led else FALSE)]
+                parts += [crash_ups, *requests_fail(b, TRUE if led else FALSE)]
             guard += kept_guard
             suffix += sfx
             if b.multi and power:
@@ -365,7 +365,7 @@ def _blackout(
             ups[b.in_elr(r).name] = ite(b.in_isr(r).is_true(), 1, b.in_elr(r))
     if b.elr:
         ups[b.last_leader.name] = ite(b.leader.ne(b.none_replica), b.leader, b.last_leader)
-    parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
+    parts = [ups, *requests_fail(b, b.leader.ne(b.none_replica))]
     if all(k is None for k in keeps):
         lost = ", ".join(f"{b.broker_name(r)} keeps {{{tag}f{r}}}" for r in range(b.replicas))
         args = {f"{tag}f{r}": b.flushed(r) for r in range(b.replicas)}
