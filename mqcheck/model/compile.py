@@ -15,6 +15,7 @@ from mqcheck.model import (
     guarantees,
     processors,
     producer,
+    racks,
     replication,
     storage,
     transactions,
@@ -312,7 +313,8 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
         raise UnsupportedSpec(str(exc)) from None
     try:
         disk.add_actions(b)
-    except disk.NotModelled as exc:
+        racks.add_actions(b)
+    except (disk.NotModelled, racks.NotModelled, storage.TooManyVariants) as exc:
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
 
@@ -332,6 +334,9 @@ def _symmetries(b: ModelBuilder, members: list[tuple[str, ...]]) -> tuple[Symmet
     """Brokers are interchangeable when every partition has a replica on each of them
     (equal replication factors); otherwise no reduction."""
     if len({len(block) for block in members}) != 1:
+        return ()
+    if racks.breaks_symmetry(racks.sets_for(b), b.partitions[0].replicas):
+        # a rack holds some replicas together but not every such group: not interchangeable
         return ()
     return (Symmetry(members=tuple(members), index_vars=_leader_vars(b)),)
 

@@ -199,6 +199,8 @@ class Spec:
     faults: Faults
     check: Check
     expect: dict[str, str] = field(default_factory=dict)  # guarantee -> expected verdict
+    # cluster.racks: rack -> its brokers' ids (1-based); {} when racks are not given
+    racks: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # Broker-scope settings the model reads directly (offsets.retention.minutes, ...).
     offsets_retention_minutes: int = 10080
     not_modelled: tuple[str, ...] = ()
