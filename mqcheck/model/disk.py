@@ -142,7 +142,9 @@ def _fail(b: ModelBuilder, r: int, leader: int, new: int | None) -> None:
     ups.update(member)
     ups.update(b.spend(FAULT))
     text += "; the replica comes back empty and rebuilds from whichever replica leads"
-    hazard, fix = _hazard(b)
+    # the hazard is named where it bites: without ELR on the step that leaves the emptied
+    # replica as the ISR; with ELR on every step (the replica may join the ELR)
+    hazard, fix = _hazard(b) if b.elr or (leader == r and new is None) else ("", "")
     b.add(
         Action(
             name=f"{FAULT}({r},{leader}{suffix})",

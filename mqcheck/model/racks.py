@@ -144,6 +144,8 @@ def sets_for(b: ModelBuilder) -> dict[frozenset[int], tuple[str, ...]]:
     """The replica sets a rack loss can take, each with the racks that can hold it."""
     if b.spec.faults.rack_power_loss <= 0:
         return {}
+    if not b.spec.racks:
+        raise NotModelled("rack_power_loss without cluster.racks (no rack to lose)")
     if b.multi:
         raise NotModelled(
             "rack_power_loss with several topics (each topic's partition is placed on the "

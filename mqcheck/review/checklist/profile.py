@@ -32,6 +32,12 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
     "processor_crash": ("processor crash", "processor crashes"),
     "offsets_expire": ("expiry of committed offsets", "expiries of committed offsets"),
     "delivery_timeout": ("delivery timeout", "delivery timeouts"),
+    "controlled_shutdown": (
+        "controlled shutdown (rolling restart)",
+        "controlled shutdowns (rolling restarts)",
+    ),
+    "disk_failure": ("disk failure", "disk failures"),
+    "rack_power_loss": ("rack power loss", "rack power losses"),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 
@@ -117,6 +123,11 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
         if fault == "processor_crash" and not spec.processors:
             cells += [
                 Cell(fault, g, "not applicable", 0, reason="no processors") for g in guarantees
+            ]
+            continue
+        if fault == "rack_power_loss" and not spec.racks:
+            cells += [
+                Cell(fault, g, "not applicable", 0, reason="no cluster.racks") for g in guarantees
             ]
             continue
         open_: dict[str, Cell | None] = {}
