@@ -97,7 +97,7 @@ def add_action(
     b.add(
         Action(
             name=f"{FAULT}({r},{leader})",
-            kind="shutdown",  # the step kind of the contract (SPEC_FORMAT §3)
+            kind="shutdown",  # the step kind of the contract (docs/contract.md §3)
             actor=f"broker:{r + 1}",
             guard=all_of(guard),
             updates=merge(*parts),

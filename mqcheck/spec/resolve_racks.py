@@ -1,4 +1,4 @@
-"""`cluster.racks`: the broker.rack of each broker (SPEC_FORMAT §1.1).
+"""`cluster.racks`: the broker.rack of each broker (contract §1.1).
 
 Every broker must have a rack once racks are given: ZooKeeper-era topic creation refuses a
 rack-aware assignment otherwise (AdminUtils.assignReplicasToBrokersRackAware: "Not all
