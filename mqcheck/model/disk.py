@@ -164,44 +164,38 @@ def _fail(b: ModelBuilder, r: int, leader: int, new: int | None) -> None:
 def _elect(
     b: ModelBuilder, r: int, c: int, isr: list[Expr], elr: list[Expr], unclean: list[Expr]
 ) -> tuple[str, Updates, list[Expr]]:
-    """PartitionChangeBuilder.electLeader in the same controller event: a live ISR member;
-    with the ISR empty, a live ELR member; then, if enabled, any live replica."""
-    any_isr = any_of(isr)
-    if b.elr:
-        # c from the ISR, or from the ELR when no ISR member is left
-        rest = {x: isr[x] if x != c else TRUE for x in range(b.replicas)}
-        via_isr = election.new_leader_updates(b, c, rest)
-        for x in range(b.replicas):
-            if x != c:
-                via_isr[b.in_isr(x).name] = ite(isr[x], 1, 0)
-        via_elr = election.sole_leader_updates(b, c)
-        via_elr[b.in_elr(c).name] = ite(TRUE, 0, 0)
-        # both variants share a name: pick by whether c is an ISR member
-        ups = {
-            k: ite(isr[c], via_isr.get(k, b.v(k)), via_elr.get(k, b.v(k)))
-            for k in set(via_isr) | set(via_elr)
-        }
-        guard = [isr[c] | (~any_isr & elr[c])]
-        return "from the ISR, or the ELR when the ISR is empty", ups, guard
-    if b.topic.unclean_leader_election_enable:
-        rest = {x: isr[x] if x != c else TRUE for x in range(b.replicas)}
-        clean = election.new_leader_updates(b, c, rest)
-        for x in range(b.replicas):
-            if x != c:
-                clean[b.in_isr(x).name] = ite(isr[x], 1, 0)
-        dirty = election.sole_leader_updates(b, c)
-        ups = {
-            k: ite(isr[c], clean.get(k, b.v(k)), dirty.get(k, b.v(k)))
-            for k in set(clean) | set(dirty)
-        }
-        guard = [isr[c] | (~any_isr & unclean[c])]
-        return "an ISR member, or out of sync by an unclean election", ups, guard
+    """PartitionChangeBuilder.electLeader in the same controller event, in its order: a
+    live ISR member; with the ISR empty, a live ELR member; then, if unclean election is
+    enabled, any live replica. Returns (how, updates, guard) for candidate c."""
     rest = {x: isr[x] if x != c else TRUE for x in range(b.replicas)}
-    ups = election.new_leader_updates(b, c, rest)
+    clean = election.new_leader_updates(b, c, rest)
     for x in range(b.replicas):
         if x != c:
-            ups[b.in_isr(x).name] = ite(isr[x], 1, 0)
-    return "an ISR member", ups, [isr[c]]
+            clean[b.in_isr(x).name] = ite(isr[x], 1, 0)
+    # (who may be elected at this level, c's updates, how it reads), most preferred first
+    levels: list[tuple[list[Expr], Updates, str]] = [(isr, clean, "an ISR member")]
+    if b.elr:
+        via_elr = election.sole_leader_updates(b, c)
+        via_elr[b.in_elr(c).name] = ite(TRUE, 0, 0)
+        levels.append((elr, via_elr, "an eligible leader replica, the ISR being empty"))
+    if b.topic.unclean_leader_election_enable:
+        dirty = election.sole_leader_updates(b, c)
+        if b.elr:
+            dirty[b.in_elr(c).name] = ite(TRUE, 0, 0)
+        levels.append((unclean, dirty, "out of sync, by an unclean election"))
+    # c is elected at level i when it qualifies there and nobody qualifies at a higher one
+    options = [
+        all_of([*(~any_of(levels[j][0]) for j in range(i)), cands[c]])
+        for i, (cands, _, _) in enumerate(levels)
+    ]
+    ups: Updates = {}
+    for name in sorted({k for _, level_ups, _ in levels for k in level_ups}):
+        expr: Expr = levels[-1][1].get(name, b.v(name))
+        for i in reversed(range(len(levels) - 1)):
+            expr = ite(options[i], levels[i][1].get(name, b.v(name)), expr)
+        ups[name] = expr
+    how = " or ".join(h for _, _, h in levels)
+    return how, ups, [any_of(options)]
 
 
 def _hazard(b: ModelBuilder) -> tuple[str, str]:

@@ -93,3 +93,21 @@ def test_unclean_election_happens_in_the_same_event():
     steps = ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "disk_failure(0,0,1)"]
     ts, _cs, s = walk(spec, steps)
     assert value(ts, s, "leader") == 1 and value(ts, s, "isr_1") == 1
+
+
+def test_with_elr_and_unclean_election_the_last_resort_is_still_taken():
+    """electLeader's order with ELR: ISR, then ELR, then (unclean enabled) any live
+    replica; the disk failure of the last ISR member with an empty ELR elects uncleanly."""
+    spec = make_spec(
+        version=(4, 1),
+        elr=True,
+        rf=2,
+        min_isr=1,
+        unclean=True,
+        messages=1,
+        faults=dict(disk_failure=1, follower_lag=1),
+    )
+    steps = ["send(m1)", "append(m1,0,0,0)", "isr_shrink(1,0)", "disk_failure(0,0,1)"]
+    ts, _cs, s = walk(spec, steps)
+    assert value(ts, s, "elr_1") == 0
+    assert value(ts, s, "leader") == 1 and value(ts, s, "isr_1") == 1 and value(ts, s, "isr_0") == 0
