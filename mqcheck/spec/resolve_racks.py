@@ -68,5 +68,6 @@ def resolve_racks(ctx: LoadContext, entry: Entry | None, brokers: int) -> Racks:
         ok = False
     if not ok:
         return {}
-    ctx.record("cluster", "racks", dict(racks), ctx.from_spec(entry, path))
+    shown = ", ".join(f"{name}: [{', '.join(map(str, ids))}]" for name, ids in racks.items())
+    ctx.record("cluster", "racks", "{" + shown + "}", ctx.from_spec(entry, path))
     return racks
