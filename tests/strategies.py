@@ -21,6 +21,8 @@ FAULTS = (
     "offsets_expire",
     "delivery_timeout",
     "simultaneous_power_loss",
+    "controlled_shutdown",
+    "disk_failure",
 )
 
 

@@ -57,6 +57,9 @@ STEP_KINDS = {
     "txn_commit",
     "txn_abort",
     "join",
+    "shutdown",
+    "disk_failure",
+    "rack_power_loss",
 }
 
 

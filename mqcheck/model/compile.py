@@ -10,10 +10,12 @@ from mqcheck.ir.expr import Var
 from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import (
     consumer,
+    disk,
     election,
     guarantees,
     processors,
     producer,
+    racks,
     replication,
     storage,
     transactions,
@@ -92,7 +94,15 @@ def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
         return per_producer
     busiest = -(-per_producer // topic.partitions)
     f = spec.faults
-    if busiest < per_producer and f.broker_crash + f.broker_power_loss + f.simultaneous_power_loss:
+    broker_faults = (
+        f.broker_crash
+        + f.broker_power_loss
+        + f.simultaneous_power_loss
+        + f.controlled_shutdown
+        + f.disk_failure
+        + f.rack_power_loss
+    )
+    if busiest < per_producer and broker_faults:
         # DefaultPartitioner (before 2.4) goes round-robin over
         # cluster.availablePartitionsForTopic: a partition without a leader (its leader's
         # broker down, no election yet) is skipped, so one partition can receive anywhere
@@ -149,7 +159,7 @@ def _partition(spec: Spec, index: int, topic: Topic, capacity: int) -> Partition
         # log bound and a power loss can happen; otherwise a power loss chooses what the
         # OS had written back (storage.py), which covers every flush timing.
         track_flush=1 < topic.flush_messages <= capacity
-        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0),
+        and (f.broker_power_loss > 0 or f.simultaneous_power_loss > 0 or f.rack_power_loss > 0),
     )
 
 
@@ -165,6 +175,9 @@ def _processor_gens(spec: Spec) -> int:
         + f.broker_crash
         + f.broker_power_loss
         + f.offsets_expire
+        + f.controlled_shutdown
+        + f.disk_failure
+        + f.rack_power_loss
     )
 
 
@@ -304,6 +317,11 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
         storage.add_actions(b)
     except storage.TooManyVariants as exc:
         raise UnsupportedSpec(str(exc)) from None
+    try:
+        disk.add_actions(b)
+        racks.add_actions(b)
+    except (disk.NotModelled, racks.NotModelled, storage.TooManyVariants) as exc:
+        raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
 
 
@@ -322,6 +340,9 @@ def _symmetries(b: ModelBuilder, members: list[tuple[str, ...]]) -> tuple[Symmet
     """Brokers are interchangeable when every partition has a replica on each of them
     (equal replication factors); otherwise no reduction."""
     if len({len(block) for block in members}) != 1:
+        return ()
+    if racks.breaks_symmetry(racks.sets_for(b), b.partitions[0].replicas):
+        # a rack holds some replicas together but not every such group: not interchangeable
         return ()
     return (Symmetry(members=tuple(members), index_vars=_leader_vars(b)),)
 

@@ -57,7 +57,7 @@ def _no_live_elr(b: ModelBuilder) -> Expr:
 def _from_elr(b: ModelBuilder, c: int) -> None:
     """KIP-966: with no live ISR member, a live Eligible Leader Replica is elected; it has
     every record below the HW, because the HW froze when the ISR fell below min ISR."""
-    ups = _sole_leader_updates(b, c)
+    ups = sole_leader_updates(b, c)
     ups[b.in_elr(c).name] = ite(TRUE, 0, 0)
     guard = all_of(
         [
@@ -82,13 +82,16 @@ def _from_elr(b: ModelBuilder, c: int) -> None:
 
 
 def _last_known_leader(b: ModelBuilder, c: int) -> None:
-    """KIP-966 election order, last resort: the last known leader, once it is back."""
-    ups = _sole_leader_updates(b, c)
+    """KIP-966 election order, last resort: the last known leader, once it is back, and
+    only while the ELR is empty (PartitionChangeBuilder.canElectLastKnownLeader: "ELR/ISR
+    is not empty" refuses it), so a broker waiting in the ELR after a clean shutdown is
+    waited for."""
+    ups = sole_leader_updates(b, c)
     guard = all_of(
         [
             b.leader.eq(b.none_replica),
             ~live_isr_member_exists(b),
-            _no_live_elr(b),
+            *(b.in_elr(r).eq(0) for r in range(b.replicas)),
             b.last_leader.eq(c),
             b.alive(c).is_true(),
         ]
@@ -109,7 +112,7 @@ def _last_known_leader(b: ModelBuilder, c: int) -> None:
     )
 
 
-def _new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Updates:
+def new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Updates:
     """The new leader knows no follower's offset yet; its HW cannot exceed its own log,
     and Partition.makeLeader recomputes it over the new ISR (alone in the ISR, it is the
     leader's log end).
@@ -161,9 +164,9 @@ def _add_election(
     )
 
 
-def _sole_leader_updates(b: ModelBuilder, c: int) -> Updates:
+def sole_leader_updates(b: ModelBuilder, c: int) -> Updates:
     """A leader elected from outside the ISR starts with an ISR of itself alone."""
-    ups = _new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
+    ups = new_leader_updates(b, c, {r: TRUE if r == c else FALSE for r in range(b.replicas)})
     for r in range(b.replicas):
         ups[b.in_isr(r).name] = ite(TRUE, 1 if r == c else 0, 0)
     return ups
@@ -175,7 +178,7 @@ def _clean(b: ModelBuilder, c: int) -> None:
         r: (b.alive(r).is_true() & b.in_isr(r).is_true()) if r != c else TRUE
         for r in range(b.replicas)
     }
-    ups = _new_leader_updates(b, c, isr)
+    ups = new_leader_updates(b, c, isr)
     for r in range(b.replicas):
         if r != c:
             ups[b.in_isr(r).name] = ite(b.alive(r).is_true(), b.in_isr(r), 0)
@@ -195,7 +198,7 @@ def _clean(b: ModelBuilder, c: int) -> None:
 
 
 def _unclean(b: ModelBuilder, c: int) -> None:
-    ups = _sole_leader_updates(b, c)
+    ups = sole_leader_updates(b, c)
     guard = all_of(
         [
             b.leader.eq(b.none_replica),

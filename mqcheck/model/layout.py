@@ -435,6 +435,9 @@ def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -
         + f.simultaneous_power_loss
         + f.follower_lag
         + f.producer_crash
+        + f.controlled_shutdown
+        + f.disk_failure
+        + f.rack_power_loss
     )
     if idempotent_all:
         return n_messages * gens

@@ -14,6 +14,7 @@ import itertools
 
 from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, minimum
 from mqcheck.ir.system import Action
+from mqcheck.model import shutdown
 from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder, Partition
 from mqcheck.model.outcomes import Updates, merge, on_retriable
 from mqcheck.model.watermark import high_watermark_after
@@ -32,6 +33,7 @@ def add_actions(b: ModelBuilder) -> None:
         for combo in leaders:
             _crash(b, r, hosted, combo, power=False)
             _crash(b, r, hosted, combo, power=True)
+            _crash(b, r, hosted, combo, power=False, planned=True)
         for part in hosted:
             with b.focus(part):
                 if b.track_flush:
@@ -40,7 +42,7 @@ def add_actions(b: ModelBuilder) -> None:
     _simultaneous_power_loss(b)
 
 
-def _requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
+def requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
     """Requests to a leader that died fail: the producer retries them; an acks=0 request
     that was on the wire is simply gone. (For the producers of the partition in focus.)"""
     parts: list[Updates] = []
@@ -64,22 +66,36 @@ Survivor = tuple[str, list[Expr], Expr | None, str, dict[str, Expr]]
 
 
 def _crash(
-    b: ModelBuilder, r: int, hosted: list[Partition], leaders: tuple[int, ...], power: bool
+    b: ModelBuilder,
+    r: int,
+    hosted: list[Partition],
+    leaders: tuple[int, ...],
+    power: bool,
+    planned: bool = False,
 ) -> None:
     """Broker r dies while partition hosted[i] is led by leaders[i] (its replica count:
-    no leader). Every partition with a replica on r loses that replica at once."""
-    fault = "broker_power_loss" if power else "broker_crash"
+    no leader). Every partition with a replica on r loses that replica at once.
+
+    `planned`: a controlled shutdown (shutdown.py): the controller moves leadership and
+    the ISR exactly as for a crash, but the log is flushed and the shutdown is clean."""
+    fault = "controlled_shutdown" if planned else "broker_power_loss" if power else "broker_crash"
     if b.spec.faults.as_dict()[fault] <= 0:
         return
     who, aftermath = _roles(b, r, hosted, leaders)
+    if planned:
+        aftermath = shutdown.aftermath(b, hosted, leaders, r)
     per_partition: list[tuple[Updates, list[Expr], list[Survivor], bool]] = []
     for part, leader in zip(hosted, leaders, strict=True):
         with b.focus(part):
             per_partition.append(_partition_crash(b, r, leader, power, who))
     shared: Updates = {b.alive(r).name: ite(TRUE, 0, 0), **b.spend(fault)}
+    if planned:
+        shared.update(shutdown.clean_stop(b, r, hosted))
     base_guard: list[Expr] = [b.alive(r).is_true(), b.budget(fault) > 0]
     for _ups, guard, _, _ in per_partition:
         base_guard += guard
+    if planned:
+        base_guard += shutdown.settled(b, hosted)
     survivor_choices = itertools.product(*(surv for _, _, surv, _ in per_partition))
     for choice in survivor_choices:
         parts: list[Updates] = [shared]
@@ -89,6 +105,8 @@ def _crash(
         suffix = ""
         for (ups, _, _, led), part, survivor in zip(per_partition, hosted, choice, strict=True):
             sfx, kept_guard, kept, text, text_args = survivor
+            if planned:
+                text = shutdown.stop_text(who)
             with b.focus(part):
                 crash_ups = dict(ups)
                 if kept is not None:
@@ -96,7 +114,7 @@ def _crash(
                     if b.legacy_truncation and led:
                         lost[b.fhw(r).name] = minimum([b.hw, kept])
                     crash_ups.update(lost)
-                parts += [crash_ups, *_requests_fail(b, TRUE if led else FALSE)]
+                parts += [crash_ups, *requests_fail(b, TRUE if led else FALSE)]
             guard += kept_guard
             suffix += sfx
             if b.multi and power:
@@ -108,7 +126,10 @@ def _crash(
         # a crash reads the same for every partition; a power loss says what each kept
         text = "; ".join(texts) if b.multi and power else texts[0]
         text += "; " + aftermath
-        _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
+        if planned:
+            shutdown.add_action(b, r, lead, guard, parts, text, args)
+        else:
+            _add_crash(b, r, lead, power, fault, suffix, guard, parts, text, args)
 
 
 def _roles(
@@ -344,7 +365,7 @@ def _blackout(
             ups[b.in_elr(r).name] = ite(b.in_isr(r).is_true(), 1, b.in_elr(r))
     if b.elr:
         ups[b.last_leader.name] = ite(b.leader.ne(b.none_replica), b.leader, b.last_leader)
-    parts = [ups, *_requests_fail(b, b.leader.ne(b.none_replica))]
+    parts = [ups, *requests_fail(b, b.leader.ne(b.none_replica))]
     if all(k is None for k in keeps):
         lost = ", ".join(f"{b.broker_name(r)} keeps {{{tag}f{r}}}" for r in range(b.replicas))
         args = {f"{tag}f{r}": b.flushed(r) for r in range(b.replicas)}
@@ -387,12 +408,17 @@ def _restart(b: ModelBuilder, r: int, hosted: list[Partition]) -> None:
         text += " (before 0.11: where a leader is up, it truncates each log to its high watermark)"
     if any(part.elr for part in hosted):
         text += "; it did not shut down cleanly, so it is no longer an eligible leader replica"
+    guard = b.alive(r).eq(0)
+    if b.has(f"clean_{r}"):
+        # after a controlled shutdown the broker restarts clean (shutdown.py)
+        guard = all_of([guard, b.v(f"clean_{r}").eq(0)])
+        shutdown.restart_clean(b, r, hosted)
     b.add(
         Action(
             name=f"restart({r})",
             kind="restart",
             actor=f"broker:{r + 1}",
-            guard=b.alive(r).eq(0),
+            guard=guard,
             updates=ups,
             text=text,
             text_args=args,

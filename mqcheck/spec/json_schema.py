@@ -37,6 +37,15 @@ _BOOL_TEXT = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$"
 _SCALAR = ["string", "number", "integer", "boolean"]
 
 
+def _racks() -> Schema:
+    """cluster.racks: rack name -> the broker ids in it (resolve_racks.py)."""
+    return {
+        "type": "object",
+        "description": "broker.rack of each broker: rack name -> broker ids (1-based)",
+        "additionalProperties": {"type": "array", "items": _integer(1), "minItems": 1},
+    }
+
+
 def _integer(minimum: int | None = None, maximum: int | None = None) -> Schema:
     number: Schema = {"type": "integer"}
     if minimum is not None:
@@ -190,7 +199,7 @@ def spec_schema() -> Schema:
             "pattern": version_pattern,
             "description": "A quoted release line: " + ", ".join(lines) + ".",
         },
-        "cluster": _section(None, {"brokers": _integer(1)}),
+        "cluster": _section(None, {"brokers": _integer(1), "racks": _racks()}),
         "broker": _section("broker", {}),
         "topics": _named(topic, "Topics by name."),
         "producers": _named(producer, "Producers by name."),

@@ -18,8 +18,9 @@ from mqcheck.spec.keys import read_section
 from mqcheck.spec.resolve_cluster import resolve_broker, resolve_topics
 from mqcheck.spec.resolve_consumers import resolve_consumers, resolve_processors
 from mqcheck.spec.resolve_producers import resolve_producers
+from mqcheck.spec.resolve_racks import Racks, resolve_racks
 from mqcheck.spec.resolve_run import resolve_check, resolve_expect, resolve_faults
-from mqcheck.spec.schema import EffectiveSetting, Origin, Spec, Topic
+from mqcheck.spec.schema import EffectiveSetting, Faults, Origin, Spec, Topic
 from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
 from mqcheck.spec.values import scalar_text
@@ -195,17 +196,20 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
     broker = resolve_broker(ctx, _value(root, "broker"))
     topics = resolve_topics(ctx, _value(root, "topics"), broker)
     declared = _declared(_value(root, "topics"))
-    brokers = _brokers(ctx, _value(root, "cluster"), topics)
+    cluster = _cluster(ctx, _value(root, "cluster"), topics)
     producers = resolve_producers(ctx, _value(root, "producers"), declared)
     processors = resolve_processors(ctx, _value(root, "processors"), declared)
     consumers = resolve_consumers(ctx, _value(root, "consumers"), declared, not processors)
     faults = resolve_faults(ctx, _value(root, "faults"), topics)
     check = resolve_check(ctx, _value(root, "check"))
     expect = resolve_expect(ctx, _value(root, "expect"))
-    if problems or header is None or brokers is None:
+    if faults is not None and cluster is not None:
+        _rack_faults(ctx, faults, cluster[1])
+    if problems or header is None or cluster is None:
         return None
     if faults is None or check is None or expect is None:
         return None
+    brokers, racks = cluster
     retention = broker["offsets.retention.minutes"].value
     assert isinstance(retention, int)
     return Spec(
@@ -215,6 +219,7 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
         description=header[1],
         kafka_version=version.version,
         brokers=brokers,
+        racks=racks,
         topics=topics,
         producers=producers,
         processors=processors,
@@ -341,12 +346,24 @@ def _kafka_version(root: Node, problems: Problems) -> ParsedVersion | None:
     return None
 
 
-def _brokers(ctx: LoadContext, node: Node | None, topics: dict[str, Topic]) -> int | None:
-    """cluster.brokers, or the smallest cluster that can host the topics (their widest
-    replication.factor); then every topic's replication.factor must fit."""
-    entries = read_section(ctx, node, "cluster", fixed=("brokers",)) if node is not None else {}
+def _cluster(
+    ctx: LoadContext, node: Node | None, topics: dict[str, Topic]
+) -> tuple[int, Racks] | None:
+    """cluster.brokers and cluster.racks (resolve_racks.py)."""
+    entries = (
+        read_section(ctx, node, "cluster", fixed=("brokers", "racks")) if node is not None else {}
+    )
     if entries is None:
         return None
+    brokers = _brokers(ctx, entries, topics)
+    if brokers is None:
+        return None
+    return brokers, resolve_racks(ctx, entries.get("racks"), brokers)
+
+
+def _brokers(ctx: LoadContext, entries: dict[str, Entry], topics: dict[str, Topic]) -> int | None:
+    """cluster.brokers, or the smallest cluster that can host the topics (their widest
+    replication.factor); then every topic's replication.factor must fit."""
     entry = entries.get("brokers")
     key_path = join("cluster", "brokers")
     if entry is None:
@@ -369,3 +386,15 @@ def _brokers(ctx: LoadContext, node: Node | None, topics: dict[str, Topic]) -> i
                 position,
             )
     return value
+
+
+def _rack_faults(ctx: LoadContext, faults: Faults, racks: Racks) -> None:
+    """rack_power_loss strikes the brokers of one rack: it needs cluster.racks."""
+    if faults.rack_power_loss > 0 and not racks:
+        path = join("faults", "rack_power_loss")
+        ctx.problems.add(
+            path,
+            "rack_power_loss needs cluster.racks (the broker.rack of each broker)",
+            ctx.positions.get(path),
+            hint="add e.g. cluster: {racks: {az-a: [1], az-b: [2], az-c: [3]}}",
+        )

@@ -44,6 +44,9 @@ FAULT_NAMES: tuple[str, ...] = (
     "delivery_timeout",
     "consumer_stall",
     "group_rebalance",
+    "controlled_shutdown",
+    "disk_failure",
+    "rack_power_loss",
 )
 
 
@@ -174,6 +177,9 @@ class Faults:
     delivery_timeout: int = 0
     consumer_stall: int = 0
     group_rebalance: int = 0
+    controlled_shutdown: int = 0  # planned restarts (a rolling restart is a budget of these)
+    disk_failure: int = 0  # a log directory fails (KIP-112, JBOD)
+    rack_power_loss: int = 0  # every broker of one rack loses power at once
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}
@@ -206,6 +212,8 @@ class Spec:
     faults: Faults
     check: Check
     expect: dict[str, str] = field(default_factory=dict)  # guarantee -> expected verdict
+    # cluster.racks: rack -> its brokers' ids (1-based); {} when racks are not given
+    racks: dict[str, tuple[int, ...]] = field(default_factory=dict)
     # Broker-scope settings the model reads directly (offsets.retention.minutes, ...).
     offsets_retention_minutes: int = 10080
     not_modelled: tuple[str, ...] = ()

@@ -138,6 +138,34 @@ CATALOGUE: tuple[Hazard, ...] = (
         "flush.messages=1 (fsync before the ack) or replicas in separate power domains",
     ),
     Hazard(
+        "MQ022",
+        "rolling-restart",
+        "Replication and election",
+        "A broker is restarted in a controlled shutdown (a rolling restart) while other faults strike",
+        "controlled_shutdown",
+        ("replication.factor", "min.insync.replicas", "eligible.leader.replicas.version"),
+        "replication.factor >= 3 with min.insync.replicas = 2, so one broker can be down for "
+        "its restart and the ISR still has two copies",
+    ),
+    Hazard(
+        "MQ023",
+        "disk-failure",
+        "Storage and flush",
+        "A broker loses the log directory of a replica (JBOD) and the replica rebuilds empty",
+        "disk_failure",
+        ("min.insync.replicas", "replication.factor", "eligible.leader.replicas.version"),
+        "min.insync.replicas >= 2 and Eligible Leader Replicas (eligible.leader.replicas.version=1)",
+    ),
+    Hazard(
+        "MQ024",
+        "rack-power-loss",
+        "Storage and flush",
+        "Every broker of one rack (availability zone) loses power at the same instant",
+        "rack_power_loss",
+        ("replication.factor", "flush.messages", "min.insync.replicas"),
+        "as many racks as replication.factor, so each replica is in its own power domain",
+    ),
+    Hazard(
         "MQ030",
         "consumer-crash",
         "Consumer commit",
@@ -313,6 +341,9 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
             continue
         if unsupported:
             rows.append(_row(spec, hazard, NOT_MODELLED, unsupported))
+            continue
+        if hazard.fault == "rack_power_loss" and not spec.racks:
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, "the spec has no cluster.racks"))
             continue
         if hazard.fault is None:
             if baseline is None:

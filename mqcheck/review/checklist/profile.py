@@ -34,6 +34,12 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
     "delivery_timeout": ("delivery timeout", "delivery timeouts"),
     "consumer_stall": ("stalled consumer", "stalled consumers"),
     "group_rebalance": ("group rebalance", "group rebalances"),
+    "controlled_shutdown": (
+        "controlled shutdown (rolling restart)",
+        "controlled shutdowns (rolling restarts)",
+    ),
+    "disk_failure": ("disk failure", "disk failures"),
+    "rack_power_loss": ("rack power loss", "rack power losses"),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 
@@ -119,6 +125,11 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
         if fault == "processor_crash" and not spec.processors:
             cells += [
                 Cell(fault, g, "not applicable", 0, reason="no processors") for g in guarantees
+            ]
+            continue
+        if fault == "rack_power_loss" and not spec.racks:
+            cells += [
+                Cell(fault, g, "not applicable", 0, reason="no cluster.racks") for g in guarantees
             ]
             continue
         open_: dict[str, Cell | None] = {}

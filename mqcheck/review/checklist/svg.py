@@ -212,6 +212,9 @@ def shape(
 TAGS = {
     "broker_crash": "crash",
     "power_loss": "power loss",
+    "shutdown": "controlled shutdown",
+    "disk_failure": "disk fails",
+    "rack_power_loss": "rack power loss",
     "consumer_crash": "crash",
     "processor_crash": "crash",
     "producer_crash": "crash",

@@ -157,6 +157,8 @@ def test_sarif_shape_and_locations() -> None:
         "MQ010-leader-failover",
         "MQ020-broker-power-loss",
         "MQ021-simultaneous-power-loss",
+        "MQ022-rolling-restart",
+        "MQ023-disk-failure",
     }
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
