@@ -349,9 +349,10 @@ def _rebalance(
         text = f"a member joins or leaves group {c.group_id}; " + _clean_revoke(cv)
         hazard, fix = "", ""
         args = {"pos": pos}
+    variant = f",{nxt}" if rebalance_rewinds(b, cv) else ""
     b.add(
         Action(
-            name=f"group_rebalance({pre}{who.suffix})",
+            name=f"group_rebalance({pre}{who.suffix}{variant})",
             kind="rebalance",
             actor=f"consumer:{who.name}",
             guard=all_of(guard),

@@ -34,6 +34,13 @@ def _comparable(c: Consumer) -> Consumer:
 
 def consumer_groups(spec: Spec) -> list[ConsumerGroup]:
     """The spec's consumers as groups, in the order their first member appears."""
+    f = spec.faults
+    if spec.processors and (f.consumer_stall or f.group_rebalance):
+        raise GroupNotModelled(
+            "not modelled: consumer_stall and group_rebalance for Kafka Streams processors "
+            "(a stream thread that outlives max.poll.interval.ms, or a rebalance of its "
+            "tasks); the model covers them for consumers"
+        )
     by_key: dict[tuple[str, str], list[Consumer]] = {}
     for c in spec.consumers.values():
         by_key.setdefault((c.group_id, c.topic), []).append(c)

@@ -127,6 +127,7 @@ class ModelBuilder:
     variables: list[Variable] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
+    _action_names: set[str] = field(default_factory=set)
     part: Partition | None = None
     _focused: bool = False
     # grounded actions are kept up to `max_actions` and counted beyond it, so a model too
@@ -285,6 +286,10 @@ class ModelBuilder:
                 text=f"[{where}] {action.text}",
                 params={**action.params, "partition": where},
             )
+        if action.name in self._action_names:
+            # traces name their steps: replay finds each step by its action's name
+            raise ValueError(f"two actions are named {action.name}")
+        self._action_names.add(action.name)
         self.actions.append(action)
 
     # ---- encoding --------------------------------------------------------------------

@@ -60,6 +60,8 @@ _FAULTS = (
     ("delivery_timeout", "0"),
     ("consumer_stall", "0"),
     ("group_rebalance", "0"),
+    ("controlled_shutdown", "0"),
+    ("disk_failure", "0"),
 )
 
 

@@ -4,14 +4,17 @@ one group; stalls make zombies; clean rebalances repeat records only where Kafka
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.run import check_spec
+from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
 from tests.factories import make_spec
 
+ROOT = Path(__file__).resolve().parents[2]
 COOPERATIVE = ("org.apache.kafka.clients.consumer.CooperativeStickyAssignor",)
 EAGER_DEFAULT = (
     "org.apache.kafka.clients.consumer.RangeAssignor",
@@ -172,3 +175,13 @@ def test_static_member_crash_is_told_as_keeping_its_partition() -> None:
     assert amo.counterexample is not None
     crash = next(s for s in amo.counterexample.steps if s.kind == "consumer_crash")
     assert "static member" in crash.text and "without a rebalance" in crash.text
+
+
+def test_group_faults_with_a_streams_processor_are_not_modelled() -> None:
+    loaded = load_spec(ROOT / "specs" / "streams-at-least-once-crash.yaml").spec
+    assert loaded is not None
+    assert build(loaded).actions  # the processor spec compiles without the group faults
+    stalled = replace(loaded, faults=replace(loaded.faults, consumer_stall=1))
+    with pytest.raises(UnsupportedSpec, match="Kafka Streams processors"):
+        build(stalled)
+    assert build(make_spec(faults={"consumer_stall": 1})).actions  # a plain consumer does

@@ -80,7 +80,7 @@ TABLE: tuple[Cost, ...] = (
     Cost("app.waits_for_result", True, 3, "latency: the application reads every send result"),
     Cost("app.waits_for_result", False, 2, "fire and forget"),
     Cost("app.joins", "before_production", 2, "deploy the consumer group first"),
-    Cost("app.on_revoke", "commit", 2, "a ConsumerRebalanceListener that commits on revoke"),
+    Cost("app.on_revoke", "commit", 1, "a ConsumerRebalanceListener that commits on revoke"),
     Cost("app.on_revoke", "none", 0, ""),
     Cost("processing.guarantee", "exactly_once_v2", 5, TRANSACTION_LATENCY),
     Cost("processing.guarantee", "exactly_once_beta", 5, TRANSACTION_LATENCY),
