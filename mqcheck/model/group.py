@@ -43,6 +43,7 @@ from mqcheck.model.consumer_state import (
 from mqcheck.model.group_members import cooperative
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates, merge
+from mqcheck.spec.schema import KafkaVersion
 
 ProcessStep = Callable[[ModelBuilder, ConsumerVars, Holder, int, bool], None]
 
@@ -289,23 +290,42 @@ def emptied(b: ModelBuilder, cv: ConsumerVars) -> Updates:
     return ups
 
 
+def kafka_14196(cv: ConsumerVars, version: KafkaVersion) -> bool:
+    """3.2.0-3.2.2 (KAFKA-13310 made onJoinPrepare's auto-commit asynchronous; KAFKA-14196,
+    fixed in 3.2.3 and 3.3.0, paused fetching while it is in flight): records returned by
+    poll() after the pre-revocation commit was sent are processed but not committed, and an
+    eager rebalance revokes and re-fetches every partition from the committed offset."""
+    c = cv.spec
+    return (
+        (version.major, version.minor) == (3, 2)
+        and version.patch[:1] in ((0,), (1,), (2,))
+        and c.group_protocol == "classic"
+        and not cooperative(c)
+    )
+
+
+def _release(b: ModelBuilder) -> str:
+    v = b.spec.kafka_version
+    return ".".join(str(n) for n in (v.major, v.minor, *v.patch))
+
+
 def rebalance_rewinds(b: ModelBuilder, cv: ConsumerVars) -> bool:
     """Whether a clean rebalance hands the partition on behind what was processed.
 
     Only auto-commit leaves processed offsets uncommitted at a poll() boundary (the manual
     modes commit before the next poll). Eager rebalances and KIP-848 commit them before
-    revoking; the classic cooperative protocol revokes a moving partition at the end of
-    the rebalance without that commit, so the new owner starts at the last auto-commit,
-    unless the ConsumerRebalanceListener commits in onPartitionsRevoked. A cooperative
-    rebalance moves a partition from a live member only when there are more partitions
-    than one (CooperativeStickyAssignor keeps a balanced owner)."""
+    revoking (eager not in 3.2.0-3.2.2, `kafka_14196`); the classic cooperative protocol
+    revokes a moving partition at the end of the rebalance without that commit, so the new
+    owner starts at the last auto-commit, unless the ConsumerRebalanceListener commits in
+    onPartitionsRevoked. A cooperative rebalance moves a partition from a live member only
+    when there are more partitions than one (CooperativeStickyAssignor keeps a balanced
+    owner)."""
     c = cv.spec
-    return (
-        c.app.commit == "auto"
-        and c.app.on_revoke != "commit"
-        and cooperative(c)
-        and cv.partition.topic.partitions > 1
-    )
+    if c.app.commit != "auto" or c.app.on_revoke == "commit":
+        return False
+    if kafka_14196(cv, b.spec.kafka_version):
+        return True
+    return cooperative(c) and cv.partition.topic.partitions > 1
 
 
 def _rebalance(
@@ -317,7 +337,31 @@ def _rebalance(
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
     guard = [*running(b, cv), *who.guard, b.budget("group_rebalance") > 0, buffer_empty(b, cv)]
     c = cv.spec
-    if rebalance_rewinds(b, cv):
+    eager_bug = kafka_14196(cv, b.spec.kafka_version)
+    if rebalance_rewinds(b, cv) and eager_bug:
+        if nxt != successors(b, cv, k)[0][0]:
+            return  # every partition is revoked and re-fetched, whoever gets it: one variant
+        start, how = _restart_position(b, cv)
+        updates = merge(start, b.spend("group_rebalance"))
+        guard.append(committed.ne(pos))
+        text = (
+            f"a member joins group {c.group_id}; before the eager rebalance {who.name} sends "
+            f"the auto-commit of what poll() had returned, but on Kafka {_release(b)} "
+            "fetching goes on while that commit is in flight (KAFKA-14196), so records "
+            "polled and processed meanwhile are not covered; every partition is revoked and "
+            f"{_partition(b, cv)} is fetched again from the committed offset {{committed}} "
+            f"(with no committed offset, {how}) instead of {{pos}}"
+        )
+        hazard = (
+            "Kafka 3.2.0-3.2.2 (KAFKA-14196): an eager rebalance with auto-commit re-delivers "
+            "records polled while the pre-revocation commit was in flight"
+        )
+        fix = (
+            "upgrade the clients to 3.2.3 or 3.3+, or commit in "
+            "ConsumerRebalanceListener.onPartitionsRevoked (app.on_revoke: commit)"
+        )
+        args = {"committed": committed, "pos": pos}
+    elif rebalance_rewinds(b, cv):
         if nxt == nobody(cv):
             return  # nobody else to move it to
         start, how = _restart_position(b, cv)
@@ -349,7 +393,7 @@ def _rebalance(
         text = f"a member joins or leaves group {c.group_id}; " + _clean_revoke(cv)
         hazard, fix = "", ""
         args = {"pos": pos}
-    variant = f",{nxt}" if rebalance_rewinds(b, cv) else ""
+    variant = f",{nxt}" if rebalance_rewinds(b, cv) and not eager_bug else ""
     b.add(
         Action(
             name=f"group_rebalance({pre}{who.suffix}{variant})",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mqcheck.spec.context import LoadContext, join
@@ -217,7 +217,7 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
         format_version=FORMAT_VERSION,
         name=header[0],
         description=header[1],
-        kafka_version=version.version,
+        kafka_version=replace(version.version, patch=version.patch),
         brokers=brokers,
         racks=racks,
         topics=topics,

@@ -56,6 +56,9 @@ class KafkaVersion:
 
     major: int
     minor: int
+    # the patch part when the spec named a full release ("3.2.1" -> (1,)); not part of
+    # equality: a line's defaults are its newest patch's; model/group.py reads it
+    patch: tuple[int, ...] = field(default=(), compare=False)
 
     def at_least(self, major: int, minor: int) -> bool:
         return (self.major, self.minor) >= (major, minor)

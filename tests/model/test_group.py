@@ -185,3 +185,16 @@ def test_group_faults_with_a_streams_processor_are_not_modelled() -> None:
     with pytest.raises(UnsupportedSpec, match="Kafka Streams processors"):
         build(stalled)
     assert build(make_spec(faults={"consumer_stall": 1})).actions  # a plain consumer does
+
+
+@pytest.mark.parametrize(
+    ("version", "patch", "amo"),
+    [((3, 2), (1,), "violated"), ((3, 2), (), "holds"), ((3, 2), (3,), "holds")],
+)
+def test_kafka_14196_eager_rebalance_repeats_records_on_3_2_0_to_3_2_2(
+    version: tuple[int, int], patch: tuple[int, ...], amo: str
+) -> None:
+    spec = _base(commit="auto", version=version, faults={"group_rebalance": 1})
+    spec = replace(spec, kafka_version=replace(spec.kafka_version, patch=patch))
+    spec = _group(spec, assignment_strategy=EAGER_DEFAULT[:1])
+    assert _verdicts(spec)["at-most-once"] == amo
