@@ -337,9 +337,11 @@ def _rebalance(
     pos, committed = b.v(f"{pre}_pos"), b.v(f"{pre}_committed")
     guard = [*running(b, cv), *who.guard, b.budget("group_rebalance") > 0, buffer_empty(b, cv)]
     c = cv.spec
-    eager_bug = kafka_14196(cv, b.spec.kafka_version)
-    if rebalance_rewinds(b, cv) and eager_bug:
-        if nxt != successors(b, cv, k)[0][0]:
+    rewinds = rebalance_rewinds(b, cv)
+    eager_bug = rewinds and kafka_14196(cv, b.spec.kafka_version)
+    first = next(j for j in range(len(cv.members) + 1) if j != k)  # successors()[0]
+    if eager_bug:
+        if nxt != first:
             return  # every partition is revoked and re-fetched, whoever gets it: one variant
         start, how = _restart_position(b, cv)
         updates = merge(start, b.spend("group_rebalance"))
@@ -361,7 +363,7 @@ def _rebalance(
             "ConsumerRebalanceListener.onPartitionsRevoked (app.on_revoke: commit)"
         )
         args = {"committed": committed, "pos": pos}
-    elif rebalance_rewinds(b, cv):
+    elif rewinds:
         if nxt == nobody(cv):
             return  # nobody else to move it to
         start, how = _restart_position(b, cv)
@@ -386,14 +388,14 @@ def _rebalance(
         )
         args = {"committed": committed, "pos": pos}
     else:
-        if nxt != successors(b, cv, k)[0][0]:
+        if nxt != first:
             return  # a clean hand-over changes only names: one variant is enough
         updates = merge({committed.name: pos}, b.spend("group_rebalance"))
         guard.append(committed.ne(pos))
         text = f"a member joins or leaves group {c.group_id}; " + _clean_revoke(cv)
         hazard, fix = "", ""
         args = {"pos": pos}
-    variant = f",{nxt}" if rebalance_rewinds(b, cv) and not eager_bug else ""
+    variant = f",{nxt}" if rewinds and not eager_bug else ""
     b.add(
         Action(
             name=f"group_rebalance({pre}{who.suffix}{variant})",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from mqcheck.model.assignment import ASSIGNOR_CLASSES, rebalance_protocol
 from mqcheck.spec.schema import Consumer, Spec
+from mqcheck.spec.schema import consumer_groups as same_group
 
 
 class GroupNotModelled(Exception):
@@ -41,12 +42,10 @@ def consumer_groups(spec: Spec) -> list[ConsumerGroup]:
             "(a stream thread that outlives max.poll.interval.ms, or a rebalance of its "
             "tasks); the model covers them for consumers"
         )
-    by_key: dict[tuple[str, str], list[Consumer]] = {}
-    for c in spec.consumers.values():
-        by_key.setdefault((c.group_id, c.topic), []).append(c)
     groups: list[ConsumerGroup] = []
-    for (group_id, _topic), members in by_key.items():
+    for members in same_group(spec.consumers):
         first = members[0]
+        group_id = first.group_id
         for other in members[1:]:
             if _comparable(other) != _comparable(first):
                 raise GroupNotModelled(

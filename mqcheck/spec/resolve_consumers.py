@@ -37,6 +37,7 @@ from mqcheck.spec.schema import (
     Processing,
     ProcessingGuarantee,
     Processor,
+    consumer_groups,
 )
 from mqcheck.spec.tree import Entry, Node
 from mqcheck.spec.validate import MSG_CONSUMER_TIMEOUT, consumer_timeouts_refused, kafka_refuses
@@ -72,12 +73,7 @@ def resolve_consumers(
 def _record_group_defaults(ctx: LoadContext, consumers: dict[str, Consumer]) -> None:
     """The membership settings matter once several consumers share a group: list their
     defaults then (a given value was recorded when it was read)."""
-    sizes: dict[tuple[str, str], int] = {}
-    for c in consumers.values():
-        sizes[(c.group_id, c.topic)] = sizes.get((c.group_id, c.topic), 0) + 1
-    for c in consumers.values():
-        if sizes[(c.group_id, c.topic)] < 2:
-            continue
+    for c in (c for group in consumer_groups(consumers) if len(group) > 1 for c in group):
         path = join("consumers", c.name)
         values = {
             "partition.assignment.strategy": ",".join(c.assignment_strategy),

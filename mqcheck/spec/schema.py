@@ -8,6 +8,7 @@ the checklist) and `Spec.positions` (for error locations and SARIF).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -160,6 +161,15 @@ class Consumer:
     group_instance_id: str | None = None
     assignment_strategy: tuple[str, ...] = ()
     group_protocol: GroupProtocol = "classic"
+
+
+def consumer_groups(consumers: Mapping[str, Consumer]) -> list[list[Consumer]]:
+    """The consumers that form one group (a shared group.id and topic), in the order each
+    group's first member appears: the loader, the model and repair all group this way."""
+    groups: dict[tuple[str, str], list[Consumer]] = {}
+    for c in consumers.values():
+        groups.setdefault((c.group_id, c.topic), []).append(c)
+    return list(groups.values())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mqcheck.review.spec_variants import targets
-from mqcheck.spec.schema import FAULT_NAMES, INT_MAX, LONG_MAX, Origin, Spec
+from mqcheck.spec.schema import FAULT_NAMES, INT_MAX, LONG_MAX, Origin, Spec, consumer_groups
 
 KeyPath = tuple[str, ...]
 Write = tuple[KeyPath, object]  # a YAML key path and the value written there
@@ -141,7 +141,8 @@ def search_space(spec: Spec, allow: Sequence[str] = (), freeze: Sequence[str] = 
         knobs.extend(_producer_knobs(spec, producer))
     for processor in spec.processors:
         knobs.extend(_processor_knobs(spec, processor))
-    for members in _groups(spec):
+    for group in consumer_groups(spec.consumers):
+        members = [c.name for c in group]
         first = list(_consumer_knobs(spec, members[0], "app.joins" in allow))
         others = [list(_consumer_knobs(spec, m, "app.joins" in allow)) for m in members[1:]]
         for i, k in enumerate(first):
@@ -273,14 +274,6 @@ def _producer_knobs(spec: Spec, name: str) -> Iterable[Knob]:
         ("drop", "resend", "halt"),
         p.app.on_send_error,
     )
-
-
-def _groups(spec: Spec) -> list[list[str]]:
-    """The consumers as groups (a shared group.id and topic), each once, first member first."""
-    groups: dict[tuple[str, str], list[str]] = {}
-    for name, c in spec.consumers.items():
-        groups.setdefault((c.group_id, c.topic), []).append(name)
-    return list(groups.values())
 
 
 def _consumer_knobs(spec: Spec, name: str, joins: bool) -> Iterable[Knob]:
