@@ -17,6 +17,7 @@ from mqcheck.model import (
     producer,
     racks,
     replication,
+    retention,
     storage,
     transactions,
 )
@@ -266,6 +267,10 @@ def build(
     consumer.declare(b, track_order)
     processors.declare(b)
     storage.declare_budgets(b)
+    try:
+        retention.declare(b)
+    except retention.NotModelled as exc:
+        raise UnsupportedSpec(str(exc)) from None
     b.flag("overflow", 0, "a modelling bound was exceeded")
 
     try:
@@ -323,6 +328,7 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
     except (disk.NotModelled, racks.NotModelled, storage.TooManyVariants) as exc:
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
+    retention.add_actions(b)
 
 
 def _leader_vars(b: ModelBuilder) -> tuple[str, ...]:

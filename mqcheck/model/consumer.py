@@ -22,6 +22,7 @@ from mqcheck.model.consumer_state import (
     owners,
     record_codes_here,
     reset_position,
+    retention_deletes,
     running,
 )
 from mqcheck.model.layout import ModelBuilder
@@ -145,6 +146,8 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, who: Holder, leader: int, k: int, 
         b.leader.eq(leader),
         pos.eq(k),
         b.hw > k,
+        # below the log start offset the fetch is OFFSET_OUT_OF_RANGE (model/retention.py)
+        *([b.log_start <= k] if retention_deletes(b, cv.partition) else []),
         b.v(f"{pre}_buf_{s}").eq(0),
         *([b.v(f"{pre}_buf_{s - 1}").ne(0)] if s else []),
     ]

@@ -130,6 +130,14 @@ def reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, st
     """Where auto.offset.reset puts a consumer without a usable committed offset.
     'latest' is the high watermark (read_uncommitted); 'none' stops the consumer."""
     policy = cv.spec.auto_offset_reset
+    if policy == "earliest" and retention_deletes(b, cv.partition):
+        # ListOffsets EARLIEST_TIMESTAMP answers the log start offset (UnifiedLog
+        # .fetchOffsetByTimestamp), which retention moves (model/retention.py)
+        return (
+            b.log_start,
+            {},
+            "auto.offset.reset=earliest: it starts again from the log start offset",
+        )
     if policy == "earliest":
         return ite(TRUE, 0, 0), {}, "auto.offset.reset=earliest: it starts again from offset 0"
     if policy == "latest":
@@ -143,6 +151,12 @@ def reset_position(b: ModelBuilder, cv: ConsumerVars) -> tuple[Expr, Updates, st
         {f"{cv.pre}_failed": ite(TRUE, 1, 1)},
         "auto.offset.reset=none: NoOffsetForPartitionException stops the consumer",
     )
+
+
+def retention_deletes(b: ModelBuilder, partition: Partition) -> bool:
+    """Retention may move this partition's log start offset in this run: the fault is
+    budgeted and the topic's retention can delete (model/retention.py)."""
+    return b.spec.faults.retention_passes_consumer > 0 and partition.topic.retention_deletes
 
 
 def buffer_empty(b: ModelBuilder, cv: ConsumerVars, buf: str = "") -> Expr:

@@ -127,6 +127,10 @@ def new_leader_updates(b: ModelBuilder, c: int, isr: Mapping[int, Expr]) -> Upda
     start = b.fhw(c) if b.legacy_truncation else minimum([b.hw, b.leo(c)])
     ups[b.hw.name] = high_watermark_after(b, c, unknown, isr, base=start)
     ups.update(_followers_truncate(b, c))
+    if b.has(b.pname("log_start")):
+        # the new leader's own log start offset, which never passes its log end (the model
+        # keeps one log start offset per partition, the leader's: docs/semantics.md §4.12)
+        ups[b.pname("log_start")] = minimum([b.log_start, b.leo(c)])
     for r in range(b.replicas):
         ups[b.known(r).name] = ite(TRUE, -1, 0)
     if b.spec.kafka_version.at_least(2, 3):

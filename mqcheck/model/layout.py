@@ -413,6 +413,13 @@ class ModelBuilder:
     def hw(self) -> Var:
         return self.v(f"{self._p.prefix}hw")
 
+    @property
+    def log_start(self) -> Expr:
+        """The partition's log start offset (model/retention.py): 0 where retention cannot
+        delete anything under this spec, so no variable is made."""
+        name = f"{self._p.prefix}log_start"
+        return self.v(name) if self.has(name) else Const(0)
+
     def status(self, m: int) -> Var:
         return self.v(f"status_m{m}")
 

@@ -61,6 +61,15 @@ _ROWS: tuple[KafkaProperty, ...] = (
         modelled=True,
         minimum=1,
     ),
+    # Log retention (model/retention.py, fault retention_passes_consumer). KafkaConfig
+    # .logRetentionTimeMillis: log.retention.ms, else log.retention.minutes, else
+    # log.retention.hours (168); a negative value is -1, no limit. LogConfig: retention.bytes
+    # -1 is no limit; cleanup.policy "delete" (or "compact,delete") deletes by retention.
+    _prop("log.retention.hours", "broker", "int", 168, modelled=True),
+    _prop("log.retention.minutes", "broker", "int", None, modelled=True, nullable=True),
+    _prop("log.retention.ms", "broker", "long", None, modelled=True, nullable=True),
+    _prop("log.retention.bytes", "broker", "long", -1, modelled=True),
+    _prop("log.cleanup.policy", "broker", "list", "delete", modelled=True),
     # KIP-966 part 1: a feature level, set with kafka-features.sh / kafka-storage.sh format
     # rather than server.properties; off by default in 4.0, on for new clusters from 4.1
     # (Kafka docs, operations: Eligible Leader Replicas).
@@ -85,6 +94,9 @@ _ROWS: tuple[KafkaProperty, ...] = (
     _prop("flush.messages", "topic", "long", None, modelled=True, minimum=0),
     _prop("flush.ms", "topic", "long", None, modelled=True, minimum=0),
     _prop("max.message.bytes", "topic", "int", None, modelled=True, minimum=0),
+    _prop("retention.ms", "topic", "long", None, modelled=True, minimum=-1),
+    _prop("retention.bytes", "topic", "long", None, modelled=True),
+    _prop("cleanup.policy", "topic", "list", None, modelled=True),
     # Producer.
     _prop(
         "acks",

@@ -68,15 +68,10 @@ _BROKER: tuple[KafkaProperty, ...] = (
         defaults=(Default((0, 10), 1), Default((4, 0), 2, "KIP-1030")),
         minimum=1,
     ),
-    prop("log.retention.hours", "broker", "int", 168),
-    prop("log.retention.minutes", "broker", "int", None),
-    prop("log.retention.ms", "broker", "long", None),
-    prop("log.retention.bytes", "broker", "long", -1),
     prop("log.retention.check.interval.ms", "broker", "long", 300000, minimum=1),
     prop("log.segment.bytes", "broker", "int", 1073741824),
     prop("log.roll.hours", "broker", "int", 168, minimum=1),
     prop("log.roll.ms", "broker", "long", None),
-    prop("log.cleanup.policy", "broker", "list", "delete"),
     prop("log.cleaner.enable", "broker", "bool", True),
     prop("log.cleaner.threads", "broker", "int", 1, minimum=0),
     prop("log.index.size.max.bytes", "broker", "int", 10485760),
@@ -117,9 +112,6 @@ _BROKER: tuple[KafkaProperty, ...] = (
 )
 
 _TOPIC: tuple[KafkaProperty, ...] = (
-    prop("retention.ms", "topic", "long", None, minimum=-1),
-    prop("retention.bytes", "topic", "long", None),
-    prop("cleanup.policy", "topic", "list", None),
     prop("segment.bytes", "topic", "int", None),
     prop("segment.ms", "topic", "long", None),
     prop("segment.index.bytes", "topic", "int", None),

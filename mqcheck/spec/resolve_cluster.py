@@ -23,7 +23,13 @@ TOPIC_FALLBACK: dict[str, str] = {
     "flush.messages": "log.flush.interval.messages",
     "flush.ms": "log.flush.interval.ms",
     "max.message.bytes": "message.max.bytes",
+    "retention.ms": "log.retention.ms",
+    "retention.bytes": "log.retention.bytes",
+    "cleanup.policy": "log.cleanup.policy",
 }
+
+#: LogConfig's ValidList for cleanup.policy.
+CLEANUP_POLICIES = ("compact", "delete")
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ def _resolve_topic(
         inherited = broker[broker_name]
         if topic_name == "flush.ms" and inherited.value is None:
             inherited = broker["log.flush.scheduler.interval.ms"]
+        if topic_name == "retention.ms" and inherited.value is None:
+            inherited = _retention_ms_of_broker(broker)
         value, origin = inherited.value, inherited.origin
         if entry is not None:
             given = read_property(ctx, prop, entry, key_path)
@@ -112,6 +120,8 @@ def _resolve_topic(
     if partitions is None or replicas is None:
         return None
     flush_ms = values["flush.ms"]
+    retention_ms = _as_int(values["retention.ms"])
+    policies = _cleanup_policies(ctx, values["cleanup.policy"], origins["cleanup.policy"])
     return Topic(
         name=name,
         partitions=partitions,
@@ -122,7 +132,42 @@ def _resolve_topic(
         flush_ms=None if flush_ms is None else _as_int(flush_ms),
         max_message_bytes=_as_int(values["max.message.bytes"]),
         eligible_leader_replicas=elr,
+        retention_ms=-1 if retention_ms < 0 else retention_ms,
+        retention_bytes=_as_int(values["retention.bytes"]),
+        cleanup_delete="delete" in policies,
     )
+
+
+def _retention_ms_of_broker(broker: dict[str, Effective]) -> Effective:
+    """KafkaConfig.logRetentionTimeMillis: log.retention.ms, else log.retention.minutes,
+    else log.retention.hours; negative means -1 (no limit)."""
+    ms, minutes, hours = (
+        broker["log.retention.ms"],
+        broker["log.retention.minutes"],
+        broker["log.retention.hours"],
+    )
+    if ms.value is not None:
+        return ms
+    if minutes.value is not None:
+        return Effective(_as_int(minutes.value) * 60_000, minutes.origin)
+    return Effective(_as_int(hours.value) * 3_600_000, hours.origin)
+
+
+def _cleanup_policies(ctx: LoadContext, value: object, origin: Origin) -> tuple[str, ...]:
+    """cleanup.policy as its list; a member other than compact or delete is refused with
+    LogConfig's words (an empty list, allowed from 4.2 by KIP-1161, deletes nothing)."""
+    assert isinstance(value, str)
+    parts = tuple(p.strip() for p in value.split(",") if p.strip())
+    for part in parts:
+        if part not in CLEANUP_POLICIES:
+            position = (origin.line, origin.column) if origin.line and origin.column else None
+            ctx.problems.add(
+                origin.path,
+                f'Kafka refuses this value: "Invalid value {value} for configuration '
+                f'cleanup.policy: String must be one of: compact, delete"',
+                position,
+            )
+    return parts
 
 
 def _as_int(value: object) -> int:

@@ -48,6 +48,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "controlled_shutdown",
     "disk_failure",
     "rack_power_loss",
+    "retention_passes_consumer",
 )
 
 
@@ -104,6 +105,17 @@ class Topic:
     max_message_bytes: int  # topic max.message.bytes / broker message.max.bytes
     # KIP-966 Eligible Leader Replicas; only true where the version allows it.
     eligible_leader_replicas: bool = False
+    # Retention (LogConfig retention.ms / retention.bytes, -1: no limit) and whether
+    # cleanup.policy includes "delete" (compact alone deletes nothing by retention).
+    retention_ms: int = 604800000
+    retention_bytes: int = -1
+    cleanup_delete: bool = True
+
+    @property
+    def retention_deletes(self) -> bool:
+        """Retention can delete records: a delete policy with some limit
+        (UnifiedLog.deleteOldSegments returns at once for -1/-1 or compact alone)."""
+        return self.cleanup_delete and (self.retention_ms >= 0 or self.retention_bytes >= 0)
 
 
 @dataclass(frozen=True)
@@ -193,6 +205,7 @@ class Faults:
     controlled_shutdown: int = 0  # planned restarts (a rolling restart is a budget of these)
     disk_failure: int = 0  # a log directory fails (KIP-112, JBOD)
     rack_power_loss: int = 0  # every broker of one rack loses power at once
+    retention_passes_consumer: int = 0  # retention deletes a prefix a group may not have read
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}

@@ -203,14 +203,14 @@ def test_kafka_strings_are_accepted_for_numbers_booleans_and_acks() -> None:
 def test_not_modelled_properties_are_accepted_and_listed() -> None:
     data = spec_data(
         producers=producer(**{"linger.ms": 5, "compression.type": "lz4"}),
-        broker={"num.io.threads": 8, "log.retention.hours": 24},
+        broker={"num.io.threads": 8, "log.segment.bytes": 1048576},
     )
     spec = load_spec_data(data).spec
     assert spec is not None
     assert spec.not_modelled == (
         "compression.type",
         "linger.ms",
-        "log.retention.hours",
+        "log.segment.bytes",
         "num.io.threads",
     )
 
