@@ -134,9 +134,9 @@ def _delete(b: ModelBuilder, leader: int, s: int, keep: int) -> None:
             ),
             updates=merge({b.pname("log_start"): ite(TRUE, s, 0)}, b.spend(FAULT)),
             text=(
-                f"retention deletes the segments of {where} below offset {s} on leader "
-                f"{b.broker_name(leader)} ({_limits(b)}; the high watermark is {{hw}}): the "
-                f"log start offset moves from {{start}} to {s}"
+                f"retention ({_limits(b)}) deletes the segments of {where} below offset {s} "
+                f"on leader {b.broker_name(leader)}, under its high watermark {{hw}}: the log "
+                f"start offset moves from {{start}} to {s}"
             ),
             text_args={"start": start, "hw": b.hw},
             params={"leader": leader, "log_start": s},

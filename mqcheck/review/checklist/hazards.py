@@ -203,6 +203,16 @@ CATALOGUE: tuple[Hazard, ...] = (
         "commit in ConsumerRebalanceListener.onPartitionsRevoked (app.on_revoke: commit)",
     ),
     Hazard(
+        "MQ036",
+        "retention-passes-consumer",
+        "Consumer commit",
+        "Retention deletes records a consumer group has not read, or not committed, yet",
+        "retention_passes_consumer",
+        ("retention.ms", "retention.bytes", "auto.offset.reset", "cleanup.policy"),
+        "retention.ms above the longest consumer outage plus its lag (alert on consumer lag), "
+        "and auto.offset.reset=earliest so a reset skips only what retention deleted",
+    ),
+    Hazard(
         "MQ032",
         "start-position",
         "Consumer commit",
@@ -345,6 +355,9 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
         if hazard.fault == "rack_power_loss" and not spec.racks:
             rows.append(_row(spec, hazard, NOT_APPLICABLE, "the spec has no cluster.racks"))
             continue
+        if hazard.fault == "retention_passes_consumer" and not retention_can_delete(spec):
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, NO_RETENTION))
+            continue
         if hazard.fault is None:
             if baseline is None:
                 baseline = runner.check({})
@@ -377,6 +390,18 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
         note = f"{where}; {note}" if note else where
         rows.append(_row(spec, hazard, status, note, result.results, in_model))
     return rows
+
+
+NO_RETENTION = (
+    "retention deletes nothing from the consumed topics (retention.ms and retention.bytes "
+    "are -1, or cleanup.policy has no delete)"
+)
+
+
+def retention_can_delete(spec: Spec) -> bool:
+    """Some topic a consumer reads has a retention that deletes (model/retention.py)."""
+    read = {c.topic for c in spec.consumers.values()}
+    return any(t.retention_deletes for name, t in spec.topics.items() if name in read)
 
 
 def _oversized(spec: Spec) -> bool:

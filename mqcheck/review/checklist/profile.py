@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mqcheck.result import GuaranteeResult
-from mqcheck.review.checklist.hazards import not_modelled_reason
+from mqcheck.review.checklist.hazards import not_modelled_reason, retention_can_delete
 from mqcheck.review.checklist.runs import VariantRunner
 from mqcheck.review.story import story
 from mqcheck.spec.schema import FAULT_NAMES, Spec
@@ -40,6 +40,10 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
     ),
     "disk_failure": ("disk failure", "disk failures"),
     "rack_power_loss": ("rack power loss", "rack power losses"),
+    "retention_passes_consumer": (
+        "retention pass over an unread offset",
+        "retention passes over unread offsets",
+    ),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 
@@ -130,6 +134,12 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
         if fault == "rack_power_loss" and not spec.racks:
             cells += [
                 Cell(fault, g, "not applicable", 0, reason="no cluster.racks") for g in guarantees
+            ]
+            continue
+        if fault == "retention_passes_consumer" and not retention_can_delete(spec):
+            cells += [
+                Cell(fault, g, "not applicable", 0, reason="retention deletes nothing")
+                for g in guarantees
             ]
             continue
         open_: dict[str, Cell | None] = {}

@@ -215,6 +215,8 @@ TAGS = {
     "shutdown": "controlled shutdown",
     "disk_failure": "disk fails",
     "rack_power_loss": "rack power loss",
+    "retention_delete": "retention deletes",
+    "offset_reset": "offset reset",
     "consumer_crash": "crash",
     "processor_crash": "crash",
     "producer_crash": "crash",
