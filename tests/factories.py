@@ -57,6 +57,9 @@ def make_spec(
         flush_ms=None,
         max_message_bytes=extra.pop("max_message_bytes", 1048588),
         eligible_leader_replicas=extra.pop("elr", False),
+        retention_ms=extra.pop("retention_ms", 604800000),
+        retention_bytes=extra.pop("retention_bytes", -1),
+        cleanup_delete=extra.pop("cleanup_delete", True),
     )
     prods = {
         f"app{i}" if producers > 1 else "app": Producer(

@@ -23,7 +23,12 @@ FAULTS = (
     "simultaneous_power_loss",
     "controlled_shutdown",
     "disk_failure",
+    "retention_passes_consumer",
 )
+
+#: (retention.ms, retention.bytes) a drawn topic may have: the 7-day default, size-only
+#: retention that keeps the newest record (model/retention.py _records_kept), unlimited.
+RETENTIONS = ((604800000, -1), (-1, 1000), (-1, -1))
 
 
 def draw_settings(draw: st.DrawFn, rf: int) -> dict[str, Any]:
@@ -57,11 +62,14 @@ def small_specs(draw: st.DrawFn) -> Spec:
     chosen = draw(st.lists(st.sampled_from(FAULTS), max_size=2, unique=True))
     faults = {name: 1 for name in chosen}
     faults["follower_lag"] = draw(st.integers(0, min(1, rf - 1)))
+    retention_ms, retention_bytes = draw(st.sampled_from(RETENTIONS))
     spec = make_spec(
         **settings,
         faults=faults,
         ordering=draw(st.booleans()),
         messages=1 if rf == 3 else draw(st.integers(1, 2)),
+        retention_ms=retention_ms,
+        retention_bytes=retention_bytes,
     )
     if settings["idempotence"] and draw(st.booleans()):
         producer = replace(spec.producers["app"], transactional_id="tx-1")
@@ -103,7 +111,13 @@ def group_specs(draw: st.DrawFn) -> Spec:
     chosen = draw(
         st.lists(
             st.sampled_from(
-                ("consumer_stall", "group_rebalance", "consumer_crash", "broker_crash")
+                (
+                    "consumer_stall",
+                    "group_rebalance",
+                    "consumer_crash",
+                    "broker_crash",
+                    "retention_passes_consumer",
+                )
             ),
             min_size=1,
             max_size=2,
