@@ -37,7 +37,8 @@ import numpy.typing as npt
 from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.expand import Expander
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
-from mqcheck.engines.shard import Expanded, Finished, Shard
+from mqcheck.engines.lean_graph import edges_out, follow, merge_best, policy, rebuild
+from mqcheck.engines.shard import Expanded, Finished, Shard, owners
 from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
 from mqcheck.engines.visited import collision_probability, fingerprint
 from mqcheck.engines.witness import witness
@@ -50,6 +51,7 @@ from mqcheck.result import GuaranteeResult, Stats, Witness
 State = tuple[int, ...]
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 #: A run of states waiting in a layer: their rows (None once a shard holds them) and indices.
 Part = tuple[Rows | None, Ints]
 Buckets = dict[int, dict[int, list[Part]]]
@@ -89,15 +91,39 @@ class _Grow:
         return self.data[: self.n]
 
 
+class _Runs:
+    """A value per state that is constant over runs of consecutive indices (the states of
+    one `record` call share their depth and their parent's fault level): kept per run."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.values: list[int] = []
+        self._arrays: tuple[Ints, Ints] | None = None
+
+    def add(self, start: int, value: int) -> None:
+        if not self.values or self.values[-1] != value:
+            self.starts.append(start)
+            self.values.append(value)
+            self._arrays = None
+
+    def of(self, idx: npt.NDArray[Any]) -> Ints:
+        if self._arrays is None:
+            self._arrays = (np.array(self.starts), np.array(self.values))
+        starts, values = self._arrays
+        return values[np.searchsorted(starts, idx, side="right") - 1]
+
+
 @dataclass
 class _Store:
     """Everything the search keeps per state, as arrays indexed by discovery order."""
 
     via_dtype: Any
+    is_fault: Ints
     parent: _Grow = field(default_factory=lambda: _Grow(np.int32))
     via: _Grow = field(init=False)
-    depth: _Grow = field(default_factory=lambda: _Grow(np.uint16))
-    faults: _Grow = field(default_factory=lambda: _Grow(np.uint16))
+    # depth, and the fault level of the parent, per run of states (`depths`, `faults`)
+    depth_runs: _Runs = field(default_factory=_Runs)
+    level_runs: _Runs = field(default_factory=_Runs)
     expanded: _Grow = field(default_factory=lambda: _Grow(np.bool_))
     # taken from its layer (expanded, or a `limit` state); kept only for early verdicts
     closed: _Grow = field(default_factory=lambda: _Grow(np.bool_))
@@ -107,6 +133,10 @@ class _Store:
     src: list[npt.NDArray[np.int32]] = field(default_factory=list)
     count: list[npt.NDArray[np.uint16]] = field(default_factory=list)
     dst: list[npt.NDArray[np.int32]] = field(default_factory=list)
+    # once `lean`: instead of those, each state's best other fault-free successor (-1:
+    # none), mqcheck.engines.lean_graph
+    lean: bool = False
+    alt: _Grow = field(default_factory=lambda: _Grow(np.int32))
     transitions: int = 0
     limit_hit: str = ""
 
@@ -119,20 +149,40 @@ class _Store:
 
     def nbytes(self) -> int:
         """Bytes held for the states found (used parts of the arrays, edges included)."""
-        per = sum(g.view().nbytes for g in (self.parent, self.via, self.depth, self.faults))
-        per += self.expanded.n + self.goal.n
+        per = self.parent.view().nbytes + self.via.view().nbytes
+        per += 16 * (len(self.depth_runs.starts) + len(self.level_runs.starts))
+        per += self.expanded.n + self.goal.n + self.alt.view().nbytes
         edges = sum(a.nbytes for a in self.src) + sum(a.nbytes for a in self.count)
         edges += sum(a.nbytes for a in self.dst)
         return per + edges
 
-    def record(self, parent: Ints, via: Ints, depth: int, faults: Ints, early: bool) -> None:
-        """New states, numbered from `size` on, all found at `depth`; not expanded yet."""
+    @property
+    def max_depth(self) -> int:
+        return max(self.depth_runs.values)
+
+    def depths(self, idx: npt.NDArray[Any] | None = None) -> Ints:
+        """The depth of states `idx` (all states when None)."""
+        return self.depth_runs.of(np.arange(self.size) if idx is None else idx)
+
+    def faults(self, idx: npt.NDArray[Any] | None = None) -> Ints:
+        """The faults used to reach states `idx` (all when None): the parent's level, plus
+        one when the recorded action is a fault (the initial state has none)."""
+        idx = np.arange(self.size) if idx is None else np.asarray(idx)
+        used = self.level_runs.of(idx) + self.is_fault[self.via.view()[idx]]
+        return np.where(idx == 0, 0, used)
+
+    def record(self, parent: Ints, via: Ints, depth: int, level: int, early: bool) -> None:
+        """New states, numbered from `size` on, all found at `depth` from parents of fault
+        level `level`; not expanded yet."""
         k = len(parent)
+        if k:
+            self.depth_runs.add(self.size, depth)
+            self.level_runs.add(self.size, level)
         self.parent.extend(parent)
         self.via.extend(via)
-        self.depth.extend(np.full(k, min(depth, 65535)))
-        self.faults.extend(faults)
         self.expanded.extend(np.zeros(k, dtype=bool))
+        if self.lean:
+            self.alt.extend(np.full(k, -1, dtype=np.int32))
         if early:
             self.closed.extend(np.zeros(k, dtype=bool))
 
@@ -144,11 +194,25 @@ class _Store:
         src, dst = src[keep], dst[keep]
         if not len(src):
             return
+        if self.lean:
+            merge_best(self.alt.view(), src, dst, self.depths)
+            return
         starts = np.flatnonzero(np.concatenate(([True], src[1:] != src[:-1])))
         counts = np.diff(np.append(starts, len(src)))
         self.src.append(src[starts].astype(np.int32))
         self.count.append(counts.astype(np.uint16))
         self.dst.append(dst.astype(np.int32))
+
+    def go_lean(self) -> None:
+        """From all fault-free edges to one per state (the search has grown past the
+        tuple phase): the best of each state's stored edges becomes its `alt`."""
+        if self.lean:
+            return
+        src, dst = self.edges()
+        self.src, self.count, self.dst = [], [], []
+        self.lean = True
+        self.alt.extend(np.full(self.size, -1, dtype=np.int32))
+        merge_best(self.alt.view(), src.astype(np.int64), dst.astype(np.int64), self.depths)
 
     def edges(self) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
         """The stored edges as (source, destination) arrays."""
@@ -252,18 +316,14 @@ class FrontierChecker:
         bad = [(g.guarantee, compile_predicate(system, g.bad)) for g in invariants]
         goal_pred = compile_predicate(system, liveness[0].goal) if liveness else None
         need_graph = bool(liveness)
-        sr = _Store(np.uint16 if len(system.actions) < 65_535 else np.int32)
+        sr = _Store(np.uint16 if len(system.actions) < 65_535 else np.int32, self.is_fault)
         found: dict[str, tuple[int, int, int]] = {}
 
         init = self.canon(system.initial_state())
         init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
         self._seen = {init: 0}
         self.shards_used, self._workers_peak_mb = 1, 0.0
-        for column, value in ((sr.parent, -1), (sr.via, 0), (sr.depth, 0), (sr.faults, 0)):
-            column.extend([value])
-        sr.expanded.extend([False])
-        if self.early:
-            sr.closed.extend([False])
+        sr.record(np.array([-1]), np.array([0]), 0, 0, self.early)
         if goal_pred is not None:
             sr.goal.extend([goal_pred(init)])
         for name, pred in bad:
@@ -351,28 +411,30 @@ class FrontierChecker:
                         and len(found) == len(bad)
                     ):
                         next_look = 2 * sr.size
-                        doomed = self._settled_doomed(sr)
+                        doomed = self._settled_doomed(sr, pool)
                         if doomed is not None:
                             decided = stop = True
                 if not layers:
                     del buckets[level]
             del buckets
             shard_bytes = sum(pool.call("nbytes", [()] * pool.count)) if pool else 0
+            self.bytes_per_state = (sr.nbytes() + shard_bytes) / max(sr.size, 1)
+            seconds = time.perf_counter() - started
+            if liveness and not decided:
+                doomed = self._doomed(sr, pool)
             if pool is not None and pool.count > 1 and isinstance(pool, ProcessPool):
                 self._workers_peak_mb = sum(pool.call("rss_mb", [()] * pool.count)[1:])
         except WorkerLost as why:
             sr.limit_hit = f"the search was stopped: {why}"
-            shard_bytes = 0
+            self.bytes_per_state = sr.nbytes() / max(sr.size, 1)
+            seconds = time.perf_counter() - started
+            if not decided:
+                doomed = None  # the graph's other part is gone with the worker
         finally:
             if pool is not None:
                 pool.close()
-        seconds = time.perf_counter() - started
-        depths = sr.depth.view()
-        stats = Stats(sr.size, sr.transitions, int(depths.max()), round(seconds, 3))
+        stats = Stats(sr.size, sr.transitions, sr.max_depth, round(seconds, 3))
         self.collision_probability = collision_probability(sr.size, sr.transitions)
-        self.bytes_per_state = (sr.nbytes() + shard_bytes) / max(sr.size, 1)
-        if liveness and not decided:
-            doomed = self._doomed(sr)
         by_name: dict[str, GuaranteeResult] = {}
         for g in checked:
             hit: int | None = doomed
@@ -404,6 +466,8 @@ class FrontierChecker:
         seen = self._seen
         assert seen is not None
         self._seen = None
+        if liveness:
+            sr.go_lean()
         system = self.system
         shard = Shard(
             self.expander,
@@ -503,7 +567,7 @@ class FrontierChecker:
             act = self._action_of[ranked[:k] % radix]
             faults = level + self.is_fault[act]
             js = np.arange(n0, n0 + k, dtype=np.int64)
-            sr.record(parents[:k], act, depth + 1, faults, self.early)
+            sr.record(parents[:k], act, depth + 1, level, self.early)
             if need_graph:
                 goal = np.zeros(k, dtype=bool)
                 for f in done:
@@ -608,7 +672,7 @@ class FrontierChecker:
         sr.transitions += transitions
         k = n - n0
         if k:
-            sr.record(np.array(parent), np.array(via), depth + 1, np.array(faults), self.early)
+            sr.record(np.array(parent), np.array(via), depth + 1, level, self.early)
             if goal_pred is not None:
                 sr.goal.extend(goal)
             for f, (states, js) in grouped.items():
@@ -634,7 +698,41 @@ class FrontierChecker:
         src, dst = sr.edges()
         return np.concatenate([parent[tree], src]), np.concatenate([tree, dst])
 
-    def _settled_doomed(self, sr: _Store) -> int | None:
+    def _reach(self, sr: _Store, pool: Pool | None, targets: list[Bools]) -> list[Bools]:
+        """Per target set, the states with a fault-free path to it (`backward_reach` over
+        the explored graph). The targets must be nested, the last the smallest. A lean
+        store (mqcheck.engines.lean_graph) follows the policy edges first and rebuilds only
+        the states they leave unsettled, asking the shards' visited sets for indices."""
+        if not sr.lean or pool is None:
+            src, dst = self._edges(sr)
+            return [backward_reach(t, src, dst) for t in targets]
+        parent, via, depth = sr.parent.view(), sr.via.view(), sr.depths()
+        step = policy(parent, via, self.is_fault, sr.alt.view(), depth)
+        settled = [follow(step, t) for t in targets]
+        left = np.flatnonzero(~settled[-1] & sr.expanded.view())
+        init = self.canon(self.system.initial_state())
+        start = np.array([init], dtype=self.dtype).reshape(1, self.width)
+        rows = rebuild(self.expander, start, parent, via, depth, left)
+        out_src, out_dst = edges_out(
+            self.expander, self.is_fault, rows, left, lambda fps: self._lookup(pool, fps)
+        )
+        src32, dst32 = out_src.astype(np.int32), out_dst.astype(np.int32)
+        return [backward_reach(ok, src32, dst32) for ok in settled]
+
+    def _lookup(self, pool: Pool, fps: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
+        """State indices of fingerprints, each asked of the shard that owns it."""
+        if pool.count == 1:
+            found: npt.NDArray[np.int32] = pool.call("lookup", [(fps,)])[0]
+            return found
+        who = owners(fps, pool.count)
+        parts = [np.flatnonzero(who == k) for k in range(pool.count)]
+        answers = pool.call("lookup", [(fps[at],) for at in parts])
+        out = np.full(len(fps), -1, dtype=np.int32)
+        for at, got in zip(parts, answers, strict=True):
+            out[at] = got
+        return out
+
+    def _settled_doomed(self, sr: _Store, pool: Pool | None) -> int | None:
         """The reference's at-least-once answer, if the graph so far already fixes it.
 
         A state whose fault-free future is all expanded and misses the goal (and every
@@ -643,15 +741,15 @@ class FrontierChecker:
         found yet come after every state found so far in (faults, depth, index). So when
         the least doomed state precedes every undecided one, it is the state the full
         search would report."""
-        src, dst = self._edges(sr)
         goal, expanded = sr.goal.view(), sr.expanded.view()
-        maybe = backward_reach(goal | ~expanded, src, dst)
+        (maybe,) = self._reach(sr, pool, [goal | ~expanded])
         doomed = np.flatnonzero(~maybe)
         if not len(doomed):
             return None
-        depth, faults = sr.depth.view(), sr.faults.view()
+        depth, faults = sr.depths(), sr.faults()
         best = int(doomed[np.lexsort((doomed, depth[doomed], faults[doomed]))[0]])
-        able = backward_reach(goal | (sr.closed.view() & ~expanded), src, dst)
+        # only now the narrower question (few states reach the goal itself yet)
+        (able,) = self._reach(sr, pool, [goal | (sr.closed.view() & ~expanded)])
         open_ = np.flatnonzero(maybe & ~able)
         if len(open_):
             first = int(open_[np.lexsort((open_, depth[open_], faults[open_]))[0]])
@@ -660,18 +758,16 @@ class FrontierChecker:
                 return None
         return best
 
-    def _doomed(self, sr: _Store) -> int | None:
+    def _doomed(self, sr: _Store, pool: Pool | None) -> int | None:
         """The reference's judgement (mqcheck.engines.explicit): the shallowest, then
         fewest-fault reachable state whose fault-free future misses the goal."""
-        able = sr.goal.view() | ~sr.expanded.view()
-        src, dst = self._edges(sr)
-        sr.src, sr.count, sr.dst = [], [], []  # the search is over: only the copy is needed
-        ok = backward_reach(able, src, dst)
+        (ok,) = self._reach(sr, pool, [sr.goal.view() | ~sr.expanded.view()])
+        sr.src, sr.count, sr.dst = [], [], []  # the search is over
         bad = np.nonzero(~ok)[0]
         if not len(bad):
             return None
-        depth = sr.depth.view()[bad]
-        faults = sr.faults.view()[bad]
+        depth = sr.depths(bad)
+        faults = sr.faults(bad)
         return int(bad[np.lexsort((bad, depth, faults))[0]])
 
     # ---- results and traces ----------------------------------------------------------

@@ -288,6 +288,11 @@ class Shard:
     def nbytes(self) -> int:
         return self.visited.nbytes
 
+    def lookup(self, fps: Fingerprints) -> npt.NDArray[np.int32]:
+        """The state index of each fingerprint (all owned by this shard), -1 if unknown:
+        the at-least-once pass of a lean graph asks it (mqcheck.engines.lean_graph)."""
+        return self.visited.lookup(fps)
+
     # ---- helpers ---------------------------------------------------------------------
     def _take(self, layer: tuple[int, int], below: int) -> tuple[Rows, Ints]:
         """The held states of `layer` with index < `below`, in index order."""
