@@ -48,6 +48,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "controlled_shutdown",
     "disk_failure",
     "rack_power_loss",
+    "leader_isolation",
 )
 
 
@@ -193,6 +194,8 @@ class Faults:
     controlled_shutdown: int = 0  # planned restarts (a rolling restart is a budget of these)
     disk_failure: int = 0  # a log directory fails (KIP-112, JBOD)
     rack_power_loss: int = 0  # every broker of one rack loses power at once
+    # a broker loses the controller and its peers past the session timeout, then heals
+    leader_isolation: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}
