@@ -37,6 +37,7 @@ from mqcheck.model.transaction_state import transactional
 
 FAULT = "leader_isolation"
 
+
 class NotModelled(Exception):
     """A configuration where leader isolation is not modelled (the verdict is `unknown`)."""
 
@@ -109,7 +110,7 @@ def _isolate(b: ModelBuilder, r: int, leader: int) -> None:
     b.add(
         Action(
             name=f"{FAULT}({r},{leader})",
-            kind=FAULT,
+            kind="isolate",  # the step kinds of the contract (docs/contract.md §3)
             actor=f"broker:{r + 1}",
             guard=all_of(
                 [
@@ -303,7 +304,7 @@ def _heal(b: ModelBuilder, r: int) -> None:
     b.add(
         Action(
             name=f"heal({r})",
-            kind="restart",
+            kind="heal",
             actor=f"broker:{r + 1}",
             guard=iso.eq(CUT_OFF),
             updates=ups,
@@ -314,7 +315,7 @@ def _heal(b: ModelBuilder, r: int) -> None:
     b.add(
         Action(
             name=f"heal_replaced({r})",
-            kind="restart",
+            kind="heal",
             actor=f"broker:{r + 1}",
             guard=iso > CUT_OFF,
             updates=ups,
@@ -332,5 +333,6 @@ def _hazard(b: ModelBuilder) -> tuple[str, str]:
     return (
         "an isolated leader acknowledges acks=0/acks=1 writes that no follower has; the "
         "network heals and it truncates them",
-        "acks=all with min.insync.replicas >= 2 (an isolated leader cannot complete them)",
+        "acks=all with min.insync.replicas >= 2 (an isolated leader cannot complete an "
+        "acks=all write, its followers no longer fetch)",
     )

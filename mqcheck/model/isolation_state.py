@@ -30,7 +30,9 @@ def enabled(b: ModelBuilder) -> bool:
 def declare(b: ModelBuilder, r: int) -> None:
     """Broker r's isolation state, in its symmetry block (after alive_r)."""
     if enabled(b):
-        b.var(f"iso_{r}", 0, TOO_FEW, CONNECTED, "cut off from controller and peers", "enum", LABELS)
+        b.var(
+            f"iso_{r}", 0, TOO_FEW, CONNECTED, "cut off from controller and peers", "enum", LABELS
+        )
 
 
 def connected(b: ModelBuilder, r: int) -> list[Expr]:

@@ -40,6 +40,7 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
     ),
     "disk_failure": ("disk failure", "disk failures"),
     "rack_power_loss": ("rack power loss", "rack power losses"),
+    "leader_isolation": ("isolated leader", "isolated leaders"),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 
