@@ -159,6 +159,7 @@ def test_sarif_shape_and_locations() -> None:
         "MQ021-simultaneous-power-loss",
         "MQ022-rolling-restart",
         "MQ023-disk-failure",
+        "MQ035-leader-isolation",
     }
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
