@@ -11,9 +11,9 @@ from mqcheck.ir.system import Guarantee, Symmetry, TransitionSystem
 from mqcheck.model import (
     consumer,
     disk,
-    isolation,
     election,
     guarantees,
+    isolation,
     processors,
     producer,
     racks,

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, count_true, ite
 from mqcheck.ir.system import Action
+from mqcheck.model.isolation_state import ALONE, CONNECTED, CUT_OFF, TIMES_OUT, TOO_FEW, enabled
 from mqcheck.model.layout import ACKED, INFLIGHT, QUEUED, RETRY, WAIT, ModelBuilder, ProducerInfo
 from mqcheck.model.outcomes import Updates, merge, on_retriable
 from mqcheck.model.producer import too_large_for_topic
-from mqcheck.model.isolation_state import ALONE, CONNECTED, CUT_OFF, TIMES_OUT, TOO_FEW, enabled
 from mqcheck.model.storage import fence_updates, flush_on_append
 from mqcheck.model.transaction_state import transactional
 
