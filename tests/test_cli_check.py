@@ -60,6 +60,8 @@ STEP_KINDS = {
     "shutdown",
     "disk_failure",
     "rack_power_loss",
+    "isolate",
+    "heal",
 }
 
 

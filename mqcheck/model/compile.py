@@ -13,6 +13,7 @@ from mqcheck.model import (
     disk,
     election,
     guarantees,
+    isolation,
     processors,
     producer,
     racks,
@@ -102,6 +103,7 @@ def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
         + f.controlled_shutdown
         + f.disk_failure
         + f.rack_power_loss
+        + f.leader_isolation
     )
     if busiest < per_producer and broker_faults:
         # DefaultPartitioner (before 2.4) goes round-robin over
@@ -179,6 +181,7 @@ def _processor_gens(spec: Spec) -> int:
         + f.controlled_shutdown
         + f.disk_failure
         + f.rack_power_loss
+        + f.leader_isolation
     )
 
 
@@ -325,7 +328,13 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
     try:
         disk.add_actions(b)
         racks.add_actions(b)
-    except (disk.NotModelled, racks.NotModelled, storage.TooManyVariants) as exc:
+        isolation.add_actions(b)
+    except (
+        disk.NotModelled,
+        racks.NotModelled,
+        isolation.NotModelled,
+        storage.TooManyVariants,
+    ) as exc:
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
     retention.add_actions(b)

@@ -450,6 +450,7 @@ def log_capacity(spec: Spec, n_messages: int, gens: int, idempotent_all: bool) -
         + f.controlled_shutdown
         + f.disk_failure
         + f.rack_power_loss
+        + f.leader_isolation
     )
     if idempotent_all:
         return n_messages * gens

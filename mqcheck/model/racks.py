@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, maximum, minimum
 from mqcheck.ir.system import Action
+from mqcheck.model import isolation_state
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates, merge
 from mqcheck.model.storage import MAX_BLACKOUT_VARIANTS, TooManyVariants, requests_fail
@@ -213,6 +214,7 @@ def _loss(
     args: dict[str, Expr] = {}
     for r, keep in zip(hit, keeps, strict=True):
         ups[b.alive(r).name] = ite(TRUE, 0, 0)
+        ups.update(isolation_state.power_off(b, r))
         kept: Expr = b.leo(r)
         if keep is not None:
             guard.append(b.leo(r) >= keep)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
-from mqcheck.model import shutdown
+from mqcheck.model import isolation_state, shutdown
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates
 from mqcheck.model.storage import flush_on_append
@@ -25,6 +25,7 @@ def declare(b: ModelBuilder) -> None:
         first = len(b.variables)
         b.flag(f"alive_{r}", 1, "broker process running")
         shutdown.declare(b, r)
+        isolation_state.declare(b, r)
         for part in b.partitions:
             if r < part.replicas:
                 with b.focus(part):

@@ -14,7 +14,7 @@ import itertools
 
 from mqcheck.ir.expr import FALSE, TRUE, Expr, all_of, any_of, count_true, ite, minimum
 from mqcheck.ir.system import Action
-from mqcheck.model import shutdown
+from mqcheck.model import isolation_state, shutdown
 from mqcheck.model.layout import ACKED, INFLIGHT, WAIT, ModelBuilder, Partition
 from mqcheck.model.outcomes import Updates, merge, on_retriable
 from mqcheck.model.watermark import high_watermark_after
@@ -56,6 +56,14 @@ def requests_fail(b: ModelBuilder, cond_leader: Expr) -> list[Updates]:
             else:
                 parts.append(on_retriable(b, m, cond_leader & (st.eq(INFLIGHT) | st.eq(WAIT))))
     return parts
+
+
+def fence_updates(b: ModelBuilder, r: int, leader: int) -> Updates:
+    """What the controller does to the focused partition when it loses broker r while
+    `leader` leads (the ISR, the leader, the ELR and the surviving leader's HW), whatever
+    became of r's process: a crash, or a session expiry (isolation.py)."""
+    ups, _guard, _survivors, _led = _partition_crash(b, r, leader, False, b.broker_name(r))
+    return ups
 
 
 def _lose_unflushed(b: ModelBuilder, r: int) -> Updates:
@@ -307,6 +315,7 @@ def _simultaneous_variant(b: ModelBuilder, combo: tuple[tuple[int | None, ...], 
     ]
     parts: list[Updates] = [
         {b.alive(r).name: ite(TRUE, 0, 0) for r in range(b.brokers)},
+        *(isolation_state.power_off(b, r) for r in range(b.brokers)),
         b.spend("simultaneous_power_loss"),
     ]
     details: list[str] = []
@@ -408,7 +417,10 @@ def _restart(b: ModelBuilder, r: int, hosted: list[Partition]) -> None:
         text += " (before 0.11: where a leader is up, it truncates each log to its high watermark)"
     if any(part.elr for part in hosted):
         text += "; it did not shut down cleanly, so it is no longer an eligible leader replica"
-    guard = b.alive(r).eq(0)
+    guard: Expr = b.alive(r).eq(0)
+    if isolation_state.connected(b, r):
+        # an isolated broker's process is running: it heals, it does not restart
+        guard = all_of([guard, *isolation_state.connected(b, r)])
     if b.has(f"clean_{r}"):
         # after a controlled shutdown the broker restarts clean (shutdown.py)
         guard = all_of([guard, b.v(f"clean_{r}").eq(0)])

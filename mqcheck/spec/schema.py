@@ -49,6 +49,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "disk_failure",
     "rack_power_loss",
     "retention_passes_consumer",
+    "leader_isolation",
 )
 
 
@@ -206,6 +207,8 @@ class Faults:
     disk_failure: int = 0  # a log directory fails (KIP-112, JBOD)
     rack_power_loss: int = 0  # every broker of one rack loses power at once
     retention_passes_consumer: int = 0  # retention deletes a prefix a group may not have read
+    # a broker loses the controller and its peers past the session timeout, then heals
+    leader_isolation: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}

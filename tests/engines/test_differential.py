@@ -110,6 +110,10 @@ def _new_fault_specs() -> list[object]:
             make_spec(rf=2, min_isr=1, messages=1, faults=dict(rack_power_loss=1)),
             racks={"az-a": (1, 2)},
         ),
+        make_spec(
+            rf=2, min_isr=1, messages=1, acks=1, idempotence=False, faults=dict(leader_isolation=1)
+        ),
+        make_spec(rf=2, min_isr=1, messages=1, faults=dict(leader_isolation=1, follower_lag=1)),
         pytest.param(
             make_spec(
                 version=(4, 1),
@@ -133,11 +137,11 @@ def _new_fault_specs() -> list[object]:
     ),
 )
 def test_engines_agree_on_the_broker_faults_of_issue_15(spec: Spec) -> None:
-    """controlled_shutdown, disk_failure and rack_power_loss steps: both engines decide the
-    same verdict, and every counterexample replays."""
+    """controlled_shutdown, disk_failure, rack_power_loss and leader_isolation steps: both
+    engines decide the same verdict, and every counterexample replays."""
     system = build(spec, GUARANTEES)
     assert any(
-        a.fault in ("controlled_shutdown", "disk_failure", "rack_power_loss")
+        a.fault in ("controlled_shutdown", "disk_failure", "rack_power_loss", "leader_isolation")
         for a in system.actions
     )
     explicit = ExplicitChecker(system, Limits(max_states=200_000, timeout_s=60)).check(GUARANTEES)

@@ -166,6 +166,16 @@ CATALOGUE: tuple[Hazard, ...] = (
         "as many racks as replication.factor, so each replica is in its own power domain",
     ),
     Hazard(
+        "MQ035",
+        "leader-isolation",
+        "Replication and election",
+        "The leader is cut off from the controller and its peers while clients still reach it",
+        "leader_isolation",
+        ("acks", "min.insync.replicas", "replication.factor"),
+        "acks=all with min.insync.replicas >= 2: an isolated leader cannot complete an acks=all "
+        "write, so the truncation when the network heals loses nothing acknowledged",
+    ),
+    Hazard(
         "MQ030",
         "consumer-crash",
         "Consumer commit",

@@ -44,6 +44,7 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
         "retention pass over an unread offset",
         "retention passes over unread offsets",
     ),
+    "leader_isolation": ("isolated leader", "isolated leaders"),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 

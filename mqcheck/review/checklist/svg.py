@@ -214,6 +214,8 @@ TAGS = {
     "power_loss": "power loss",
     "shutdown": "controlled shutdown",
     "disk_failure": "disk fails",
+    "isolate": "cut off",
+    "heal": "network heals",
     "rack_power_loss": "rack power loss",
     "retention_delete": "retention deletes",
     "offset_reset": "offset reset",

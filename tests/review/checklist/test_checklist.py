@@ -160,6 +160,7 @@ def test_sarif_shape_and_locations() -> None:
         "MQ022-rolling-restart",
         "MQ023-disk-failure",
         "MQ036-retention-passes-consumer",
+        "MQ035-leader-isolation",
     }
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
