@@ -65,6 +65,9 @@ CHUNK = 65_536
 #: States known before a search with several workers splits into shards (below this the
 #: processes would cost more than they save).
 SHARD_FROM = 50_000
+#: States found before the at-least-once graph keeps one edge per state instead of all of
+#: them (mqcheck.engines.lean_graph): 24 bytes a state instead of about 41, for more CPU.
+LEAN_FROM = 4_000_000
 #: States found before the first early look at at-least-once (then each time they double).
 EARLY_FIRST = 20_000
 
@@ -239,6 +242,7 @@ class FrontierChecker:
         workers: int = 1,
         shard_from: int = SHARD_FROM,
         processes: bool = True,
+        lean_from: int = LEAN_FROM,
     ) -> None:
         """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
         memory, never an answer (the tests turn them down to run the array path and the
@@ -246,8 +250,11 @@ class FrontierChecker:
         fingerprint shards once `shard_from` states are known, each in its own process
         (`processes`; False keeps them in this one, for tests). `early` decides
         at-least-once as soon as the answer is certain (`_settled_doomed`): the same verdict
-        and counterexample, but the stats count only the states explored until then."""
+        and counterexample, but the stats count only the states explored until then.
+        `lean_from`: from that many states on, the at-least-once graph is kept lean (one
+        fault-free edge per state, the rest rebuilt at the end; same answers)."""
         self.early = early
+        self.lean_from = lean_from
         self.tuple_states = tuple_states
         self.workers = max(1, workers)
         self.shard_from = shard_from
@@ -387,6 +394,8 @@ class FrontierChecker:
                                 pool, idxs[lo:hi], level, depth, sr, here, buckets,
                                 [name for name, _ in bad], found, need_graph,
                             )  # fmt: skip
+                        if need_graph and pool is not None and sr.size >= self.lean_from:
+                            sr.go_lean()
                         now = time.perf_counter()
                         if not stop and now - started > limits.timeout_s:
                             sr.limit_hit = f"the time limit ({limits.timeout_s:g} s) was reached"
@@ -466,8 +475,6 @@ class FrontierChecker:
         seen = self._seen
         assert seen is not None
         self._seen = None
-        if liveness:
-            sr.go_lean()
         system = self.system
         shard = Shard(
             self.expander,
