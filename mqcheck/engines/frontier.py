@@ -109,11 +109,19 @@ class _Runs:
             self.values.append(value)
             self._arrays = None
 
-    def of(self, idx: npt.NDArray[Any]) -> Ints:
+    def _both(self) -> tuple[Ints, Ints]:
         if self._arrays is None:
             self._arrays = (np.array(self.starts), np.array(self.values))
-        starts, values = self._arrays
+        return self._arrays
+
+    def of(self, idx: npt.NDArray[Any]) -> Ints:
+        starts, values = self._both()
         return values[np.searchsorted(starts, idx, side="right") - 1]
+
+    def all(self, n: int) -> Ints:
+        """The value of each of the states 0 … n-1 (one pass, no search)."""
+        starts, values = self._both()
+        return np.repeat(values, np.diff(np.append(starts, n)))
 
 
 @dataclass
@@ -165,12 +173,16 @@ class _Store:
 
     def depths(self, idx: npt.NDArray[Any] | None = None) -> Ints:
         """The depth of states `idx` (all states when None)."""
-        return self.depth_runs.of(np.arange(self.size) if idx is None else idx)
+        return self.depth_runs.all(self.size) if idx is None else self.depth_runs.of(idx)
 
     def faults(self, idx: npt.NDArray[Any] | None = None) -> Ints:
         """The faults used to reach states `idx` (all when None): the parent's level, plus
         one when the recorded action is a fault (the initial state has none)."""
-        idx = np.arange(self.size) if idx is None else np.asarray(idx)
+        if idx is None:
+            every: Ints = self.level_runs.all(self.size) + self.is_fault[self.via.view()]
+            every[0] = 0
+            return every
+        idx = np.asarray(idx)
         used = self.level_runs.of(idx) + self.is_fault[self.via.view()[idx]]
         return np.where(idx == 0, 0, used)
 
@@ -262,6 +274,7 @@ class FrontierChecker:
         # the first phase's visited states (canonical tuple -> index); None once the search
         # has moved to the shards' fingerprint sets
         self._seen: dict[State, int] | None = None
+        self._init_row: Rows = np.zeros((1, 0))
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
         self.small, self.chunk = small, max(1, chunk)
@@ -328,6 +341,7 @@ class FrontierChecker:
 
         init = self.canon(system.initial_state())
         init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
+        self._init_row = init_row
         self._seen = {init: 0}
         self.shards_used, self._workers_peak_mb = 1, 0.0
         sr.record(np.array([-1]), np.array([0]), 0, 0, self.early)
@@ -717,9 +731,7 @@ class FrontierChecker:
         step = policy(parent, via, self.is_fault, sr.alt.view(), depth)
         settled = [follow(step, t) for t in targets]
         left = np.flatnonzero(~settled[-1] & sr.expanded.view())
-        init = self.canon(self.system.initial_state())
-        start = np.array([init], dtype=self.dtype).reshape(1, self.width)
-        rows = rebuild(self.expander, start, parent, via, depth, left)
+        rows = rebuild(self.expander, self._init_row, parent, via, depth, left)
         out_src, out_dst = edges_out(
             self.expander, self.is_fault, rows, left, lambda fps: self._lookup(pool, fps)
         )

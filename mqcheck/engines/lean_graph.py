@@ -42,6 +42,13 @@ Rows = npt.NDArray[Any]
 Lookup = Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.int32]]
 
 
+def _rank(dst: npt.NDArray[Any], dst_depth: npt.NDArray[Any]) -> Ints:
+    """The order successors are preferred in, as one int64: depth << 32 | index."""
+    key = dst_depth.astype(np.int64) << 32
+    key |= dst.astype(np.int64)
+    return key
+
+
 def best_successor(
     src: npt.NDArray[Any], dst: npt.NDArray[Any], depth: npt.NDArray[Any], n: int
 ) -> npt.NDArray[np.int64]:
@@ -49,9 +56,7 @@ def best_successor(
     as the key depth << 32 | index; -1 for a state with no edge."""
     best = np.full(n, -1, dtype=np.int64)
     if len(src):
-        key = depth[dst].astype(np.int64) << 32
-        key |= dst.astype(np.int64)
-        np.maximum.at(best, src.astype(np.int64), key)
+        np.maximum.at(best, src.astype(np.int64), _rank(dst, depth[dst]))
     return best
 
 
@@ -62,8 +67,7 @@ def merge_best(
     `best_successor`); edges of one source may arrive in several batches (one per shard)."""
     if not len(src):
         return
-    key = depth_of(dst).astype(np.int64) << 32
-    key |= dst.astype(np.int64)
+    key = _rank(dst, depth_of(dst))
     if (np.diff(src) < 0).any():  # each batch comes with its sources ascending
         order = np.argsort(src, kind="stable")
         src, key = src[order], key[order]
@@ -72,7 +76,7 @@ def merge_best(
     mine = old[src].astype(np.int64)
     have = mine >= 0
     mine_key = np.full(len(mine), -1, dtype=np.int64)
-    mine_key[have] = (depth_of(mine[have]).astype(np.int64) << 32) | mine[have]
+    mine_key[have] = _rank(mine[have], depth_of(mine[have]))
     better = key > mine_key
     old[src[better]] = (key[better] & 0xFFFFFFFF).astype(np.int32)
 
@@ -100,6 +104,10 @@ def policy(
 
 def follow(step: npt.NDArray[np.int32], targets: Bools) -> Bools:
     """The states whose chain s, step[s], step[step[s]], ... meets a target.
+
+    This is `backward_reach` over the edges s -> step[s], specialised: with one edge per
+    state, doubling needs no sort of the edges by destination and stops for each state as
+    soon as it is settled, where most chains are short.
 
     Pointer doubling: `jump[s]` is a state further along s's chain, twice as far each
     round, and `ok[s]` says whether the chain up to it met a target. A state leaves the

@@ -15,26 +15,18 @@ from hypothesis import strategies as st
 
 import mqcheck.engines.frontier as frontier
 from mqcheck.api import load
-from mqcheck.engines.explicit import ExplicitChecker, Limits
+from mqcheck.engines.explicit import Limits
 from mqcheck.engines.frontier import FrontierChecker
 from mqcheck.engines.lean_graph import follow, merge_best, policy
-from mqcheck.model.compile import UnsupportedSpec, build
+from mqcheck.model.compile import build
 from mqcheck.result import GuaranteeResult
 from mqcheck.spec.schema import Spec
-from mqcheck.trace.render_json import step_json
-from mqcheck.trace.replay import replay
-from mqcheck.trace.steps import with_traces
+from tests.engines.test_frontier import GUARANTEES, _summary
+from tests.engines.test_shards import _sharded_answers
 from tests.factories import make_spec
 from tests.strategies import small_specs
 
-GUARANTEES = ("at-least-once", "at-most-once")
 SPECS = Path(__file__).resolve().parents[2] / "specs"
-
-
-def _summary(r: GuaranteeResult) -> tuple[object, ...]:
-    steps = r.counterexample.steps if r.counterexample is not None else None
-    s = r.stats
-    return (r.guarantee, r.verdict, s.states, s.transitions, s.depth, r.reason, steps)
 
 
 def test_follow_settles_chains_that_meet_a_target_and_no_others() -> None:
@@ -74,29 +66,6 @@ def test_policy_prefers_a_tree_child() -> None:
     assert policy(parent, via, is_fault, alt, depth).tolist() == [1, 3, 1, 3]
 
 
-def _lean_answers(spec: Spec, workers: int, early: bool, cap: int, lean_from: int) -> None:
-    try:
-        system = build(spec, GUARANTEES)
-    except UnsupportedSpec:
-        return
-    limits = Limits(max_states=cap, timeout_s=120)
-    want = with_traces(system, ExplicitChecker(system, limits).check(GUARANTEES))
-    checker = FrontierChecker(
-        system, limits, small=1, chunk=37, tuple_states=0, workers=workers, shard_from=0,
-        processes=False, early=early, lean_from=lean_from,
-    )  # fmt: skip
-    got = with_traces(system, checker.check(GUARANTEES))
-    if early:
-        assert [(g.guarantee, g.verdict) for g in got] == [(w.guarantee, w.verdict) for w in want]
-        assert [_summary(g)[6] for g in got] == [_summary(w)[6] for w in want]
-    else:
-        assert [_summary(r) for r in got] == [_summary(r) for r in want]
-    for r in got:
-        if r.counterexample is not None:
-            steps = [step_json(s) for s in r.counterexample.steps]
-            assert replay(system, r.guarantee, steps).ok, r.guarantee
-
-
 @settings(
     max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -110,7 +79,7 @@ def _lean_answers(spec: Spec, workers: int, early: bool, cap: int, lean_from: in
 def test_lean_graph_gives_the_reference_answers(
     spec: Spec, workers: int, early: bool, cap: int, lean_from: int
 ) -> None:
-    _lean_answers(spec, workers, early, cap, lean_from)
+    _sharded_answers(spec, workers, 0, 37, cap, early, lean_from)
 
 
 def _checker(lean_from: int) -> tuple[FrontierChecker, list[GuaranteeResult]]:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.frontier import FrontierChecker
+from mqcheck.engines.frontier import LEAN_FROM, FrontierChecker
 from mqcheck.engines.shard import Shard
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.spec.schema import Spec
@@ -26,7 +26,13 @@ from tests.strategies import small_specs
 
 
 def _sharded_answers(
-    spec: Spec, workers: int, shard_from: int, chunk: int, cap: int, early: bool = False
+    spec: Spec,
+    workers: int,
+    shard_from: int,
+    chunk: int,
+    cap: int,
+    early: bool = False,
+    lean_from: int = LEAN_FROM,
 ) -> None:
     try:
         system = build(spec, GUARANTEES)
@@ -36,7 +42,7 @@ def _sharded_answers(
     want = with_traces(system, ExplicitChecker(system, limits).check(GUARANTEES))
     checker = FrontierChecker(
         system, limits, small=1, chunk=chunk, tuple_states=0, workers=workers,
-        shard_from=shard_from, processes=False, early=early,
+        shard_from=shard_from, processes=False, early=early, lean_from=lean_from,
     )  # fmt: skip
     got = with_traces(system, checker.check(GUARANTEES))
     if shard_from == 0:
