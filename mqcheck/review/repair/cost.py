@@ -60,6 +60,8 @@ TABLE: tuple[Cost, ...] = (
     Cost("flush.messages", 1, 8, "throughput: an fsync per message on every replica"),
     Cost("flush.messages", "raise", 2, "more data in page cache only"),
     Cost("max.message.bytes", "raise", 1, "broker memory per batch"),
+    Cost("retention.ms", -1, 5, "storage: the log grows until someone deletes it"),
+    Cost("retention.bytes", -1, 5, "storage: the log grows until someone deletes it"),
     Cost("eligible.leader.replicas.version", True, 1, "a feature upgrade (KIP-966)"),
     Cost("eligible.leader.replicas.version", False, 3, "gives up KIP-966's protection"),
     Cost("auto.offset.reset", "earliest", 1, "a reset re-reads the retained log"),

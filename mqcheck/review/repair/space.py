@@ -225,6 +225,16 @@ def _topic_knobs(spec: Spec, name: str, max_brokers: int) -> Iterable[Knob]:
     )
     flush = topic.flush_messages
     yield knob("flush.messages", ("flush_messages",), _values(flush, 1, LONG_MAX), flush)
+    if spec.faults.retention_passes_consumer and topic.retention_deletes:
+        # retention deletes whatever a group has not read (model/retention.py); -1 turns
+        # the limit off, the only value that takes the fault away
+        for prop, attr in (
+            ("retention.ms", "retention_ms"),
+            ("retention.bytes", "retention_bytes"),
+        ):
+            limit = getattr(topic, attr)
+            if limit >= 0:
+                yield knob(prop, (attr,), (limit, -1), limit)
     largest = max(
         (p.app.message_bytes for p in spec.producers.values() if p.topic == name), default=0
     )

@@ -105,6 +105,18 @@ def test_the_space_holds_what_the_model_reads_and_nothing_fixed() -> None:
     assert rf.domain == (1, 2, 3)  # up to the brokers
 
 
+def test_retention_is_a_knob_only_where_the_fault_can_strike() -> None:
+    names = {k.name for k in search_space(make_spec(faults={"broker_crash": 1})).knobs}
+    assert not names & {"retention.ms", "retention.bytes"}
+    space = search_space(make_spec(faults={"retention_passes_consumer": 1}))
+    ms = next(k for k in space.knobs if k.name == "retention.ms")
+    assert ms.domain == (604800000, -1) and ms.writes(-1) == (
+        (("topics", "events", "retention.ms"), -1),
+    )
+    # retention.bytes is -1 by default: no limit to lift, no knob
+    assert "retention.bytes" not in {k.name for k in space.knobs}
+
+
 def test_allow_and_freeze_widen_and_narrow_it() -> None:
     spec = make_spec(faults={"broker_crash": 1}, message_bytes=2_000_000)
     wide = {
