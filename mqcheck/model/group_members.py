@@ -36,11 +36,14 @@ def _comparable(c: Consumer) -> Consumer:
 def consumer_groups(spec: Spec) -> list[ConsumerGroup]:
     """The spec's consumers as groups, in the order their first member appears."""
     f = spec.faults
-    if spec.processors and (f.consumer_stall or f.group_rebalance):
+    single = sorted(p.name for p in spec.processors.values() if p.instances == 1)
+    if single and (f.consumer_stall or f.group_rebalance):
         raise GroupNotModelled(
-            "not modelled: consumer_stall and group_rebalance for Kafka Streams processors "
-            "(a stream thread that outlives max.poll.interval.ms, or a rebalance of its "
-            "tasks); the model covers them for consumers"
+            "not modelled: consumer_stall and group_rebalance for a Kafka Streams processor "
+            f"with one instance ({', '.join(single)}: a lone stream thread that outlives "
+            "max.poll.interval.ms gets its own task back when it rejoins); the model covers "
+            "them for processors with instances >= 2 (docs/semantics.md §2.17) and for "
+            "consumers"
         )
     groups: list[ConsumerGroup] = []
     for members in same_group(spec.consumers):

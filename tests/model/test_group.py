@@ -177,12 +177,13 @@ def test_static_member_crash_is_told_as_keeping_its_partition() -> None:
     assert "static member" in crash.text and "without a rebalance" in crash.text
 
 
-def test_group_faults_with_a_streams_processor_are_not_modelled() -> None:
+def test_group_faults_with_a_one_instance_streams_processor_are_not_modelled() -> None:
+    """With several instances they are (tests/model/test_streams_instances.py, §2.17)."""
     loaded = load_spec(ROOT / "specs" / "streams-at-least-once-crash.yaml").spec
     assert loaded is not None
     assert build(loaded).actions  # the processor spec compiles without the group faults
     stalled = replace(loaded, faults=replace(loaded.faults, consumer_stall=1))
-    with pytest.raises(UnsupportedSpec, match="Kafka Streams processors"):
+    with pytest.raises(UnsupportedSpec, match="Kafka Streams processor with one instance"):
         build(stalled)
     assert build(make_spec(faults={"consumer_stall": 1})).actions  # a plain consumer does
 
