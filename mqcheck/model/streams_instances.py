@@ -95,9 +95,9 @@ def crash_text(proc: ProcessorInfo, k: int) -> str:
         )
     elif proc.exactly_once:
         fence = (
-            f"the crashed instance's open transaction is aborted by the coordinator (its "
-            f"producer is fenced when it restarts, or transaction.timeout.ms passes) and {nxt} "
-            "waits for that before it reads the committed offsets (KIP-447)"
+            f"{nxt} has its own transactional.id, and the coordinator aborts the crashed "
+            "instance's open transaction when transaction.timeout.ms passes (or when it "
+            "restarts and re-initialises its producer)"
         )
     else:
         fence = f"{nxt} takes the task over"
