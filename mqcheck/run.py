@@ -74,7 +74,9 @@ def check_spec(
         # the reference engine (one state at a time) is reachable from Python for tests
         # and benchmarks; it reports itself as "explicit", like the frontier engine
         if engine_name == "explicit":
-            checker = FrontierChecker(system, limits, early=early_verdicts, workers=cores)
+            checker = FrontierChecker(
+                system, limits, early=early_verdicts, workers=cores, subsume=True
+            )
             found = checker.check(wanted, progress)
         else:
             found = ExplicitChecker(system, limits).check(wanted, progress)
@@ -82,7 +84,9 @@ def check_spec(
     elif engine_name == "z3":
         results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s, pdr)))
     else:
-        frontier = FrontierChecker(system, limits, early=early_verdicts, workers=cores)
+        frontier = FrontierChecker(
+            system, limits, early=early_verdicts, workers=cores, subsume=True
+        )
         explicit = with_traces(system, frontier.check(wanted, progress))
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s, pdr))
         results, disagreements = combine_engines(explicit, symbolic)

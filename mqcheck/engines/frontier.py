@@ -17,6 +17,11 @@ Past `SHARD_FROM` states a search with several workers goes on in fingerprint sh
 per process (mqcheck.engines.shard, mqcheck.engines.shard_pool): this module then only
 merges what the shards report, in the order that keeps every index the one-process one.
 
+With `subsume` (what `mqcheck check` runs), a state that a state already found covers
+(the same state but for fault budgets, with at least as much of each left: mqcheck.ir.budgets,
+mqcheck.engines.subsume) is not explored: the same verdicts and fault counts, fewer states,
+so the counts are no longer the reference's (docs/engines.md, "Fault-budget subsumption").
+
 Per state the engine keeps a fingerprint and index (12 bytes in the visited set), the
 parent's index, the action, depth, fault count and two flags (11 bytes); at-least-once adds
 its fault-free edges (8 bytes each) for the backward pass. States themselves are kept only
@@ -40,8 +45,10 @@ from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
 from mqcheck.engines.lean_graph import edges_out, follow, merge_best, policy, rebuild
 from mqcheck.engines.shard import Expanded, Finished, Shard, owners
 from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
-from mqcheck.engines.visited import collision_probability, fingerprint
+from mqcheck.engines.subsume import Subsumption
+from mqcheck.engines.visited import Fingerprints, collision_probability, fingerprint
 from mqcheck.engines.witness import witness
+from mqcheck.ir.budgets import subsumable_budgets
 from mqcheck.ir.compile_np import compile_mask
 from mqcheck.ir.compile_py import Predicate, compile_predicate, compile_system
 from mqcheck.ir.lookahead import Future, backward_reach
@@ -255,6 +262,7 @@ class FrontierChecker:
         shard_from: int = SHARD_FROM,
         processes: bool = True,
         lean_from: int = LEAN_FROM,
+        subsume: bool = False,
     ) -> None:
         """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
         memory, never an answer (the tests turn them down to run the array path and the
@@ -264,7 +272,11 @@ class FrontierChecker:
         at-least-once as soon as the answer is certain (`_settled_doomed`): the same verdict
         and counterexample, but the stats count only the states explored until then.
         `lean_from`: from that many states on, the at-least-once graph is kept lean (one
-        fault-free edge per state, the rest rebuilt at the end; same answers)."""
+        fault-free edge per state, the rest rebuilt at the end; same answers).
+        `subsume` turns on fault-budget subsumption where its argument holds for the
+        system (mqcheck.ir.budgets): a state covered by one with the same budget-free part
+        and at least its budgets is not explored. The same verdicts and the same
+        (faults, depth) of every counterexample, with fewer states (docs/engines.md)."""
         self.early = early
         self.lean_from = lean_from
         self.tuple_states = tuple_states
@@ -274,12 +286,17 @@ class FrontierChecker:
         # the first phase's visited states (canonical tuple -> index); None once the search
         # has moved to the shards' fingerprint sets
         self._seen: dict[State, int] | None = None
+        # with subsumption: budget-free part -> (index, budgets) of its states
+        self._xseen: dict[State, list[tuple[int, State]]] = {}
         self._init_row: Rows = np.zeros((1, 0))
         if len(system.starts()) > 1:
             raise ValueError(f"{system.name}: the explicit engine needs one initial state")
         self.small, self.chunk = small, max(1, chunk)
         self.system = system
         self.limits = limits or Limits()
+        budgets = subsumable_budgets(system) if subsume else None
+        #: The reduction in use (None: every state is explored).
+        self.subsumption = Subsumption(budgets) if budgets is not None else None
         self.compiled = compile_system(system)
         self.future = Future.of(system, self.compiled.successors)
         self.canon = self.future.canon
@@ -343,6 +360,10 @@ class FrontierChecker:
         init_row = np.array([init], dtype=self.dtype).reshape(1, self.width)
         self._init_row = init_row
         self._seen = {init: 0}
+        self._xseen = {}
+        if self.subsumption is not None:
+            bare, budgets = self.subsumption.split(init)
+            self._xseen[bare] = [(0, budgets)]
         self.shards_used, self._workers_peak_mb = 1, 0.0
         sr.record(np.array([-1]), np.array([0]), 0, 0, self.early)
         if goal_pred is not None:
@@ -496,11 +517,17 @@ class FrontierChecker:
             compile_mask(system, liveness[0].goal) if liveness else None,
             [compile_mask(system, g.bad) for g in invariants],
             bool(liveness),
+            subsume=self.subsumption,
         )
         flat = itertools.chain.from_iterable(seen)
         states = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
         indexes = np.fromiter(seen.values(), dtype=np.int32, count=len(seen))
-        shard.seed(fingerprint(states.reshape(-1, self.width)), indexes)
+        if self.subsumption is None:
+            shard.seed(fingerprint(states.reshape(-1, self.width)), indexes)
+        else:
+            both = self.subsumption.keys(states.reshape(-1, self.width))
+            shard.seed_tagged(both.x, indexes, both.tag)
+            self._xseen = {}
         shard.hold(level, depth, rows, idxs)
         for lv in sorted(buckets):
             for dp in sorted(buckets[lv]):
@@ -634,6 +661,8 @@ class FrontierChecker:
         cost would exceed the work. The same discovery order, so the same indices."""
         seen = self._seen
         assert seen is not None
+        sub = self.subsumption
+        xseen = self._xseen
         successors, canon, limit = self.compiled.successors, self.canon, self.future.limit
         permutes, is_fault = self.permutes.tolist(), self.is_fault.tolist()
         max_states = self.limits.max_states
@@ -661,6 +690,15 @@ class FrontierChecker:
             for a, t in succ:
                 c = canon(t) if permutes[a] else t
                 j = seen.get(c)
+                if j is None and sub is not None:
+                    bare, budgets = sub.split(c)
+                    held = xseen.setdefault(bare, [])
+                    for k, more in held:
+                        if all(h >= w for h, w in zip(more, budgets, strict=True)):
+                            j = k  # covered by a state of its part with as much left
+                            break
+                    else:
+                        held.append((n, budgets))
                 if j is None:
                     j = seen[c] = n
                     n += 1
@@ -733,23 +771,31 @@ class FrontierChecker:
         left = np.flatnonzero(~settled[-1] & sr.expanded.view())
         rows = rebuild(self.expander, self._init_row, parent, via, depth, left)
         out_src, out_dst = edges_out(
-            self.expander, self.is_fault, rows, left, lambda fps: self._lookup(pool, fps)
+            self.expander, self.is_fault, rows, left, lambda found: self._lookup(pool, found)
         )
         src32, dst32 = out_src.astype(np.int32), out_dst.astype(np.int32)
         return [backward_reach(ok, src32, dst32) for ok in settled]
 
-    def _lookup(self, pool: Pool, fps: npt.NDArray[np.uint64]) -> npt.NDArray[np.int32]:
-        """State indices of fingerprints, each asked of the shard that owns it."""
+    def _lookup(self, pool: Pool, rows: Rows) -> npt.NDArray[np.int32]:
+        """The indices of the states rows are known by, each asked of the shard that owns
+        it."""
         if pool.count == 1:
-            found: npt.NDArray[np.int32] = pool.call("lookup", [(fps,)])[0]
+            found: npt.NDArray[np.int32] = pool.call("find", [(rows,)])[0]
             return found
-        who = owners(fps, pool.count)
+        keys = self._keys(rows)
+        who = owners(keys, pool.count)
         parts = [np.flatnonzero(who == k) for k in range(pool.count)]
-        answers = pool.call("lookup", [(fps[at],) for at in parts])
-        out = np.full(len(fps), -1, dtype=np.int32)
+        answers = pool.call("find", [(rows[at],) for at in parts])
+        out = np.full(len(rows), -1, dtype=np.int32)
         for at, got in zip(parts, answers, strict=True):
             out[at] = got
         return out
+
+    def _keys(self, rows: Rows) -> Fingerprints:
+        """The key whose owner shard holds each row's state."""
+        if self.subsumption is not None:
+            return self.subsumption.keys(rows).full
+        return fingerprint(rows)
 
     def _settled_doomed(self, sr: _Store, pool: Pool | None) -> int | None:
         """The reference's at-least-once answer, if the graph so far already fixes it.

@@ -33,13 +33,13 @@ import numpy as np
 import numpy.typing as npt
 
 from mqcheck.engines.expand import Expander
-from mqcheck.engines.visited import fingerprint
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
 Rows = npt.NDArray[Any]
-#: fingerprints -> state indices (-1: not found); the visited set, wherever it is held
-Lookup = Callable[[npt.NDArray[np.uint64]], npt.NDArray[np.int32]]
+#: rows -> the indices of the states they are known by (-1: not found); the visited set,
+#: wherever it is held (with subsumption, a covered row answers its representative)
+Lookup = Callable[[Rows], npt.NDArray[np.int32]]
 
 
 def _rank(dst: npt.NDArray[Any], dst_depth: npt.NDArray[Any]) -> Ints:
@@ -183,14 +183,14 @@ def edges_out(
     if not len(states):
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    if not np.array_equal(lookup(fingerprint(rows)).astype(np.int64), states):
+    if not np.array_equal(lookup(rows).astype(np.int64), states):
         raise RuntimeError(
             "a rebuilt state is not the state the search recorded"
         )  # pragma: no cover
     made = expander.successors(rows)
     keep = is_fault[made.act] == 0
     src = states[made.pos[keep]]
-    dst = lookup(fingerprint(made.rows[keep])).astype(np.int64)
+    dst = lookup(made.rows[keep]).astype(np.int64)
     if (dst < 0).any():  # pragma: no cover - every successor of an expanded state is known
         raise RuntimeError("a successor of an explored state is missing from the visited set")
     loop = src == dst

@@ -35,13 +35,15 @@ import numpy as np
 import numpy.typing as npt
 
 from mqcheck.engines.expand import Expander
-from mqcheck.engines.visited import Fingerprints, VisitedSet, fingerprint
+from mqcheck.engines.subsume import Subsumption, Tags
+from mqcheck.engines.visited import Fingerprints, TaggedSet, VisitedSet, fingerprint
 from mqcheck.ir.compile_np import PredicateFn, columns
 
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
-#: (fingerprints, keys) a shard sends one owner.
-Sent = tuple[Fingerprints, Ints]
+#: (fingerprints, keys) a shard sends one owner; with fault-budget subsumption also each
+#: state's budget-free fingerprint and budget tag (mqcheck.engines.subsume).
+Sent = tuple[Fingerprints, Ints] | tuple[Fingerprints, Ints, Fingerprints, Tags]
 #: What an owner tells a sender about its fingerprints: their state indices (-1: not kept,
 #: past the state limit) and whether the sender's candidate discovered the state.
 Answer = tuple[Ints, npt.NDArray[np.bool_]]
@@ -65,10 +67,11 @@ def first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
 
 
 def owners(fps: Fingerprints, count: int) -> Ints:
-    """The shard that owns each fingerprint."""
+    """The shard that owns each fingerprint, from its top eight bits: the two keys of a
+    state under subsumption share them (mqcheck.engines.subsume), so one shard owns both."""
     if count == 1:
         return np.zeros(len(fps), dtype=np.int64)
-    return (fps % np.uint64(count)).astype(np.int64)
+    return ((fps >> np.uint64(56)) % np.uint64(count)).astype(np.int64)
 
 
 @dataclass
@@ -116,6 +119,11 @@ class _Resolving:
     inverse: Ints  # per received fingerprint: its group
     winner: Ints  # per group: the received position with the least key
     lengths: list[int]  # received fingerprints per sender
+    # with subsumption: per group, the new group of this chunk that covers it (-1: none),
+    # its budget-free fingerprint and its budget tag
+    alias: Ints | None = None
+    fpx: Fingerprints | None = None
+    tag: Tags | None = None
 
 
 @dataclass
@@ -131,6 +139,8 @@ class Shard:
     index: int = 0
     count: int = 1
     visited: VisitedSet = field(default_factory=VisitedSet)
+    subsume: Subsumption | None = None
+    tagged: TaggedSet = field(default_factory=TaggedSet)  # the visited set, with subsumption
     pending: dict[tuple[int, int], list[tuple[Rows, Ints]]] = field(default_factory=dict)
     _flight: _Flight | None = None
     _resolving: _Resolving | None = None
@@ -140,6 +150,11 @@ class Shard:
         """Visited states found before the shards existed (only the owned ones are kept)."""
         mine = owners(fps, self.count) == self.index
         self.visited.add(fps[mine], indexes[mine])
+
+    def seed_tagged(self, fps: Fingerprints, indexes: npt.NDArray[np.int32], tags: Tags) -> None:
+        """`seed` for a search with subsumption: each state under its key, with its tag."""
+        mine = owners(fps, self.count) == self.index
+        self.tagged.add(fps[mine], indexes[mine], tags[mine])
 
     def hold(self, level: int, depth: int, rows: Rows, indexes: Ints) -> None:
         """States waiting in layer (level, depth), appended after the ones held already."""
@@ -158,6 +173,13 @@ class Shard:
                 if mine.any():
                     part.visited.runs.append((keys[mine], vals[mine]))
                     part.visited.size += int(mine.sum())
+        for tkeys, tvals in self.tagged.runs:
+            who = owners(tkeys, count)
+            for k, part in enumerate(parts):
+                mine = who == k
+                if mine.any():
+                    part.tagged.runs.append((tkeys[mine], tvals[mine]))
+                    part.tagged.size += int(mine.sum())
         for layer, chunks in self.pending.items():
             for rows, idxs in chunks:
                 who = owners(fingerprint(rows), count)
@@ -168,7 +190,7 @@ class Shard:
 
     def _empty(self, index: int, count: int) -> Shard:
         ex, faults, goal, bad = self.expander, self.is_fault, self.goal_mask, self.bad_masks
-        return Shard(ex, faults, goal, bad, self.need_graph, index, count)
+        return Shard(ex, faults, goal, bad, self.need_graph, index, count, subsume=self.subsume)
 
     # ---- the four steps of a chunk ---------------------------------------------------
     def expand(self, level: int, depth: int, below: int) -> Expanded:
@@ -177,35 +199,42 @@ class Shard:
         count = self.count
         if not len(rows):
             empty = np.zeros(0, dtype=np.int64)
-            none = (np.zeros(0, dtype=np.uint64), empty)
+            nothing = np.zeros(0, dtype=np.uint64)
+            none: Sent = (
+                (nothing, empty) if self.subsume is None else (nothing, empty, nothing, nothing)
+            )
             self._flight = _Flight(empty, empty, rows, empty, empty, empty, empty)
             return Expanded(pidx, empty, False, [none] * count)
         ex = self.expander
         chunk = ex.successors(rows)
         parent = pidx[chunk.pos]
         keys = parent * ex.radix + ex.rank[chunk.act]
-        fps = fingerprint(chunk.rows)
+        both = self.subsume.keys(chunk.rows) if self.subsume is not None else None
+        fps = both.full if both is not None else fingerprint(chunk.rows)
         uniq, first, inverse = first_occurrences(fps)
         who = owners(uniq, count)
         self._flight = _Flight(parent, chunk.act, chunk.rows, inverse, first, who, keys)
         ukeys = keys[first]
-        sends = []
+        sends: list[Sent] = []
         for k in range(count):
             mine = np.flatnonzero(who == k) if count > 1 else slice(None)
-            sends.append((uniq[mine], ukeys[mine]))
+            if both is None:
+                sends.append((uniq[mine], ukeys[mine]))
+            else:
+                sends.append((uniq[mine], ukeys[mine], both.x[first][mine], both.tag[first][mine]))
         return Expanded(pidx, pidx[chunk.expanded], chunk.limit_hit, sends)
 
     def resolve(self, received: list[Sent]) -> Ints:
         """Step 2, as owner: the keys of the fingerprints never seen, ascending."""
-        lengths = [len(f) for f, _ in received]
+        lengths = [len(sent[0]) for sent in received]
         if len(received) == 1:  # one sender: its fingerprints are distinct and sorted
-            groups, keys = received[0]
+            groups, keys = received[0][0], received[0][1]
             inverse = winner = np.arange(len(groups))
         else:
             # each sender's list is sorted: a stable sort merges the runs; then the least
             # key of each fingerprint (keys are distinct) without a lexsort, 10x dearer
-            fps = np.concatenate([f for f, _ in received])
-            keys = np.concatenate([k for _, k in received])
+            fps = np.concatenate([sent[0] for sent in received])
+            keys = np.concatenate([sent[1] for sent in received])
             order = np.argsort(fps, kind="stable")
             ranked = fps[order]
             starts = np.ones(len(fps), dtype=bool)
@@ -217,10 +246,60 @@ class Shard:
             least = np.minimum.reduceat(by_fp, np.flatnonzero(starts)) if len(fps) else by_fp
             winner = order[by_fp == least[group]]
             groups = ranked[starts]
+        if self.subsume is not None:
+            return self._resolve_covered(received, groups, keys, inverse, winner, lengths)
         known = self.visited.lookup(groups).astype(np.int64)
         fresh = np.flatnonzero(known < 0)
         fresh = fresh[np.argsort(keys[winner[fresh]])]  # keys are distinct
         self._resolving = _Resolving(groups, known, fresh, inverse, winner, lengths)
+        return keys[winner[fresh]]
+
+    def _resolve_covered(
+        self,
+        received: list[Sent],
+        groups: Fingerprints,
+        keys: Ints,
+        inverse: Ints,
+        winner: Ints,
+        lengths: list[int],
+    ) -> Ints:
+        """`resolve` with subsumption: a group is known when a state held with its
+        budget-free part has every budget at least its own (itself included), or when a
+        group of this chunk that comes first in key order does (it was found first: in one
+        process it would be held already). Which cover a known group is answered with does
+        not matter for any verdict (every state with that part has its fault-free future),
+        so the first new one of its part is."""
+        sub = self.subsume
+        assert sub is not None
+        fpx = np.concatenate([sent[2] for sent in received])[winner]  # type: ignore[misc]
+        tag = np.concatenate([sent[3] for sent in received])[winner]  # type: ignore[misc]
+        known = self.tagged.cover(fpx, tag, sub.dominates).astype(np.int64)
+        gkey = keys[winner]
+        # within the chunk, in (part, key) order: covered by an earlier group of its part
+        order = np.lexsort((gkey, fpx))
+        part, ptag = fpx[order], tag[order]
+        inside = np.zeros(len(order), dtype=bool)
+        shift = 1
+        while shift < len(order):
+            same = part[shift:] == part[:-shift]
+            if not same.any():
+                break
+            inside[shift:] |= same & sub.dominates(ptag[:-shift], ptag[shift:])
+            shift += 1
+        late = np.zeros(len(groups), dtype=bool)
+        late[order[inside]] = True
+        late &= known < 0
+        fresh = np.flatnonzero((known < 0) & ~late)
+        fresh = fresh[np.argsort(gkey[fresh])]  # keys are distinct
+        alias = np.full(len(groups), -1, dtype=np.int64)
+        if late.any():
+            # the first new group of each part (fresh is in key order)
+            parts, first = np.unique(fpx[fresh], return_index=True)
+            at = np.searchsorted(parts, fpx[late])
+            alias[late] = fresh[first[at]]
+        self._resolving = _Resolving(
+            groups, known, fresh, inverse, winner, lengths, alias, fpx, tag
+        )
         return keys[winner[fresh]]
 
     def commit(self, numbers: Ints) -> list[Answer]:
@@ -232,7 +311,14 @@ class Shard:
         target = r.known.copy()
         target[r.new] = numbers
         kept = numbers >= 0
-        self.visited.add(r.fps[r.new[kept]], numbers[kept].astype(np.int32))
+        if r.alias is None:
+            self.visited.add(r.fps[r.new[kept]], numbers[kept].astype(np.int32))
+        else:
+            assert r.fpx is not None and r.tag is not None
+            late = np.flatnonzero(r.alias >= 0)
+            target[late] = target[r.alias[late]]
+            new = r.new[kept]
+            self.tagged.add(r.fpx[new], numbers[kept], r.tag[new])
         won = np.zeros(len(r.inverse), dtype=bool)
         won[r.winner[r.new[kept]]] = True
         per = target[r.inverse]
@@ -286,12 +372,20 @@ class Shard:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     def nbytes(self) -> int:
-        return self.visited.nbytes
+        return self.visited.nbytes + self.tagged.nbytes
 
-    def lookup(self, fps: Fingerprints) -> npt.NDArray[np.int32]:
-        """The state index of each fingerprint (all owned by this shard), -1 if unknown:
-        the at-least-once pass of a lean graph asks it (mqcheck.engines.lean_graph)."""
-        return self.visited.lookup(fps)
+    def find(self, rows: Rows) -> npt.NDArray[np.int32]:
+        """The index of the state each row is known by (all owned by this shard), -1 if
+        none: the state itself, or with subsumption a state that covers it. The
+        at-least-once pass of a lean graph asks it (mqcheck.engines.lean_graph)."""
+        if self.subsume is None:
+            return self.visited.lookup(fingerprint(rows))
+        both = self.subsume.keys(rows)
+        return self.tagged.cover(both.x, both.tag, self.subsume.dominates)
+
+    def keys_of(self, rows: Rows) -> Fingerprints:
+        """The key that decides which shard owns each row's state (see `owners`)."""
+        return self.subsume.keys(rows).full if self.subsume is not None else fingerprint(rows)
 
     # ---- helpers ---------------------------------------------------------------------
     def _take(self, layer: tuple[int, int], below: int) -> tuple[Rows, Ints]:

@@ -9,6 +9,7 @@ LSM tree in miniature): 12 bytes per state, no hash-table slack, and a lookup is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 
 
-def _fmix(h: Fingerprints) -> Fingerprints:
+def fmix(h: Fingerprints) -> Fingerprints:
     """MurmurHash3's 64-bit finaliser: every input bit reaches every output bit."""
     h ^= h >> np.uint64(33)
     h *= _M1
@@ -46,7 +47,7 @@ def fingerprint(rows: Rows) -> Fingerprints:
     for k in range(words):
         h ^= w[:, k]
         h *= _MUL
-        h = _fmix(h)
+        h = fmix(h)
     return h
 
 
@@ -57,15 +58,16 @@ def collision_probability(states: int, transitions: int) -> float:
 
 
 def _merge(
-    ka: Fingerprints, va: npt.NDArray[np.int32], kb: Fingerprints, vb: npt.NDArray[np.int32]
-) -> tuple[Fingerprints, npt.NDArray[np.int32]]:
-    """Two sorted runs with no fingerprint in common as one: each of b's entries goes where
+    ka: Fingerprints, va: npt.NDArray[Any], kb: Fingerprints, vb: npt.NDArray[Any]
+) -> tuple[Fingerprints, npt.NDArray[Any]]:
+    """Two sorted runs as one (keys held by both stay side by side): each of b's entries goes where
     `searchsorted` puts it among a's, a's fill the rest. Four times faster than sorting the
-    concatenation, and no index array of the merged size."""
+    concatenation, and no index array of the merged size. The values are one row per key
+    (an index, or an index and a budget tag)."""
     n = len(ka) + len(kb)
     at = np.searchsorted(ka, kb) + np.arange(len(kb))
     keys = np.empty(n, dtype=np.uint64)
-    vals = np.empty(n, dtype=np.int32)
+    vals = np.empty((n, *va.shape[1:]), dtype=va.dtype)
     rest = np.ones(n, dtype=bool)
     rest[at] = False
     keys[at], vals[at] = kb, vb
@@ -98,6 +100,64 @@ class VisitedSet:
         self.runs.append((fps[order], indexes[order].astype(np.int32)))
         self.size += len(fps)
         # keep run sizes geometric: few runs to search, each pair merged O(log n) times
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
+            self.runs[-2:] = [_merge(ka, va, kb, vb)]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + v.nbytes for k, v in self.runs)
+
+
+class TaggedSet:
+    """Budget-free fingerprint -> (state index, budget tag), several states per key: the
+    visited set of a search with fault-budget subsumption (mqcheck.engines.subsume). Its
+    runs are sorted (keys, int64 values): the index in the low 32 bits, the tag above (at
+    most 28 bits: seven budgets of four bits, mqcheck.ir.budgets)."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[Fingerprints, npt.NDArray[np.int64]]] = []
+        self.size = 0
+
+    def cover(
+        self,
+        fps: Fingerprints,
+        tags: npt.NDArray[np.uint64],
+        dominates: Callable[
+            [npt.NDArray[np.uint64], npt.NDArray[np.uint64]], npt.NDArray[np.bool_]
+        ],
+    ) -> npt.NDArray[np.int32]:
+        """Per query, a state held under its key whose tag dominates the query's: the one
+        with the very tag (the state itself) where there is one; -1 where none dominates."""
+        out = np.full(len(fps), -1, dtype=np.int64)
+        for keys, vals in self.runs:
+            lo = np.searchsorted(keys, fps, side="left")
+            hi = np.searchsorted(keys, fps, side="right")
+            n = hi - lo
+            total = int(n.sum())
+            if not total:
+                continue
+            query = np.repeat(np.arange(len(fps)), n)
+            pos = np.arange(total) - np.repeat(np.cumsum(n) - n, n) + np.repeat(lo, n)
+            held = vals[pos]
+            held_tag = (held >> 32).astype(np.uint64)
+            ok = dominates(held_tag, tags[query])
+            same = ok & (held_tag == tags[query])
+            some = ok & (out[query] < 0)
+            out[query[some]] = held[some] & 0xFFFFFFFF
+            out[query[same]] = held[same] & 0xFFFFFFFF
+        return out.astype(np.int32)
+
+    def add(
+        self, fps: Fingerprints, indexes: npt.NDArray[Any], tags: npt.NDArray[np.uint64]
+    ) -> None:
+        """Add states (a key may be held already, by a state with other budgets)."""
+        if not len(fps):
+            return
+        order = np.argsort(fps, kind="stable")
+        vals = indexes[order].astype(np.int64) | (tags[order].astype(np.int64) << 32)
+        self.runs.append((fps[order], vals))
+        self.size += len(fps)
         while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
             (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
             self.runs[-2:] = [_merge(ka, va, kb, vb)]
