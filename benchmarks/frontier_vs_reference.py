@@ -1,7 +1,8 @@
 """The frontier engine against the reference engine, side by side: states, seconds,
 states/s, bytes per state and peak memory, medians of a few runs.
 
-    python3 benchmarks/frontier_vs_reference.py [--runs 3] [--max-states N] [--early] [CASE ...]
+    python3 benchmarks/frontier_vs_reference.py [--runs 3] [--max-states N] [--early]
+        [--subsume] [CASE ...]
 
 A CASE is SPEC[:MESSAGES[:MAX_STATES]]; without cases, durable-baseline at 2 messages and at
 3 messages (with a state limit) and the five largest specs of specs/. Every run is a fresh
@@ -10,7 +11,8 @@ search divided by the states found (everything the process allocated for it: vis
 per-state arrays, waiting layers, edges, numpy temporaries); "kept" is what the frontier
 engine itself holds per state at the end (visited set, per-state arrays, edges). Prints a
 Markdown table. `--early` adds a third engine row: the frontier engine deciding at-least-once
-early (`FrontierChecker(early=True)`).
+early (`FrontierChecker(early=True)`); `--subsume` a row with fault-budget subsumption
+(`FrontierChecker(subsume=True)`, what `mqcheck check` runs): fewer states, the same verdicts.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def rss_mb():
 
 path, engine, messages, max_states = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 early = {"early": True} if engine == "early" else {}
+if engine == "subsumed":
+    early = {"subsume": True}
 spec = load_spec(path).spec
 wanted = requested_guarantees(spec, None)
 system = compile_spec(spec, wanted, int(messages) if messages != "-" else None)
@@ -100,6 +104,7 @@ def main() -> None:
     parser.add_argument("--max-states", type=int, default=5_000_000)
     parser.add_argument("--limited", type=int, default=2_000_000, help="limit at 3 messages")
     parser.add_argument("--early", action="store_true", help="also the early at-least-once run")
+    parser.add_argument("--subsume", action="store_true", help="also fault-budget subsumption")
     args = parser.parse_args()
     print(
         "| spec | msgs | engine | states | s | states/s | B/state | kept B/state | peak MB |"
@@ -107,7 +112,8 @@ def main() -> None:
     )
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---|")
     for path, messages, max_states in cases(args):
-        for engine in ("reference", "frontier", *(("early",) if args.early else ())):
+        extra = (*(("early",) if args.early else ()), *(("subsumed",) if args.subsume else ()))
+        for engine in ("reference", "frontier", *extra):
             runs = [run(path, engine, messages, max_states) for _ in range(args.runs)]
             seconds = statistics.median(float(r["seconds"]) for r in runs)  # type: ignore[arg-type]
             peak = statistics.median(float(r["peak_mb"]) for r in runs)  # type: ignore[arg-type]

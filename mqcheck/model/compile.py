@@ -168,6 +168,7 @@ def _processor_gens(spec: Spec) -> int:
     return (
         2
         + f.processor_crash
+        + f.consumer_stall  # a task taken over from a stalled instance (§2.17)
         + f.delivery_timeout
         + f.produce_response_lost
         + f.broker_crash
@@ -198,6 +199,16 @@ def build(
     except PartitionNotModelled as exc:
         raise UnsupportedSpec(str(exc)) from None
     track_order = needs_ordering(spec, wanted)
+    if track_order and spec.faults.consumer_stall:
+        several = sorted(p.name for p in pipeline.processors if p.instances > 1)
+        if several:
+            # model/streams_instances.py takes a zombie's work as finished when its stall is
+            # noticed: the counts are exact, the order its outputs land in is not (§2.17)
+            raise UnsupportedSpec(
+                f"ordering with consumer_stall for a processor with several instances "
+                f"({', '.join(several)}): the stalled instance's outputs and the new owner's "
+                "may land in either order, and the model fixes one"
+            )
     topic = _effective_topic(spec, pipeline.topics[0])
 
     infos: list[ProducerInfo] = []

@@ -262,6 +262,12 @@ def _fetch_with_transactions(
             )
         if skip is not None and s == 0:
             skip_guard = [g for g in base if not _is_slot_guard(g, pre)]
+            if cv.spec.app.commit == "before_processing" and cv.processor is None:
+                # A record in hand and a marker passed over come from one poll(): the
+                # position moves past the control record before commitSync, never after
+                # it (then a stall would mistake the done commit for a failed one, §4.9).
+                committed = b.v(f"{pre}_committed")
+                skip_guard.append(buffer_empty(b, cv) | committed.ne(b.v(f"{pre}_pos")))
             b.add(
                 Action(
                     name=f"poll_skip({pre},{leader},{k},{code}{who.suffix})",

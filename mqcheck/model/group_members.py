@@ -19,7 +19,8 @@ from mqcheck.spec.schema import consumer_groups as same_group
 
 
 class GroupNotModelled(Exception):
-    """The spec's group cannot be modelled faithfully; the verdict is `unknown`."""
+    """The spec's group cannot be modelled faithfully; the verdict is `unknown`. The message
+    is the reason alone: run.py prefixes "not modelled: "."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,13 @@ def _comparable(c: Consumer) -> Consumer:
 def consumer_groups(spec: Spec) -> list[ConsumerGroup]:
     """The spec's consumers as groups, in the order their first member appears."""
     f = spec.faults
-    if spec.processors and (f.consumer_stall or f.group_rebalance):
+    single = sorted(p.name for p in spec.processors.values() if p.instances == 1)
+    if single and (f.consumer_stall or f.group_rebalance):
         raise GroupNotModelled(
-            "not modelled: consumer_stall and group_rebalance for Kafka Streams processors "
-            "(a stream thread that outlives max.poll.interval.ms, or a rebalance of its "
-            "tasks); the model covers them for consumers"
+            "consumer_stall and group_rebalance for a Kafka Streams processor with one "
+            f"instance ({', '.join(single)}): the stalled stream thread would get its own "
+            "task back when it rejoins, which is not built; the model covers them for "
+            "processors with instances >= 2 (docs/semantics.md §2.17) and for consumers"
         )
     groups: list[ConsumerGroup] = []
     for members in same_group(spec.consumers):
@@ -49,7 +52,7 @@ def consumer_groups(spec: Spec) -> list[ConsumerGroup]:
         for other in members[1:]:
             if _comparable(other) != _comparable(first):
                 raise GroupNotModelled(
-                    f"not modelled: the members {first.name} and {other.name} of group "
+                    f"the members {first.name} and {other.name} of group "
                     f"{group_id} have different settings ({_difference(first, other)}); the "
                     "model checks a group whose members are configured alike"
                 )
@@ -81,7 +84,7 @@ def _check_group(spec: Spec, group_id: str, c: Consumer, size: int) -> None:
         return
     if c.app.processing == "async" and (f.consumer_stall or f.group_rebalance):
         raise GroupNotModelled(
-            f"not modelled: group {group_id} processes on worker threads (processing: async) "
+            f"group {group_id} processes on worker threads (processing: async) "
             "and a rebalance can take its partitions while the workers still hold records; "
             "the model covers rebalances with processing: sync"
         )
@@ -89,7 +92,7 @@ def _check_group(spec: Spec, group_id: str, c: Consumer, size: int) -> None:
         unknown = [s for s in c.assignment_strategy if s not in ASSIGNOR_CLASSES]
         if unknown:
             raise GroupNotModelled(
-                f"not modelled: group {group_id} uses the assignor {unknown[0]}; the model "
+                f"group {group_id} uses the assignor {unknown[0]}; the model "
                 f"knows {', '.join(sorted(ASSIGNOR_CLASSES))}"
             )
 

@@ -1,5 +1,5 @@
 """Which partition of the producers' topic is checked, and how many of each producer's
-messages it receives (docs/semantics.md §1.3 and §2.17).
+messages it receives (docs/semantics.md §1.3 and §2.18).
 
 The model checks one partition of a topic. That is sound because partitions share no
 replicated state and every fault or client step projects onto each partition (§1.3); what

@@ -18,8 +18,11 @@ every stage's records name the message they came from. Sources in docs/semantics
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mqcheck.ir.expr import TRUE, Expr, all_of, any_of, ite, minimum
 from mqcheck.ir.system import Action
+from mqcheck.model import streams_instances
 from mqcheck.model.consumer_state import (
     ConsumerVars,
     buffer_empty,
@@ -36,6 +39,7 @@ from mqcheck.model.transaction_state import abort_updates, is_open, transactiona
 
 def declare(b: ModelBuilder) -> None:
     for proc in b.processors:
+        streams_instances.declare(b, proc)
         if proc.exactly_once:
             for m in b.stage_ids(0):
                 b.flag(
@@ -57,6 +61,7 @@ def add_consumer_side(b: ModelBuilder, cv: ConsumerVars) -> None:
         _commit(b, cv, proc)
         _task_restart(b, cv, proc)
     _crash(b, cv, proc)
+    streams_instances.add_actions(b, cv, proc)
 
 
 def _shift(b: ModelBuilder, cv: ConsumerVars) -> Updates:
@@ -224,18 +229,32 @@ def _crash(b: ModelBuilder, cv: ConsumerVars, proc: ProcessorInfo) -> None:
         )
         hazard = "processing.guarantee=at_least_once: outputs are committed before the offsets"
         fix = "processing.guarantee=exactly_once_v2 with read_committed consumers downstream"
-    b.add(
-        Action(
-            name=f"processor_crash({proc.spec.name})",
-            kind="consumer_crash",
-            actor=f"processor:{proc.spec.name}",
-            guard=all_of([*running(b, cv), b.budget("processor_crash") > 0, any_of(work)]),
-            updates=merge(ups, spend),
-            text=f"processor {proc.spec.name} crashes; {what}",
-            text_args={"committed": _restart_offset(b, cv)},
-            params={"processor": proc.spec.name},
-            fault="processor_crash",
-            hazard=hazard,
-            fix=fix,
-        )
+    guard = [*running(b, cv), b.budget("processor_crash") > 0, any_of(work)]
+    crash = Action(
+        name=f"processor_crash({proc.spec.name})",
+        kind="consumer_crash",
+        actor=f"processor:{proc.spec.name}",
+        guard=all_of(guard),
+        updates=merge(ups, spend),
+        text=f"processor {proc.spec.name} crashes; {what}",
+        text_args={"committed": _restart_offset(b, cv)},
+        params={"processor": proc.spec.name},
+        fault="processor_crash",
+        hazard=hazard,
+        fix=fix,
     )
+    if not streams_instances.moves_tasks(b, proc):
+        b.add(crash)
+        return
+    # several instances: the crashed one's task goes to the next (streams_instances.py)
+    for k, holds in streams_instances.holders(b, proc):
+        b.add(
+            replace(
+                crash,
+                name=f"processor_crash({proc.spec.name},{k})",
+                guard=all_of([*guard, holds]),
+                updates=merge(ups, spend, streams_instances.hand_over(proc, k)),
+                text=streams_instances.crash_text(proc, k),
+                params={**crash.params, "instance": streams_instances.instance_name(proc, k)},
+            )
+        )

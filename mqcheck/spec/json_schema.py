@@ -202,6 +202,7 @@ def spec_schema() -> Schema:
             "from": {"type": "string"},
             "to": {"type": "string"},
             "application.id": {"type": "string"},
+            "instances": _integer(1),
         },
         required=("from", "to"),
     )

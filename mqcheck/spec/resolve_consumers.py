@@ -345,7 +345,9 @@ def _processor(
     ctx: LoadContext, name: str, node: Node, path: str, topics: Collection[str]
 ) -> Processor | None:
     owner = f"processor:{name}"
-    entries = client_section(ctx, node, path, "streams", owner, ("from", "to", "application.id"))
+    entries = client_section(
+        ctx, node, path, "streams", owner, ("from", "to", "application.id", "instances")
+    )
     if entries is None:
         return None
     from_topic = topic_reference(ctx, entries, path, "from", topics)
@@ -359,7 +361,8 @@ def _processor(
         guarantee = "exactly_once_v2"
         note = "exactly_once_beta is the protocol KIP-732 renamed exactly_once_v2 (KIP-447)"
     props.record("processing.guarantee", guarantee, note)
-    if from_topic is None or to_topic is None:
+    instances = _instances(ctx, entries, path, owner)
+    if from_topic is None or to_topic is None or instances is None:
         return None
     return Processor(
         name=name,
@@ -367,7 +370,23 @@ def _processor(
         to_topic=to_topic,
         group_id=group_id,
         processing_guarantee=cast(ProcessingGuarantee, guarantee),
+        instances=instances,
     )
+
+
+def _instances(ctx: LoadContext, entries: dict[str, Entry], path: str, owner: str) -> int | None:
+    """How many instances of the application run (one consumer group sharing the input
+    partitions, SPEC_FORMAT §1.1); 1 when not given. Not a Kafka property: the number of
+    processes started with this application.id. Recorded only when given, so a spec without
+    it reads (and explains its defaults) as before."""
+    key_path = join(path, "instances")
+    entry = entries.get("instances")
+    if entry is None:
+        return 1
+    value = ctx.reader.integer(entry.value, key_path, minimum=1)
+    if value is not None:
+        ctx.record(owner, "instances", value, ctx.from_spec(entry, key_path))
+    return value
 
 
 def _application_id(props: ClientProps, entries: dict[str, Entry]) -> None:

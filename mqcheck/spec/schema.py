@@ -155,6 +155,9 @@ class Processor:
     to_topic: str
     group_id: str
     processing_guarantee: ProcessingGuarantee
+    # instances of the application (one application.id, one consumer group) that share the
+    # input partitions (SPEC_FORMAT §1.1; docs/semantics.md §2.17)
+    instances: int = 1
 
 
 @dataclass(frozen=True)

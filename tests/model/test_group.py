@@ -177,12 +177,13 @@ def test_static_member_crash_is_told_as_keeping_its_partition() -> None:
     assert "static member" in crash.text and "without a rebalance" in crash.text
 
 
-def test_group_faults_with_a_streams_processor_are_not_modelled() -> None:
+def test_group_faults_with_a_one_instance_streams_processor_are_not_modelled() -> None:
+    """With several instances they are (tests/model/test_streams_instances.py, §2.17)."""
     loaded = load_spec(ROOT / "specs" / "streams-at-least-once-crash.yaml").spec
     assert loaded is not None
     assert build(loaded).actions  # the processor spec compiles without the group faults
     stalled = replace(loaded, faults=replace(loaded.faults, consumer_stall=1))
-    with pytest.raises(UnsupportedSpec, match="Kafka Streams processors"):
+    with pytest.raises(UnsupportedSpec, match="Kafka Streams processor with one instance"):
         build(stalled)
     assert build(make_spec(faults={"consumer_stall": 1})).actions  # a plain consumer does
 
@@ -198,3 +199,40 @@ def test_kafka_14196_eager_rebalance_repeats_records_on_3_2_0_to_3_2_2(
     spec = replace(spec, kafka_version=replace(spec.kafka_version, patch=patch))
     spec = _group(spec, assignment_strategy=EAGER_DEFAULT[:1])
     assert _verdicts(spec)["at-most-once"] == amo
+
+
+def test_a_marker_passed_over_belongs_to_the_poll_before_the_commit() -> None:
+    """commit: before_processing on a transactional topic: poll() moves past a control
+    record in the same call that returned the record before it, so the position never
+    moves past a marker after commitSync while the record is still in hand. (It did: a
+    stall then took the done commit for a failed one and dropped the record, a spurious
+    loss.)"""
+    from mqcheck.spec.load import load_spec_text
+
+    text = """
+mqcheck: 1
+name: skip-after-commit
+kafka_version: "3.7"
+cluster: {brokers: 1}
+topics:
+  orders: {partitions: 1, replication.factor: 1}
+producers:
+  shop: {topic: orders, transactional.id: shop-tx}
+consumers:
+  billing:
+    topic: orders
+    group.id: billing
+    enable.auto.commit: false
+    auto.offset.reset: earliest
+    isolation.level: read_committed
+    app: {commit: before_processing}
+faults:
+  consumer_stall: 1
+  follower_lag: false
+check:
+  guarantees: [at-least-once, at-most-once]
+  messages: 1
+"""
+    loaded = load_spec_text(text)
+    assert loaded.spec is not None, loaded.errors
+    assert _verdicts(loaded.spec) == {"at-least-once": "holds", "at-most-once": "holds"}

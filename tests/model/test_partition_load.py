@@ -1,4 +1,4 @@
-"""Keyed producers (model/partition_load.py, docs/semantics.md §1.3 and §2.17): the keys fix
+"""Keyed producers (model/partition_load.py, docs/semantics.md §1.3 and §2.18): the keys fix
 each message's partition by murmur2, the checked partition gets exactly its messages, order is
 judged only among them, and splits one partition cannot represent are `unknown`."""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec, load_spec_data, load_spec_text
 from mqcheck.spec.schema import INT_MAX, LONG_MAX, KafkaVersion
 
@@ -331,3 +332,27 @@ def test_trimming_does_not_accept_a_wrong_value_or_loosen_app_keys() -> None:
     assert [e.key_path for e in refused] == ["producers.checkout.acks"]
     app = load_spec_text(as_yaml(spec_data(producers=producer(app={"on_send_error": "drop "}))))
     assert [e.key_path for e in app.errors] == ["producers.checkout.app.on_send_error"]
+
+
+def _processor_data(**extra: object) -> dict[str, object]:
+    return spec_data(
+        topics={"orders": {}, "out": {}},
+        processors={"p": {"from": "orders", "to": "out", **extra}},
+        consumers=None,
+    )
+
+
+def test_processor_instances_default_to_one_and_are_read() -> None:
+    spec = load_spec_data(_processor_data()).spec
+    assert spec is not None and spec.processors["p"].instances == 1
+    spec = load_spec_data(_processor_data(instances=3)).spec
+    assert spec is not None and spec.processors["p"].instances == 3
+
+
+@pytest.mark.parametrize(("value", "message"), [(0, "at least 1"), ("two", "not an integer")])
+def test_processor_instances_below_one_or_not_a_number_are_errors(
+    value: object, message: str
+) -> None:
+    errors = load_spec_data(_processor_data(instances=value)).errors
+    assert "processors.p.instances" in [e.key_path for e in errors]
+    assert message in format_errors(errors)

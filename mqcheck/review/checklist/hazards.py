@@ -249,9 +249,21 @@ CATALOGUE: tuple[Hazard, ...] = (
         ("processing.guarantee",),
         "",
     ),
+    Hazard(
+        "MQ042",
+        "streams-instance-zombie",
+        "Transactions and processors",
+        "An instance of a Kafka Streams application outlasts max.poll.interval.ms: its task "
+        "moves to another instance while it goes on as a zombie",
+        "consumer_stall",
+        ("processing.guarantee", "instances"),
+        "processing.guarantee=exactly_once_v2 (the zombie's transactional offset commit is "
+        "fenced by its group generation, KIP-447) with read_committed consumers downstream",
+    ),
 )
 
-BY_FAULT = {h.fault: h for h in CATALOGUE if h.fault}
+# The first hazard of each fault class names it (MQ033 for consumer_stall, not MQ042).
+BY_FAULT = {h.fault: h for h in reversed(CATALOGUE) if h.fault}
 
 
 @dataclass(frozen=True)
@@ -358,6 +370,10 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
             hazard = replace(hazard, fault="producer_crash")
         if hazard.id == "MQ041" and not spec.processors:
             rows.append(_row(spec, hazard, NOT_APPLICABLE, "the pipeline has no processors"))
+            continue
+        if hazard.id == "MQ042" and not any(p.instances > 1 for p in spec.processors.values()):
+            why = "no processor sets instances above 1"
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, why))
             continue
         if unsupported:
             rows.append(_row(spec, hazard, NOT_MODELLED, unsupported))

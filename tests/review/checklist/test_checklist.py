@@ -232,3 +232,22 @@ def test_several_specs_make_one_sarif_run_and_only_sarif() -> None:
     assert len(rule_ids) == len(set(rule_ids))  # the rules are listed once for all specs
     refused = runner.invoke(main, ["checklist", *specs])
     assert refused.exit_code == 2 and "several specs need --format sarif" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("streams-instances-at-least-once-stall", AT_RISK),
+        ("streams-instances-exactly-once-v2-stall", SAFE),
+    ],
+)
+def test_streams_instance_zombie_row(name: str, status: str) -> None:
+    """MQ042: at_least_once instances duplicate across a task migration; exactly_once_v2
+    fences the zombie. Without several instances the row does not apply."""
+    checklist = build_checklist(_spec(name), with_profile=False)
+    row = next(r for r in checklist.hazards if r.hazard.id == "MQ042")
+    assert row.status == status
+    if status == AT_RISK:
+        assert row.violated == ("at-most-once",)
+        assert any(fix.startswith("processing.guarantee=exactly_once_v2") for fix in row.fixes)
+    assert _rows(_checklist("acks1-leader-failover"))["MQ042"] == NOT_APPLICABLE
