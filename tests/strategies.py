@@ -81,6 +81,26 @@ def small_specs(draw: st.DrawFn) -> Spec:
     return replace(spec, consumers={"reader": consumer})
 
 
+#: Keys whose partitions of 2 are known (tests/model/test_partition_load.py): customer-1,
+#: k1 and k2 hash to partition 1, customer-2 to partition 0.
+KEY_POOL = ("customer-1", "customer-2", "k1", "k2")
+
+
+@st.composite
+def keyed_specs(draw: st.DrawFn) -> Spec:
+    """A small spec whose producer sends keyed records to a topic of two partitions
+    (app.keys, model/partition_load.py); not transactional, which keys spread over two
+    partitions would make `unknown`."""
+    spec = draw(small_specs())
+    keys = tuple(draw(st.lists(st.sampled_from(KEY_POOL), min_size=1, max_size=2, unique=True)))
+    p = spec.producers["app"]
+    producer = replace(p, transactional_id=None, app=replace(p.app, keys=keys))
+    topic = replace(spec.topics["events"], partitions=2)
+    messages = draw(st.integers(1, 3)) if spec.check.messages == 2 else spec.check.messages
+    check = replace(spec.check, messages=messages)
+    return replace(spec, producers={"app": producer}, topics={"events": topic}, check=check)
+
+
 @st.composite
 def tiny_specs(draw: st.DrawFn) -> Spec:
     """Valid specs with one message, at most two replicas and at most two faults: small

@@ -188,3 +188,29 @@ def test_round_robin_before_2_4_with_broker_faults_is_not_answered_per_partition
     [r] = json.loads(out.output)["results"]
     assert r["verdict"] != "unknown", r
     assert r["bounds"]["messages_in_checked_partition"] == 1
+
+
+def test_keyed_producers_report_the_checked_partition_and_refuse_what_they_cannot_split(
+    tmp_path: Path,
+) -> None:
+    """app.keys: customer-1 hashes to partition 1 of 2, customer-2 to 0 (murmur2); with two
+    messages each partition gets one. A transaction over both partitions is `unknown`, with
+    the "not modelled: " prefix once."""
+    spec = ACKS1.replace("partitions: 1", "partitions: 2").replace(
+        "enable.idempotence: false}",
+        "enable.idempotence: false, app: {keys: [customer-1, customer-2]}}",
+    )
+    assert "keys: [customer-1" in spec
+    out = CliRunner().invoke(main, ["check", _write(tmp_path, "k.yaml", spec), "--format", "json"])
+    [r] = json.loads(out.output)["results"]
+    bounds = r["bounds"]
+    assert bounds["checked_partition"] == 1 and bounds["messages_in_checked_partition"] == 1
+    assert bounds["key_partitions"] == {"app": {"customer-1": 1, "customer-2": 0}}
+    tx = spec.replace(
+        "acks: 1, enable.idempotence: false", "acks: all, transactional.id: tx"
+    ).replace("messages: 1", "messages: 2")
+    out = CliRunner().invoke(main, ["check", _write(tmp_path, "t.yaml", tx), "--format", "json"])
+    [r] = json.loads(out.output)["results"]
+    assert out.exit_code == 3 and r["verdict"] == "unknown", out.output
+    assert r["reason"].startswith("not modelled: the keys of transactional producer app put")
+    assert r["reason"].count("not modelled") == 1

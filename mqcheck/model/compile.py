@@ -33,6 +33,9 @@ from mqcheck.model.layout import (
     log_capacity,
     retries_tracked,
 )
+from mqcheck.model.partition_load import NotModelled as PartitionNotModelled
+from mqcheck.model.partition_load import PartitionLoad, partition_load, routes_by_key
+from mqcheck.model.partitioner import partition_for_message
 from mqcheck.model.pipeline import Chain, NotAChain, chain, processor_consumer, processor_producer
 from mqcheck.spec.schema import Spec, Topic
 
@@ -81,46 +84,8 @@ def _check_supported(spec: Spec) -> Chain:
     return pipeline
 
 
-def messages_in_one_partition(spec: Spec, per_producer: int) -> int:
-    """How many of a producer's messages the checked partition receives.
-
-    Records carry no key. From 2.4 the default partitioner is sticky (KIP-480): it fills
-    one partition's batch before moving on, so a run can put every message into the same
-    partition; before 2.4 keyless records are spread round-robin, and the busiest
-    partition gets ceil(messages / partitions). Partitions share no state but the faults
-    and the clients, and every fault and client step projects onto one partition, so a
-    violation exists in the whole topic exactly when it exists in one partition with that
-    many messages (docs/semantics.md, "Partitions")."""
-    topic = spec.topics[next(iter(spec.producers.values())).topic]
-    if topic.partitions <= 1 or spec.kafka_version.at_least(2, 4):
-        return per_producer
-    busiest = -(-per_producer // topic.partitions)
-    f = spec.faults
-    broker_faults = (
-        f.broker_crash
-        + f.broker_power_loss
-        + f.simultaneous_power_loss
-        + f.controlled_shutdown
-        + f.disk_failure
-        + f.rack_power_loss
-        + f.leader_isolation
-    )
-    if busiest < per_producer and broker_faults:
-        # DefaultPartitioner (before 2.4) goes round-robin over
-        # cluster.availablePartitionsForTopic: a partition without a leader (its leader's
-        # broker down, no election yet) is skipped, so one partition can receive anywhere
-        # from `busiest` to every message, depending on when the faults strike
-        raise UnsupportedSpec(
-            f"before Kafka 2.4 keyless records go round-robin over the partitions that have "
-            f"a leader, so with broker faults one of the {topic.partitions} partitions can "
-            f"receive from {busiest} to {per_producer} of a producer's messages; the "
-            f"partitions would have to be checked together (set partitions: 1 to check one)"
-        )
-    return busiest
-
-
 def _bounds(
-    spec: Spec, per_producer: int, per_partition: int, faults: dict[str, int], b: ModelBuilder
+    spec: Spec, per_producer: int, load: PartitionLoad, faults: dict[str, int], b: ModelBuilder
 ) -> dict[str, object]:
     bounds: dict[str, object] = {
         "messages": per_producer,
@@ -133,8 +98,38 @@ def _bounds(
     topic = spec.topics[next(iter(spec.producers.values())).topic]
     if topic.partitions > 1:
         bounds["partitions"] = topic.partitions
-        bounds["messages_in_checked_partition"] = per_partition
+        bounds["messages_in_checked_partition"] = max(load.per_producer)
+    if topic.partitions > 1 and load.checked is not None:
+        # keys fixed the split (partition_load.py): which partition, and what it received
+        bounds["checked_partition"] = load.checked
+        bounds["messages_in_checked_partition_per_producer"] = {
+            p.name: count
+            for p, count in zip(spec.producers.values(), load.per_producer, strict=True)
+        }
+        bounds["key_partitions"] = load.key_partitions
     return bounds
+
+
+def _message_names(
+    spec: Spec, per_producer: int, load: PartitionLoad, infos: list[ProducerInfo]
+) -> dict[int, str]:
+    """With keys, the checked partition's messages keep the names they have in the whole run:
+    producer j's send i (0-based) is m(j·messages + i + 1), as message numbering goes
+    (docs/semantics.md §1.2), so a trace names the sends the keys put in this partition."""
+    if load.checked is None:
+        return {}
+    n = spec.topics[infos[0].spec.topic].partitions
+    names: dict[int, str] = {}
+    for j, info in enumerate(infos):
+        sends = [
+            i
+            for i in range(per_producer)
+            if not routes_by_key(info.spec)
+            or partition_for_message(i, info.spec.app.keys, n) == load.checked
+        ]
+        for message, i in zip(info.messages, sends, strict=True):
+            names[message] = f"m{j * per_producer + i + 1}"
+    return names
 
 
 def needs_ordering(spec: Spec, guarantees_wanted: tuple[str, ...]) -> bool:
@@ -199,7 +194,10 @@ def build(
     pipeline = _check_supported(spec)
     wanted = guarantees_wanted if guarantees_wanted is not None else spec.checked_guarantees()
     per_producer = messages if messages is not None else spec.check.messages
-    per_partition = messages_in_one_partition(spec, per_producer)
+    try:
+        load = partition_load(spec, per_producer)
+    except PartitionNotModelled as exc:
+        raise UnsupportedSpec(str(exc)) from None
     track_order = needs_ordering(spec, wanted)
     if track_order and spec.faults.consumer_stall:
         several = sorted(p.name for p in pipeline.processors if p.instances > 1)
@@ -216,8 +214,9 @@ def build(
     infos: list[ProducerInfo] = []
     next_id = 1
     for index, p in enumerate(spec.producers.values()):
-        ids = tuple(range(next_id, next_id + per_partition))
-        next_id += per_partition
+        count = load.per_producer[index]
+        ids = tuple(range(next_id, next_id + count))
+        next_id += count
         # A transactional producer's finite retries are modelled as unlimited: its failures
         # abort the whole transaction (delivery_timeout), see docs/semantics.md.
         tries = retries_tracked(p) and p.acks != 0 and p.transactional_id is None
@@ -242,7 +241,7 @@ def build(
     capacity = max(1, log_capacity(spec, stage_size, gens, idempotent_all))
     # one COMMIT or ABORT marker per transaction attempt
     capacity += sum(gens for i in infos if i.spec.transactional_id is not None)
-    partitions = [_partition(spec, 0, topic, capacity)]
+    partitions = [replace(_partition(spec, 0, topic, capacity), number=load.checked or 0)]
     try:
         groups = consumer_groups(spec)
     except GroupNotModelled as exc:
@@ -272,6 +271,7 @@ def build(
         consumers=consumers,
         processors=stages,
         group_members=[g.members for g in groups],
+        message_names=_message_names(spec, per_producer, load, infos),
         stage_size=stage_size,
         max_actions=max_actions,
     )
@@ -318,7 +318,7 @@ def build(
         guarantees=tuple(defined),
         observations=tuple(guarantees.observations(b, track_order)),
         symmetries=_symmetries(b, members),
-        bounds=_bounds(spec, per_producer, per_partition, faults, b),
+        bounds=_bounds(spec, per_producer, load, faults, b),
         limit=Var("overflow").eq(1),
         limit_reason=_limit_reason(b),
         value_labels=labels,

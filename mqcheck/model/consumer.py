@@ -442,7 +442,7 @@ def _crash(b: ModelBuilder, cv: ConsumerVars, who: Holder) -> None:
                 f" (with no committed offset, {how})"
                 if not cv.grouped
                 else f"consumer {who.name} crashes; {group.after_crash(b, cv)} "
-                f"{cv.partition.topic.name}-0 goes on from the group's committed offset {{committed}}"
+                f"{cv.partition.name} goes on from the group's committed offset {{committed}}"
                 f" (with no committed offset, {how})"
             ),
             text_args={"committed": committed},

@@ -90,7 +90,7 @@ def declare(b: ModelBuilder, cv: ConsumerVars) -> None:
 
 
 def _partition(b: ModelBuilder, cv: ConsumerVars) -> str:
-    return f"{cv.partition.topic.name}-0"
+    return cv.partition.name
 
 
 def is_zombie(b: ModelBuilder, cv: ConsumerVars, k: int) -> Expr:

@@ -96,10 +96,17 @@ class Partition:
     legacy_truncation: bool = False
     # KIP-966 Eligible Leader Replicas (4.0+, eligible.leader.replicas.version=1).
     elr: bool = False
+    # which of the topic's partitions this is: 0, or the one keyed producers' messages
+    # decided (model/partition_load.py); traces name it `<topic>-<number>`
+    number: int = 0
 
     @property
     def prefix(self) -> str:
         return "" if self.index == 0 else f"t{self.index}_"
+
+    @property
+    def name(self) -> str:
+        return f"{self.topic.name}-{self.number}"
 
 
 @dataclass
@@ -122,6 +129,9 @@ class ModelBuilder:
     # message ids per pipeline stage: stage s carries ids s*stage_size+1 .. (s+1)*stage_size
     # (stage 0: the producers' messages; stage s: processor s's outputs of them)
     stage_size: int = 0
+    # keyed producers (partition_load.py): a producer message's name in the whole run
+    # ("m3": the producer's third send), where it differs from its id in the checked partition
+    message_names: dict[int, str] = field(default_factory=dict)
     # per broker, the variables of its block (for symmetry), in declaration order
     replica_blocks: list[list[str]] = field(default_factory=list)
     variables: list[Variable] = field(default_factory=list)
@@ -279,7 +289,7 @@ class ModelBuilder:
             return
         if self.multi and self._focused:
             # several partitions: name the one this step happens on
-            where = f"{self._p.topic.name}-0"
+            where = self._p.name
             action = replace(
                 action,
                 name=f"{where}/{action.name}",
@@ -344,7 +354,8 @@ class ModelBuilder:
         return self.label(self.message_of(code)) + extra
 
     def label(self, message: int) -> str:
-        return f"m{self.origin(message)}"
+        origin = self.origin(message)
+        return self.message_names.get(origin, f"m{origin}")
 
     def broker_name(self, replica: int) -> str:
         return f"broker {replica + 1}"

@@ -105,7 +105,7 @@ def _app_send(b: ModelBuilder, p: ProducerInfo, j: int, m: int) -> None:
             _txn_open(b, p),
         ]
     )
-    where = f"{b.topic.name}-0"
+    where = b.in_focus.name
     if too_large_for_producer(b, p):
         size = p.spec.app.message_bytes
         b.add(

@@ -117,7 +117,7 @@ def _delete(b: ModelBuilder, leader: int, s: int, keep: int) -> None:
     segment.ms and record sizes decide where they fall). `keep`: records that must remain
     after s (_records_kept)."""
     start = b.log_start
-    where = f"{b.topic.name}-0"
+    where = b.in_focus.name
     b.add(
         Action(
             name=f"retention_delete({leader},{s})",
@@ -166,7 +166,7 @@ def _out_of_range(b: ModelBuilder, cv: ConsumerVars, leader: int) -> None:
                 guard=all_of([*running(b, cv), *who.guard, b.leader.eq(leader), pos < b.log_start]),
                 updates=merge({pos.name: new_pos}, extra),
                 text=(
-                    f"{who.name}'s position {{pos}} on {cv.partition.topic.name}-0 is below "
+                    f"{who.name}'s position {{pos}} on {cv.partition.name} is below "
                     f"leader {b.broker_name(leader)}'s log start offset {{start}}: "
                     f"OFFSET_OUT_OF_RANGE; {how}" + (" (offset {new})" if policy != "none" else "")
                 ),

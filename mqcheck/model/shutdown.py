@@ -77,7 +77,7 @@ def aftermath(b: ModelBuilder, hosted: list[Partition], leaders: tuple[int, ...]
     led = [p for p, x in zip(hosted, leaders, strict=True) if x == r]
     if not led:
         return "it led no partition, so no client notices beyond the smaller ISR"
-    names = ", ".join(f"{p.topic.name}-0" for p in led) if b.multi else "the partition"
+    names = ", ".join(p.name for p in led) if b.multi else "the partition"
     return (
         f"{names} gets a new leader from the rest of the ISR (the controller's next step; "
         "with no other live ISR member it stays offline until the broker is back)"

@@ -126,7 +126,7 @@ def _crash(
             guard += kept_guard
             suffix += sfx
             if b.multi and power:
-                text = f"[{part.topic.name}-0] " + text.replace("{", "{" + f"p{part.index}_")
+                text = f"[{part.name}] " + text.replace("{", "{" + f"p{part.index}_")
                 text_args = {f"p{part.index}_{k}": v for k, v in text_args.items()}
             texts.append(text)
             args.update(text_args)
@@ -154,7 +154,7 @@ def _roles(
         if leader == hosted[0].replicas:
             return name, "the partition still has no leader"
         return f"{name}, a follower,", f"leader {b.broker_name(leader)} carries on"
-    led = [f"{p.topic.name}-0" for p, x in zip(hosted, leaders, strict=True) if x == r]
+    led = [p.name for p, x in zip(hosted, leaders, strict=True) if x == r]
     if not led:
         return name, "it led none of its partitions"
     verb = "has" if len(led) == 1 else "have"
@@ -326,7 +326,7 @@ def _simultaneous_variant(b: ModelBuilder, combo: tuple[tuple[int | None, ...], 
             g, ups, detail, name, a = _blackout(b, keeps)
         guard += g
         parts += ups
-        details.append(f"[{part.topic.name}-0] {detail}" if b.multi else detail)
+        details.append(f"[{part.name}] {detail}" if b.multi else detail)
         names.append(name)
         args.update(a)
     suffix = ";".join(names)

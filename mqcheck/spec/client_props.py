@@ -12,9 +12,9 @@ from mqcheck.spec.context import LoadContext, join
 from mqcheck.spec.kafka_property import KafkaProperty, Scope
 from mqcheck.spec.keys import INVALID, read_property, read_section
 from mqcheck.spec.schema import Origin
-from mqcheck.spec.tree import Entry, Node
+from mqcheck.spec.tree import Entry, Node, describe
 from mqcheck.spec.validate import check_topic_reference
-from mqcheck.spec.values import integer_value
+from mqcheck.spec.values import bool_value, integer_value, scalar_text
 
 
 class ClientProps:
@@ -68,6 +68,18 @@ class ClientProps:
         prop = catalog.lookup(self.scope, name)
         default = prop.default_for(self.ctx.kafka) if prop is not None else None
         return default.value if default is not None and isinstance(default.value, int) else 0
+
+    def unmodelled_text(self, name: str) -> str | None:
+        """A not-modelled property as given, trimmed (booleans lower case, as ConfigDef
+        parses them); None when left out or null. Keyed routing reads partitioner.class,
+        partitioner.ignore.keys and key.serializer this way (model/partition_load.py)."""
+        entry = self.entries.get(name)
+        if entry is None or entry.value.kind != "scalar" or entry.value.value is None:
+            return None
+        flag = bool_value(entry.value)
+        if flag is not None:
+            return "true" if flag else "false"
+        return scalar_text(entry.value).strip()
 
     def position(self, name: str) -> tuple[int, int] | None:
         entry = self.entries.get(name)
@@ -126,7 +138,7 @@ class AppKey:
 
     name: str
     default: object
-    kind: str  # "bool" | "size" | "choice"
+    kind: str  # "bool" | "size" | "choice" | "keys"
     choices: tuple[str, ...] = ()
 
 
@@ -151,12 +163,49 @@ def read_app(
             value = ctx.reader.boolean(entry.value, key_path)
         elif key.kind == "size":
             value = ctx.reader.integer(entry.value, key_path, minimum=1)
+        elif key.kind == "keys":
+            value = read_keys(ctx, entry.value, key_path)
         else:
             value = ctx.reader.choice(entry.value, key_path, key.choices)
         if value is None:
             ok = False
         values[key.name] = value
     return values if ok else None
+
+
+_KEYS_EXPECTED = "a non-empty list of distinct, non-empty strings, such as [k1, k2]"
+
+
+def read_keys(ctx: LoadContext, node: Node, path: str) -> tuple[str, ...] | None:
+    """A producer's `app.keys` (contract §1.1): message i carries keys[i % len], serialized
+    by StringSerializer. Each key is the text as written (`21` is the key "21"). A repeated
+    key would only be a different rotation of the same keys, so the list names each once."""
+    if node.kind != "seq" or not node.items:
+        message = "empty: name at least one key" if node.kind == "seq" else "not a list of keys"
+        ctx.reader.error(path, node, message, expected=_KEYS_EXPECTED, found=describe(node))
+        return None
+    keys: list[str] = []
+    ok = True
+    for index, item in enumerate(node.items):
+        item_path = f"{path}[{index}]"
+        text = ctx.reader.string(item, item_path)
+        if text is None:
+            ok = False
+        elif not text:
+            ctx.reader.error(item_path, item, "empty key", expected=_KEYS_EXPECTED)
+            ok = False
+        elif text in keys:
+            ctx.reader.error(
+                item_path,
+                item,
+                f"duplicate key '{text}' (also at index {keys.index(text)})",
+                expected=_KEYS_EXPECTED,
+                hint="list each key once",
+            )
+            ok = False
+        else:
+            keys.append(text)
+    return tuple(keys) if ok else None
 
 
 def app_origin(ctx: LoadContext, node: Node | None, path: str, key: str) -> Origin:

@@ -32,6 +32,8 @@ _WHY: dict[str, str] = {
     "idempotent": "processing a record twice has two effects; true: the second has none",
     "joins": "the group has joined before the first message is produced; any_time: with "
     "auto.offset.reset=latest a late join skips what came before",
+    "keys": "the records carry no key (sticky partitioning); if the code sends keys, "
+    "list them here and remove the #",
     "on_revoke": "the ConsumerRebalanceListener commits nothing when partitions are revoked; "
     "commit: it commits the position in onPartitionsRevoked",
 }
@@ -45,7 +47,14 @@ _COMMIT_WHY = {
 
 def producer_app() -> list[str]:
     """The producer's `app:` block, one line each, indented under the header."""
-    return [HEADER, *(_line(key, key.default) for key in resolve_producers.APP_KEYS)]
+    lines = [HEADER]
+    for key in resolve_producers.APP_KEYS:
+        if key.kind == "keys":
+            # app.keys has no value to assume: the imported producer sends keyless records
+            lines.append(f"  # {key.name}: [...]  # assumed: {_WHY[key.name]}")
+        else:
+            lines.append(_line(key, key.default))
+    return lines
 
 
 def consumer_app(auto_commit: bool) -> list[str]:

@@ -126,11 +126,26 @@ def _app(keys: tuple[AppKey, ...]) -> Schema:
             fixed[key.name] = _boolean()
         elif key.kind == "size":
             fixed[key.name] = _integer(1)
+        elif key.kind == "keys":
+            fixed[key.name] = _keys()
         else:
             fixed[key.name] = {"enum": list(key.choices)}
         default = "" if key.default is None else f" Default: {json.dumps(key.default)}."
         fixed[key.name]["description"] = f"What the application code does.{default}"
+        if key.kind == "keys":
+            fixed[key.name]["description"] = (
+                "The keys the application sends: message i carries keys[i % len], so it goes "
+                "to partition toPositive(murmur2(key)) % partitions. Default: no key."
+            )
     return _section(None, fixed)
+
+
+def _keys() -> Schema:
+    """app.keys: distinct, non-empty keys; a scalar is its text as written (`21` is "21")."""
+    key = {
+        "anyOf": [{"type": "string", "minLength": 1}, {"type": ["number", "integer", "boolean"]}]
+    }
+    return {"type": "array", "items": key, "minItems": 1, "uniqueItems": True}
 
 
 def _named(section: Schema, what: str) -> Schema:

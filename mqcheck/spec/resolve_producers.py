@@ -26,6 +26,7 @@ APP_KEYS = (
     AppKey("waits_for_result", True, "bool"),
     AppKey("on_send_error", "drop", "choice", ("drop", "resend", "halt")),
     AppKey("message_bytes", 1000, "size"),
+    AppKey("keys", None, "keys"),  # None: the records carry no key
 )
 #: ProducerConfig's validator for acks takes these strings; -1 is Kafka's spelling of all.
 _ACKS = {"all": -1, "-1": -1, "0": 0, "1": 1}
@@ -99,8 +100,11 @@ def _producer(
     if app is None or topic is None:
         return None
     for app_key in APP_KEYS:
+        if app[app_key.name] is None:
+            continue  # app.keys left out: nothing to show (unkeyed records, as before)
         origin = app_origin(ctx, app_node, app_path, app_key.name)
         ctx.record(owner, f"app.{app_key.name}", app[app_key.name], origin)
+    message_keys = cast("tuple[str, ...] | None", app["keys"]) or ()
     return Producer(
         name=name,
         topic=topic,
@@ -115,5 +119,9 @@ def _producer(
             waits_for_result=bool(app["waits_for_result"]),
             on_send_error=cast(OnSendError, app["on_send_error"]),
             message_bytes=cast(int, app["message_bytes"]),
+            keys=message_keys,
         ),
+        partitioner_class=props.unmodelled_text("partitioner.class"),
+        partitioner_ignore_keys=props.unmodelled_text("partitioner.ignore.keys") == "true",
+        key_serializer=props.unmodelled_text("key.serializer"),
     )

@@ -124,6 +124,8 @@ class ProducerApp:
     waits_for_result: bool = True
     on_send_error: OnSendError = "drop"
     message_bytes: int = 1000
+    # app.keys (SPEC_FORMAT §1.1): message i carries key keys[i % len]; () sends no key
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,12 @@ class Producer:
     max_request_size: int
     transactional_id: str | None
     app: ProducerApp
+    # Not modelled, but they decide where a keyed record goes (KafkaProducer.partition):
+    # partitioner.class and partitioner.ignore.keys as given (None / False when left out),
+    # and key.serializer as given (None: the StringSerializer the spec's string keys assume).
+    partitioner_class: str | None = None
+    partitioner_ignore_keys: bool = False
+    key_serializer: str | None = None
 
 
 @dataclass(frozen=True)

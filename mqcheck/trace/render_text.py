@@ -81,6 +81,14 @@ def _bounds(r: GuaranteeResult) -> str:
         text += f"; log slots per replica: {slots}"
     elif "log_slots" in b:
         text += f"; {b['log_slots']} log slot(s) per replica"
+    per_producer = b.get("messages_in_checked_partition_per_producer")
+    if isinstance(per_producer, dict) and "checked_partition" in b:
+        # keyed producers: the keys decided which partition is checked (partition_load.py)
+        shares = ", ".join(f"{n} of {name}'s" for name, n in per_producer.items())
+        text += (
+            f"; the keys put {shares} messages on partition {b['checked_partition']} of "
+            f"{b.get('partitions')}, the one checked"
+        )
     if b.get("processors"):
         text += f"; processors: {', '.join(str(p) for p in b['processors'])}"  # type: ignore[attr-defined]
     return text

@@ -20,7 +20,7 @@ from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import TraceError, read_trace, replay
 from tests.factories import make_spec
-from tests.strategies import group_specs, small_specs
+from tests.strategies import group_specs, keyed_specs, small_specs
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -67,6 +67,13 @@ def test_every_counterexample_replays_many(spec: Spec) -> None:
 @given(group_specs())
 def test_every_consumer_group_counterexample_replays(spec: Spec) -> None:
     """Member steps, zombies and rebalances replay like every other step."""
+    test_every_counterexample_replays.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(keyed_specs())
+def test_every_keyed_counterexample_replays(spec: Spec) -> None:
+    """Keyed producers: the checked partition's messages keep their whole-run names."""
     test_every_counterexample_replays.hypothesis.inner_test(spec)  # type: ignore[attr-defined]
 
 

@@ -255,7 +255,8 @@ def _overview(spec: Spec) -> list[str]:
             (
                 f"producer {_code(name)}",
                 f"→ {_code(p.topic)}: acks={esc(acks)}, {idem}, on send error: "
-                f"{esc(p.app.on_send_error)}",
+                f"{esc(p.app.on_send_error)}"
+                + (f", keys {esc(', '.join(p.app.keys))}" if p.app.keys else ""),
             )
         )
     for name, pr in spec.processors.items():

@@ -57,9 +57,10 @@ def _overview(spec: Spec) -> list[str]:
     for name, p in spec.producers.items():
         acks = "all" if p.acks == -1 else str(p.acks)
         idem = "idempotent" if p.enable_idempotence else "not idempotent"
+        keys = f", keys {cell(', '.join(p.app.keys))}" if p.app.keys else ""
         lines.append(
             f"| producer {code(name)} | → {code(p.topic)}: acks={acks}, {idem}, "
-            f"on send error: {p.app.on_send_error} |"
+            f"on send error: {p.app.on_send_error}{keys} |"
         )
     for name, pr in spec.processors.items():
         lines.append(
