@@ -20,7 +20,7 @@ from mqcheck.spec.resolve_consumers import resolve_consumers, resolve_processors
 from mqcheck.spec.resolve_producers import resolve_producers
 from mqcheck.spec.resolve_racks import Racks, resolve_racks
 from mqcheck.spec.resolve_run import resolve_check, resolve_expect, resolve_faults
-from mqcheck.spec.schema import EffectiveSetting, Faults, Origin, Spec, Topic
+from mqcheck.spec.schema import EffectiveSetting, Faults, Origin, Producer, Spec, Topic
 from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
 from mqcheck.spec.values import scalar_text
@@ -228,10 +228,21 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
         check=check,
         expect=expect,
         offsets_retention_minutes=retention,
-        not_modelled=tuple(sorted(ctx.not_modelled)),
+        not_modelled=_not_modelled(ctx.not_modelled, producers),
         settings=_in_reading_order(ctx.settings),
         positions=dict(sorted(ctx.positions.items())),
     )
+
+
+#: Producer properties keyed routing reads (model/partition_load.py): with `app.keys` they
+#: decide a record's partition (or make the spec `unknown`), so they are not listed as
+#: having no effect on the verdict.
+_KEYED_ROUTING = frozenset({"partitioner.class", "partitioner.ignore.keys", "key.serializer"})
+
+
+def _not_modelled(names: set[str], producers: dict[str, Producer]) -> tuple[str, ...]:
+    keyed = any(p.app.keys for p in producers.values())
+    return tuple(sorted(n for n in names if not (keyed and n in _KEYED_ROUTING)))
 
 
 _SCOPE_ORDER = (

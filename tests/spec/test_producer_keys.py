@@ -96,3 +96,14 @@ def test_the_partitioning_properties_are_kept_for_the_model() -> None:
     assert spec is not None
     p = spec.producers["checkout"]
     assert (p.partitioner_class, p.partitioner_ignore_keys, p.key_serializer) == (None, False, None)
+
+
+def test_routing_properties_are_not_called_harmless_once_records_carry_keys() -> None:
+    plain, errors = _load(**{"partitioner.class": "org.example.MyPartitioner"})
+    assert plain is not None, errors
+    assert "partitioner.class" in plain.not_modelled  # keyless: it changes no verdict
+    keyed, errors = _load(
+        app={"keys": ["k1", "k2"]}, **{"partitioner.class": "org.example.MyPartitioner"}
+    )
+    assert keyed is not None, errors
+    assert "partitioner.class" not in keyed.not_modelled  # it decides where keys go
