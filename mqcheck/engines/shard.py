@@ -74,6 +74,17 @@ def owners(fps: Fingerprints, count: int) -> Ints:
     return ((fps >> np.uint64(56)) % np.uint64(count)).astype(np.int64)
 
 
+def _divide(whole: VisitedSet | TaggedSet, parts: list[Any]) -> None:
+    """Each run of `whole` split among `parts` (sets of the same kind) by owner."""
+    for keys, vals in whole.runs:
+        who = owners(keys, len(parts))
+        for k, part in enumerate(parts):
+            mine = who == k
+            if mine.any():
+                part.runs.append((keys[mine], vals[mine]))
+                part.size += int(mine.sum())
+
+
 @dataclass
 class Expanded:
     """A shard's part of a chunk, after step 1."""
@@ -166,20 +177,8 @@ class Shard:
         work starts out balanced); only between chunks."""
         assert self._flight is None and self._resolving is None
         parts = [self._empty(k, count) for k in range(count)]
-        for keys, vals in self.visited.runs:
-            who = owners(keys, count)
-            for k, part in enumerate(parts):
-                mine = who == k
-                if mine.any():
-                    part.visited.runs.append((keys[mine], vals[mine]))
-                    part.visited.size += int(mine.sum())
-        for tkeys, tvals in self.tagged.runs:
-            who = owners(tkeys, count)
-            for k, part in enumerate(parts):
-                mine = who == k
-                if mine.any():
-                    part.tagged.runs.append((tkeys[mine], tvals[mine]))
-                    part.tagged.size += int(mine.sum())
+        _divide(self.visited, [part.visited for part in parts])
+        _divide(self.tagged, [part.tagged for part in parts])
         for layer, chunks in self.pending.items():
             for rows, idxs in chunks:
                 who = owners(fingerprint(rows), count)
@@ -382,10 +381,6 @@ class Shard:
             return self.visited.lookup(fingerprint(rows))
         both = self.subsume.keys(rows)
         return self.tagged.cover(both.x, both.tag, self.subsume.dominates)
-
-    def keys_of(self, rows: Rows) -> Fingerprints:
-        """The key that decides which shard owns each row's state (see `owners`)."""
-        return self.subsume.keys(rows).full if self.subsume is not None else fingerprint(rows)
 
     # ---- helpers ---------------------------------------------------------------------
     def _take(self, layer: tuple[int, int], below: int) -> tuple[Rows, Ints]:

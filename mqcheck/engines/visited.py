@@ -75,12 +75,29 @@ def _merge(
     return keys, vals
 
 
-class VisitedSet:
-    """Fingerprint -> state index, for batches."""
+class _SortedRuns:
+    """A few sorted runs of (key, value) merged as they grow: what both visited sets keep."""
 
     def __init__(self) -> None:
-        self.runs: list[tuple[Fingerprints, npt.NDArray[np.int32]]] = []
+        self.runs: list[tuple[Fingerprints, npt.NDArray[Any]]] = []
         self.size = 0
+
+    def _push(self, keys: Fingerprints, vals: npt.NDArray[Any]) -> None:
+        """One more sorted run; run sizes stay geometric, so there are few runs to search
+        and each entry is merged O(log n) times."""
+        self.runs.append((keys, vals))
+        self.size += len(keys)
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
+            self.runs[-2:] = [_merge(ka, va, kb, vb)]
+
+    @property
+    def nbytes(self) -> int:
+        return sum(k.nbytes + v.nbytes for k, v in self.runs)
+
+
+class VisitedSet(_SortedRuns):
+    """Fingerprint -> state index, for batches."""
 
     def lookup(self, fps: Fingerprints) -> npt.NDArray[np.int32]:
         """The index of each fingerprint's state, -1 where it is not in the set."""
@@ -97,27 +114,14 @@ class VisitedSet:
         if not len(fps):
             return
         order = np.argsort(fps)  # distinct fingerprints: no need for a stable sort
-        self.runs.append((fps[order], indexes[order].astype(np.int32)))
-        self.size += len(fps)
-        # keep run sizes geometric: few runs to search, each pair merged O(log n) times
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
-            self.runs[-2:] = [_merge(ka, va, kb, vb)]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(k.nbytes + v.nbytes for k, v in self.runs)
+        self._push(fps[order], indexes[order].astype(np.int32))
 
 
-class TaggedSet:
+class TaggedSet(_SortedRuns):
     """Budget-free fingerprint -> (state index, budget tag), several states per key: the
     visited set of a search with fault-budget subsumption (mqcheck.engines.subsume). Its
     runs are sorted (keys, int64 values): the index in the low 32 bits, the tag above (at
     most 28 bits: seven budgets of four bits, mqcheck.ir.budgets)."""
-
-    def __init__(self) -> None:
-        self.runs: list[tuple[Fingerprints, npt.NDArray[np.int64]]] = []
-        self.size = 0
 
     def cover(
         self,
@@ -156,12 +160,4 @@ class TaggedSet:
             return
         order = np.argsort(fps, kind="stable")
         vals = indexes[order].astype(np.int64) | (tags[order].astype(np.int64) << 32)
-        self.runs.append((fps[order], vals))
-        self.size += len(fps)
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (ka, va), (kb, vb) = self.runs[-2], self.runs[-1]
-            self.runs[-2:] = [_merge(ka, va, kb, vb)]
-
-    @property
-    def nbytes(self) -> int:
-        return sum(k.nbytes + v.nbytes for k, v in self.runs)
+        self._push(fps[order], vals)

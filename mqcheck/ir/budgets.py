@@ -20,10 +20,21 @@ it answers None whenever a condition fails, and the search is then not reduced.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mqcheck.ir.expr import BinOp, Const, Expr, Var, conjuncts, variables_of
 from mqcheck.ir.system import Action, Eventually, Invariant, TransitionSystem
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 #: Bits per budget in a packed budget tag; a budget above 15 turns the reduction off.
 BITS = 4
@@ -70,27 +81,16 @@ def _never(guard: Expr) -> bool:
     """A guard with a conjunct that reads no variable and is false (a fault whose budget
     is 0: the model writes `0 > 0`)."""
     for term in conjuncts(guard):
-        if variables_of(term):
-            continue
         if isinstance(term, Const) and not term.value:
             return True
         if (
             isinstance(term, BinOp)
             and isinstance(term.left, Const)
             and isinstance(term.right, Const)
-            and term.op in (">", "<", "!=", "==", ">=", "<=")
+            and term.op in _COMPARE
+            and not _COMPARE[term.op](term.left.value, term.right.value)
         ):
-            a, b = term.left.value, term.right.value
-            holds = {
-                ">": a > b,
-                "<": a < b,
-                "!=": a != b,
-                "==": a == b,
-                ">=": a >= b,
-                "<=": a <= b,
-            }[term.op]
-            if not holds:
-                return True
+            return True
     return False
 
 

@@ -16,6 +16,7 @@ from mqcheck.spec.load import load_spec_text
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
+from tests.model.test_processors import verdicts
 from tests.model.walking import enabled_names, value, walk
 
 
@@ -65,10 +66,6 @@ check:
     loaded = load_spec_text(text)
     assert loaded.spec is not None, loaded.errors
     return loaded.spec
-
-
-def verdicts(spec: Spec) -> dict[str, str]:
-    return {r.guarantee: r.verdict for r in check_spec(spec).results}
 
 
 # m1 is written to orders, p1's instance 1 processes it and its output is acknowledged.
