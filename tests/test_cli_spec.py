@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from mqcheck import cli
 from mqcheck.cli import main
+from tests.examples import EXAMPLES
 
-EXAMPLES = sorted(Path(__file__).resolve().parents[2].joinpath("shared", "examples").glob("*.yaml"))
 DURABLE = next(path for path in EXAMPLES if path.name == "durable-baseline.yaml")
 
 

@@ -15,10 +15,10 @@ import pytest
 from mqcheck.run import check_spec, replay_spec
 from mqcheck.spec.load import load_spec
 from mqcheck.trace.render_json import step_json
+from tests.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "specs"
-EXAMPLES = ROOT.parent / "shared" / "examples"
 
 # Specs whose check (plus replay) takes more than about 5 seconds; run with `-m slow`.
 SLOW = {
@@ -32,11 +32,9 @@ SLOW = {
 
 def _collect() -> list[object]:
     params: list[object] = []
-    sources = [("specs", LIBRARY)]
-    if EXAMPLES.is_dir():
-        sources.append(("examples", EXAMPLES))
-    for label, folder in sources:
-        for path in sorted(folder.glob("*.yaml")):
+    sources = [("specs", sorted(LIBRARY.glob("*.yaml"))), ("examples", EXAMPLES)]
+    for label, paths in sources:
+        for path in paths:
             key = f"{label}/{path.name}"
             marks = [pytest.mark.slow] if key in SLOW else []
             params.append(pytest.param(path, id=key, marks=marks))
@@ -52,17 +50,12 @@ def test_library_is_not_empty() -> None:
 
 def test_slow_list_names_existing_specs() -> None:
     known = {f"specs/{p.name}" for p in LIBRARY.glob("*.yaml")}
-    if EXAMPLES.is_dir():
-        known |= {f"examples/{p.name}" for p in EXAMPLES.glob("*.yaml")}
-    else:
-        pytest.skip(f"{EXAMPLES} is absent")
+    known |= {f"examples/{p.name}" for p in EXAMPLES}
     assert known >= SLOW, sorted(SLOW - known)
 
 
 def test_shared_examples_present() -> None:
-    if not EXAMPLES.is_dir():
-        pytest.skip(f"{EXAMPLES} is absent")
-    assert list(EXAMPLES.glob("*.yaml"))
+    assert len(EXAMPLES) == 8
 
 
 @pytest.mark.parametrize("path", SPECS)

@@ -11,13 +11,12 @@ import pytest
 import yaml
 
 from mqcheck.spec.json_schema import schema_text, spec_schema
+from tests.examples import EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "schema" / "mqcheck-spec.schema.json"
 GOLDEN = Path(__file__).parent / "golden"
-SPECS = sorted((ROOT / "specs").glob("*.yaml")) + sorted(
-    (ROOT.parent / "shared" / "examples").glob("*.yaml")
-)
+SPECS = sorted((ROOT / "specs").glob("*.yaml")) + EXAMPLES
 #: Invalid for reasons beyond a schema: a topic reference, a duplicate key (YAML parsers keep
 #: the last), a Kafka ConfigException across properties, a property newer than kafka_version.
 BEYOND_A_SCHEMA = {"bad-reference", "duplicate-key", "kafka-refusal", "old-version-features"}

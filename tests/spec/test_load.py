@@ -11,10 +11,9 @@ import yaml
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.load import load_spec, load_spec_data, load_spec_text
 from mqcheck.spec.schema import INT_MAX, LONG_MAX, KafkaVersion
+from tests.examples import EXAMPLES
 
 from .minimal import BASE, as_yaml, consumer, producer, spec_data
-
-EXAMPLES = sorted(Path(__file__).resolve().parents[3].joinpath("shared", "examples").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

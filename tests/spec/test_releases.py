@@ -26,11 +26,11 @@ from mqcheck.spec.releases import (
 )
 from mqcheck.spec.schema import KafkaVersion, Spec
 from mqcheck.spec.versions import SUPPORTED_LINES, parse_version_text, supported_lines_text
+from tests.examples import EXAMPLES_DIR
 
 from .minimal import as_yaml, spec_data
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "examples"
-DURABLE = (SHARED / "durable-baseline.yaml").read_text()
+DURABLE = (EXAMPLES_DIR / "durable-baseline.yaml").read_text()
 
 
 def _at(version: str, text: str = DURABLE) -> str:
