@@ -24,6 +24,8 @@ from mqcheck.spec.load import FORMAT_VERSION, TOP_KEYS
 from mqcheck.spec.resolve_consumers import APP_KEYS as CONSUMER_APP_KEYS
 from mqcheck.spec.resolve_producers import APP_KEYS as PRODUCER_APP_KEYS
 from mqcheck.spec.resolve_run import CHECK_KEYS, ENGINES, MAX_MESSAGES, VERDICTS
+from mqcheck.spec.resolve_share_consumers import ACK_MODES, ISOLATION, RESETS
+from mqcheck.spec.resolve_share_consumers import APP_KEYS as SHARE_APP_KEYS
 from mqcheck.spec.schema import FAULT_NAMES, GUARANTEES
 from mqcheck.spec.versions import SUPPORTED_LINES, line_text
 
@@ -196,6 +198,20 @@ def spec_schema() -> Schema:
         {"topic": {"type": "string"}, "app": _app(CONSUMER_APP_KEYS)},
         required=("topic",),
     )
+    share_consumer = _section(
+        None,
+        {
+            "topic": {"type": "string"},
+            "group.id": {"type": "string"},
+            "share.acknowledgement.mode": _choice(list(ACK_MODES)),
+            "share.record.lock.duration.ms": _integer(1000),
+            "share.delivery.count.limit": _integer(2),
+            "share.auto.offset.reset": _choice(list(RESETS)),
+            "share.isolation.level": _choice(list(ISOLATION)),
+            "app": _app(SHARE_APP_KEYS),
+        },
+        required=("topic",),
+    )
     processor = _section(
         "streams",
         {
@@ -221,6 +237,9 @@ def spec_schema() -> Schema:
         "producers": _named(producer, "Producers by name."),
         "processors": _named(processor, "Kafka Streams processors by name."),
         "consumers": _named(consumer, "Consumers by name."),
+        "share_consumers": _named(
+            share_consumer, "Share consumers (KIP-932 share groups, Kafka 4.2+) by name."
+        ),
         "faults": _faults(),
         "check": _check(),
         "expect": _section(None, {g: {"enum": list(VERDICTS)} for g in GUARANTEES}),
@@ -235,7 +254,11 @@ def spec_schema() -> Schema:
         "properties": properties,
         "required": ["mqcheck", "name", "kafka_version", "topics", "producers"],
         # the loader's rule: at least one consumer or processor reads what is produced
-        "anyOf": [{"required": ["consumers"]}, {"required": ["processors"]}],
+        "anyOf": [
+            {"required": ["consumers"]},
+            {"required": ["processors"]},
+            {"required": ["share_consumers"]},
+        ],
         "additionalProperties": False,
     }
 

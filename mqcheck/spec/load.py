@@ -20,6 +20,13 @@ from mqcheck.spec.resolve_consumers import resolve_consumers, resolve_processors
 from mqcheck.spec.resolve_producers import resolve_producers
 from mqcheck.spec.resolve_racks import Racks, resolve_racks
 from mqcheck.spec.resolve_run import resolve_check, resolve_expect, resolve_faults
+from mqcheck.spec.resolve_share_consumers import (
+    SECTION as SHARE_SECTION,
+)
+from mqcheck.spec.resolve_share_consumers import (
+    resolve_share_consumers,
+    uses_share_groups,
+)
 from mqcheck.spec.schema import EffectiveSetting, Faults, Origin, Producer, Spec, Topic
 from mqcheck.spec.tree import Entry, Node, describe, from_data, parse_yaml, to_data
 from mqcheck.spec.validate import replication_factor_refusal
@@ -48,6 +55,7 @@ TOP_KEYS = (
     "producers",
     "processors",
     "consumers",
+    "share_consumers",
     "faults",
     "check",
     "expect",
@@ -199,7 +207,12 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
     cluster = _cluster(ctx, _value(root, "cluster"), topics)
     producers = resolve_producers(ctx, _value(root, "producers"), declared)
     processors = resolve_processors(ctx, _value(root, "processors"), declared)
-    consumers = resolve_consumers(ctx, _value(root, "consumers"), declared, not processors)
+    share_node = _value(root, SHARE_SECTION)
+    required = not processors and not uses_share_groups(share_node)
+    consumers = resolve_consumers(ctx, _value(root, "consumers"), declared, required)
+    share = resolve_share_consumers(ctx, share_node, _value(root, "broker"), declared)
+    if share and not problems:  # after a wrong value, that value's error is the news
+        _share_groups_not_modelled(ctx, share_node)
     faults = resolve_faults(ctx, _value(root, "faults"), topics)
     check = resolve_check(ctx, _value(root, "check"))
     expect = resolve_expect(ctx, _value(root, "expect"))
@@ -397,6 +410,19 @@ def _brokers(ctx: LoadContext, entries: dict[str, Entry], topics: dict[str, Topi
                 position,
             )
     return value
+
+
+def _share_groups_not_modelled(ctx: LoadContext, node: Node | None) -> None:
+    """The share consumers are read and checked against Kafka's rules (a wrong value gets its
+    own error), but the model has no share groups yet: the spec is refused, exit 2, rather
+    than checked without them (docs/semantics.md, "Share groups")."""
+    ctx.problems.add(
+        SHARE_SECTION,
+        "not modelled yet: share groups (KIP-932) are read and checked against Kafka's rules, "
+        "but mqcheck cannot check a pipeline that delivers through them",
+        node.position if node is not None else None,
+        hint="check the other consumers in a spec without share_consumers:",
+    )
 
 
 def _rack_faults(ctx: LoadContext, faults: Faults, racks: Racks) -> None:

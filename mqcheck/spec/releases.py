@@ -108,12 +108,16 @@ KAFKA_4_2 = Release(
         Note(
             "Queues for Kafka (share groups) is production-ready",
             "KIP-932; notes 'Notable changes in 4.2.0'",
-            "none yet: share groups (`share_consumers:`) are not modelled and stay refused",
+            "`share_consumers:` is read and checked against Kafka's rules from 4.2 (refused "
+            "with the version before); the share-group model is not built yet, so such a spec "
+            "is refused (exit 2)",
         ),
         Note(
             "Streams Rebalance Protocol production-ready for its core feature set",
             "KIP-1071; notes 4.2.0 (migration bug KAFKA-20254, fixed in 4.2.1)",
-            "none: group rebalances are not modelled (semantics §8.2)",
+            "none: rebalances are modelled by their effect (a task or partition moves: "
+            "group_rebalance, consumer_stall; semantics §2.17, §4.10), not by the protocol "
+            "that computes the assignment",
         ),
         Note(
             "num.replica.fetchers has a new lower bound of 1",
@@ -124,8 +128,9 @@ KAFKA_4_2 = Release(
             "LIST-type configurations: stricter validation, some defaults adjusted, "
             "cleanup.policy may be empty (infinite retention)",
             "KIP-1161; notes 'Notable changes in 4.2.0'",
-            "none on the model (retention is not modelled); which LIST defaults changed is not "
-            "in the notes, so LIST defaults from 4.2 carry a 'not verified' caveat",
+            "retention is modelled (semantics §4.12): an empty cleanup.policy deletes nothing "
+            "by retention; which LIST defaults changed is not in the notes, so LIST defaults "
+            "from 4.2 carry a 'not verified' caveat",
         ),
         Note(
             "controller.quorum.auto.join.enable added, default false",
@@ -142,7 +147,8 @@ KAFKA_4_2 = Release(
             "4.2.1: fixes a share-group deadlock (KAFKA-20505) and an UnsupportedVersionException "
             "for transactional producers during a rolling upgrade (KAFKA-20322)",
             "notes 'Notable changes in 4.2.1'",
-            "none: rolling upgrades and share groups are not modelled",
+            "none: rolling upgrades are not modelled, and the share-group model is not built "
+            "yet (a spec with share consumers is refused)",
         ),
         Note(
             "max.in.flight.requests.per.connection above 5 with a defaulted idempotence is "
@@ -193,13 +199,17 @@ KAFKA_4_3 = Release(
             "share.delivery.count.limit, share.partition.max.record.locks, "
             "share.renew.acknowledge.enable group configs",
             "KIP-1240; notes 'Notable changes in 4.3.0'",
-            "none yet: share groups are not modelled and stay refused",
+            "share.delivery.count.limit is accepted under a share consumer from 4.3 (on 4.2 "
+            "it is refused with the hint group.share.delivery.count.limit) and bounded by "
+            "group.share.min/max.delivery.count.limit; share.partition.max.record.locks and "
+            "share.renew.acknowledge.enable (RENEW, KIP-1222) are not read",
         ),
         Note(
             "group.consumer.assignment.interval.ms (and share/streams): assignment updates "
             "every 1 s by default, before effectively 0",
             "KIP-1263; notes 'Notable changes in 4.3.0'",
-            "none: time and rebalances are not modelled (semantics §8.2)",
+            "none: time is not modelled (semantics §8.2); a rebalance is one step whenever "
+            "it happens (§4.10), so the assignment interval changes no verdict",
         ),
         Note(
             "group.coordinator.background.threads added, two threads by default",

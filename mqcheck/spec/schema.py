@@ -187,6 +187,40 @@ class Consumer:
     group_protocol: GroupProtocol = "classic"
 
 
+AckMode = Literal["implicit", "explicit"]
+ShareOffsetReset = Literal["latest", "earliest"]
+ShareAck = Literal["after_processing", "before_processing"]
+ShareOnError = Literal["release", "reject", "accept"]
+
+
+@dataclass(frozen=True)
+class ShareConsumerApp:
+    """What the application around a KafkaShareConsumer does (SPEC_FORMAT §1.1): when it
+    acknowledges a delivery, what it does when processing one fails, and whether processing
+    twice is harmless."""
+
+    ack: ShareAck = "after_processing"
+    on_error: ShareOnError = "release"
+    idempotent: bool = False
+
+
+@dataclass(frozen=True)
+class ShareConsumer:
+    """One member of a share group (KIP-932). The share.* group settings are the group's
+    (Kafka keeps them per group, kafka-configs --entity-type groups); they are written under
+    each member and resolved with the broker's group.share.* defaults and bounds."""
+
+    name: str
+    topic: str
+    group_id: str
+    acknowledgement_mode: AckMode
+    record_lock_duration_ms: int
+    delivery_count_limit: int
+    auto_offset_reset: ShareOffsetReset
+    isolation_level: IsolationLevel
+    app: ShareConsumerApp
+
+
 def consumer_groups(consumers: Mapping[str, Consumer]) -> list[list[Consumer]]:
     """The consumers that form one group (a shared group.id and topic), in the order each
     group's first member appears: the loader, the model and repair all group this way."""

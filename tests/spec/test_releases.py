@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from mqcheck.cli import main
@@ -156,20 +155,6 @@ def test_modelled_defaults_of_4_2_and_4_3_are_those_of_4_1() -> None:
             assert new.value == old.value, (prop.name, line)
             if prop.type != "list":
                 assert new == old, (prop.name, line)
-
-
-def _share_errors(version: str) -> str:
-    data = spec_data(kafka_version=version)
-    data["share_consumers"] = {"c": {"topic": "orders", "group.id": "g"}}
-    result = load_spec_text(as_yaml(data))
-    assert result.spec is None
-    return format_errors(result.errors)
-
-
-@pytest.mark.parametrize("version", ["4.2", "4.3"])
-def test_share_consumers_stay_refused_exactly_as_on_4_1(version: str) -> None:
-    assert "share_consumers: unknown key" in _share_errors("4.1")
-    assert _share_errors(version) == _share_errors("4.1")
 
 
 def test_max_in_flight_above_5_is_refused_with_defaulted_idempotence_from_4_0() -> None:
