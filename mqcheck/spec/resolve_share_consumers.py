@@ -3,9 +3,9 @@ queues for Kafka), with the group-level share settings Kafka keeps per group and
 broker-level `group.share.*` settings that default and bound them.
 
 Which lines accept them: share groups were early access in 4.0 and a preview in 4.1; the 4.2
-upgrade notes declare them production-ready (releases.py, KAFKA_4_2). The 4.0 and 4.1
-implementations changed protocol and configuration before 4.2 (share.acknowledgement.mode,
-share.isolation.level and the by_duration reset arrived in the preview), so a spec that uses
+upgrade notes declare them production-ready (releases.py, KAFKA_4_2). The configuration
+moved meanwhile (a GroupConfig.java of the early-access period, apache/kafka 020f7ac5, has no
+share.isolation.level and no by_duration reset; the 4.3-era one has both), so a spec that uses
 them on a line before 4.2 is refused with its version rather than checked against a moving
 target.
 
@@ -83,8 +83,9 @@ def version_refusal(ctx: LoadContext) -> str:
         stage = "early access" if not at_least(ctx.kafka, (4, 1)) else "a preview"
         return (
             f"share groups (KIP-932) are {stage} in Kafka {ctx.kafka}, not production-ready: "
-            f"mqcheck checks them from Kafka {line_text(SHARE_GROUPS_SINCE)} on (upgrade notes "
-            "4.2.0), whose configuration and protocol they changed"
+            f"mqcheck checks them from Kafka {line_text(SHARE_GROUPS_SINCE)} on, the release "
+            "whose upgrade notes call them production-ready (their configuration changed "
+            "before it)"
         )
     return (
         f"share groups (KIP-932) do not exist in Kafka {ctx.kafka}: they are production-ready "
