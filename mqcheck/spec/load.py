@@ -420,7 +420,7 @@ def _share_groups_not_modelled(ctx: LoadContext, node: Node | None) -> None:
         SHARE_SECTION,
         "not modelled yet: share groups (KIP-932) are read and checked against Kafka's rules, "
         "but mqcheck cannot check a pipeline that delivers through them",
-        node.position if node is not None else None,
+        ctx.positions.get(SHARE_SECTION) or (node.position if node is not None else None),
         hint="check the other consumers in a spec without share_consumers:",
     )
 

@@ -18,7 +18,9 @@ The rules, from Kafka's source (cited in docs/semantics.md, "Share groups"):
   read_committed.
 - ShareGroupConfig: group.share.record.lock.duration.ms between(1000, 3600000) and within
   its min/max; group.share.delivery.count.limit between(2, 10) and within its min/max.
-- ShareConsumerConfig: share.acknowledgement.mode implicit (default) | explicit.
+- ConsumerConfig (CommonConsumerConfigs), read by KafkaShareConsumer:
+  share.acknowledgement.mode implicit (default: "delivery is acknowledged implicitly on the
+  next call to poll or commit") | explicit.
 """
 
 from __future__ import annotations
@@ -101,7 +103,7 @@ def resolve_share_consumers(
         return {}
     refusal = version_refusal(ctx)
     if refusal:
-        ctx.problems.add(SECTION, refusal, node.position)
+        ctx.problems.add(SECTION, refusal, ctx.positions.get(SECTION) or node.position)
         return {}
     # ShareGroupConfig's ConfigDef ranges for the lines without the min/max settings
     lock = _broker_bounds(ctx, broker, "record.lock.duration.ms", (1000, 3600000))
@@ -258,9 +260,9 @@ def _app_origin(ctx: LoadContext, node: Node | None, path: str, key: AppKey) -> 
 def _group_id(
     ctx: LoadContext, entries: dict[str, Entry], path: str, name: str, owner: str
 ) -> str | None:
-    """group.id: required by KafkaShareConsumer (ShareConsumerConfig has no default; a share
-    consumer without one cannot be built); mqcheck names the group after the member as it
-    does for consumers, and says so."""
+    """group.id: a share consumer is always a member of a share group, and ConsumerConfig's
+    default is null; mqcheck names the group after the member, as it does for consumers, and
+    says so in explain-defaults."""
     key_path = join(path, "group.id")
     entry = entries.get("group.id")
     if entry is None:
