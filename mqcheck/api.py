@@ -50,10 +50,14 @@ def check(
     timeout_s: float | None = None,
     workers: int | None = None,
     pdr: bool = False,
+    cluster: str | None = None,
+    shards: int | None = None,
 ) -> CheckResult:
     """`mqcheck check SPEC` as a value: a path is loaded first (`InvalidSpec` if refused);
     the keyword arguments are the command's options, None leaving the spec's `check:` block
-    in charge (and `workers`, the processes of the explicit search, the machine's cores)."""
+    in charge (and `workers`, the processes of the explicit search, the machine's cores).
+    `cluster` (a Dask scheduler's address) holds the explicit search's `shards` on that
+    cluster's workers (`check --cluster`); the answer is the same."""
     loaded = spec if isinstance(spec, Spec) else load(spec)
     return run.check_spec(
         loaded,
@@ -64,6 +68,8 @@ def check(
         timeout_s=timeout_s,
         workers=workers,
         pdr=pdr,
+        cluster=cluster,
+        shards=shards,
     )
 
 

@@ -23,7 +23,7 @@ from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.review.checklist.build import build_checklist
 from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
-from mqcheck.run import check_spec, compile_spec, replay_spec
+from mqcheck.run import ClusterUnavailable, check_spec, compile_spec, replay_spec
 from mqcheck.spec.atomic_write import write_atomically
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
@@ -229,6 +229,18 @@ def _progress_line() -> ProgressLine:
     is_flag=True,
     help="The z3 engine also tries IC3/PDR on the invariants (see docs/engines.md).",
 )
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Hold the explicit search's shards on the workers of this Dask scheduler "
+    "(tcp://host:8786; needs mqcheck[dask]; see docs/distributed.md).",
+)
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="With --cluster: fingerprint shards of the search (default: one per worker).",
+)
 def check(
     specs: Sequence[str],
     guarantees: Sequence[str],
@@ -241,8 +253,14 @@ def check(
     workers: int | None,
     symbolic: Sequence[str],
     pdr: bool,
+    cluster: str | None,
+    shards: int | None,
 ) -> None:
     """Check the guarantees of each SPEC."""
+    if shards is not None and cluster is None:
+        fail("--shards needs --cluster (without a cluster, --workers sets the processes)")
+    if cluster is not None and workers is not None:
+        fail("--workers and --cluster exclude each other: with --cluster, --shards sets the shards")
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
@@ -266,18 +284,23 @@ def check(
     for result in loaded:
         assert result.spec is not None
         spec = result.spec
-        with _progress_line() as line:
-            checked = check_spec(
-                spec,
-                guarantees,
-                engine,
-                messages,
-                max_states,
-                timeout_s=timeout_s,
-                progress=line.search,
-                workers=workers,
-                pdr=pdr,
-            )
+        try:
+            with _progress_line() as line:
+                checked = check_spec(
+                    spec,
+                    guarantees,
+                    engine,
+                    messages,
+                    max_states,
+                    timeout_s=timeout_s,
+                    progress=line.search,
+                    workers=workers,
+                    pdr=pdr,
+                    cluster=cluster,
+                    shards=shards,
+                )
+        except ClusterUnavailable as why:
+            fail(f"error: {why}")
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
         if output_format == "json":

@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from mqcheck.engines import dask_pool
 from mqcheck.engines.explicit import ExplicitChecker, Limits
-from mqcheck.engines.frontier import FrontierChecker
+from mqcheck.engines.frontier import FrontierChecker, PoolFactory
 from mqcheck.engines.progress import Progress
-from mqcheck.engines.shard_pool import machine_cores
+from mqcheck.engines.shard import Shard, ShardModel
+from mqcheck.engines.shard_pool import Pool, machine_cores
 from mqcheck.ir.system import TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
@@ -19,6 +21,8 @@ from mqcheck.spec.resolve_run import MAX_MESSAGES
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.replay import ReplayOutcome, read_trace, replay
 from mqcheck.trace.steps import with_traces
+
+ClusterUnavailable = dask_pool.ClusterUnavailable
 
 
 def requested_guarantees(spec: Spec, guarantees: Sequence[str] | None) -> tuple[str, ...]:
@@ -46,13 +50,69 @@ def check_spec(
     early_verdicts: bool = True,
     workers: int | None = None,
     pdr: bool = False,
+    cluster: str | None = None,
+    shards: int | None = None,
 ) -> CheckResult:
     """`early_verdicts` (on unless turned off): the explicit engine decides at-least-once as
     soon as the answer is certain (the same verdict and trace as the full search; the stats
     then count only what was explored). Off, the search is the reference's, state for state.
     `workers`: processes the explicit search may split into (default: the machine's cores;
     the answer is the same with any number). `pdr`: the Z3 engine also tries IC3/PDR on the
-    invariant guarantees (`check --pdr`)."""
+    invariant guarantees (`check --pdr`). `cluster`: the address of a Dask scheduler whose
+    workers hold the explicit search's `shards` fingerprint shards (default: one per
+    worker; mqcheck.engines.dask_pool); the answer is the same as in one process.
+    `ClusterUnavailable` when the cluster cannot be used."""
+    if cluster is not None:
+        client = dask_pool.connect(cluster)
+        try:
+            count = shards or max(1, dask_pool.worker_count(client))
+
+            def on_cluster(model: ShardModel, parts: list[Shard]) -> Pool:
+                return dask_pool.DaskPool(client, model, parts)
+
+            return _check_spec(
+                spec,
+                guarantees,
+                engine,
+                messages,
+                max_states,
+                timeout_s,
+                progress,
+                early_verdicts,
+                count,
+                pdr,
+                on_cluster,
+            )
+        finally:
+            client.close()
+    return _check_spec(
+        spec,
+        guarantees,
+        engine,
+        messages,
+        max_states,
+        timeout_s,
+        progress,
+        early_verdicts,
+        workers,
+        pdr,
+        None,
+    )
+
+
+def _check_spec(
+    spec: Spec,
+    guarantees: Sequence[str] | None,
+    engine: str | None,
+    messages: int | None,
+    max_states: int | None,
+    timeout_s: float | None,
+    progress: Progress | None,
+    early_verdicts: bool,
+    workers: int | None,
+    pdr: bool,
+    pool_factory: PoolFactory | None,
+) -> CheckResult:
     cores = workers or machine_cores()
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
@@ -75,7 +135,12 @@ def check_spec(
         # and benchmarks; it reports itself as "explicit", like the frontier engine
         if engine_name == "explicit":
             checker = FrontierChecker(
-                system, limits, early=early_verdicts, workers=cores, subsume=True
+                system,
+                limits,
+                early=early_verdicts,
+                workers=cores,
+                subsume=True,
+                pool_factory=pool_factory,
             )
             found = checker.check(wanted, progress)
         else:
@@ -85,7 +150,12 @@ def check_spec(
         results = tuple(with_traces(system, _z3(system, wanted, limits.timeout_s, pdr)))
     else:
         frontier = FrontierChecker(
-            system, limits, early=early_verdicts, workers=cores, subsume=True
+            system,
+            limits,
+            early=early_verdicts,
+            workers=cores,
+            subsume=True,
+            pool_factory=pool_factory,
         )
         explicit = with_traces(system, frontier.check(wanted, progress))
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s, pdr))

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +43,7 @@ from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.expand import Expander
 from mqcheck.engines.explicit import Limits, Progress, peak_rss_mb
 from mqcheck.engines.lean_graph import edges_out, follow, merge_best, policy, rebuild
-from mqcheck.engines.shard import Expanded, Finished, Shard, owners
+from mqcheck.engines.shard import Expanded, Finished, Shard, ShardModel, owners
 from mqcheck.engines.shard_pool import LocalPool, Pool, ProcessPool, WorkerLost, fork_available
 from mqcheck.engines.subsume import Subsumption
 from mqcheck.engines.visited import Fingerprints, collision_probability, fingerprint
@@ -62,6 +62,9 @@ Bools = npt.NDArray[np.bool_]
 #: A run of states waiting in a layer: their rows (None once a shard holds them) and indices.
 Part = tuple[Rows | None, Ints]
 Buckets = dict[int, dict[int, list[Part]]]
+#: Builds the pool that holds a search's shards elsewhere (a Dask cluster's workers,
+#: mqcheck.engines.dask_pool), from the model each shard compiles and the shards.
+PoolFactory = Callable[[ShardModel, list[Shard]], Pool]
 #: Below this many parents a chunk takes the tuple path (numpy's per-call cost dominates).
 SMALL = 512
 #: States the search may find in its first, pure-tuple phase (a dict of states, as in the
@@ -263,6 +266,7 @@ class FrontierChecker:
         processes: bool = True,
         lean_from: int = LEAN_FROM,
         subsume: bool = False,
+        pool_factory: PoolFactory | None = None,
     ) -> None:
         """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
         memory, never an answer (the tests turn them down to run the array path and the
@@ -276,13 +280,18 @@ class FrontierChecker:
         `subsume` turns on fault-budget subsumption where its argument holds for the
         system (mqcheck.ir.budgets): a state covered by one with the same budget-free part
         and at least its budgets is not explored. The same verdicts and the same
-        (faults, depth) of every counterexample, with fewer states (docs/engines.md)."""
+        (faults, depth) of every counterexample, with fewer states (docs/engines.md).
+        `pool_factory`: the `workers` shards are held by the pool it builds (a Dask
+        cluster's workers) instead of local processes, from `shard_from` states on, even
+        for one shard; the answers are the same."""
         self.early = early
         self.lean_from = lean_from
         self.tuple_states = tuple_states
         self.workers = max(1, workers)
         self.shard_from = shard_from
         self.processes = processes
+        self.pool_factory = pool_factory
+        self._model: ShardModel | None = None
         # the first phase's visited states (canonical tuple -> index); None once the search
         # has moved to the shards' fingerprint sets
         self._seen: dict[State, int] | None = None
@@ -466,8 +475,8 @@ class FrontierChecker:
             seconds = time.perf_counter() - started
             if liveness and not decided:
                 doomed = self._doomed(sr, pool)
-            if pool is not None and pool.count > 1 and isinstance(pool, ProcessPool):
-                self._workers_peak_mb = sum(pool.call("rss_mb", [()] * pool.count)[1:])
+            if pool is not None:
+                self._workers_peak_mb = pool.workers_mb()
         except WorkerLost as why:
             sr.limit_hit = f"the search was stopped: {why}"
             self.bytes_per_state = sr.nbytes() / max(sr.size, 1)
@@ -490,9 +499,7 @@ class FrontierChecker:
 
     def _memory_mb(self, pool: Pool | None) -> float:
         """The search's peak memory, its worker processes' included."""
-        if isinstance(pool, ProcessPool):
-            return peak_rss_mb() + float(sum(pool.call("rss_mb", [()] * pool.count)[1:]))
-        return peak_rss_mb()
+        return peak_rss_mb() + (pool.workers_mb() if pool is not None else 0.0)
 
     def _migrate(
         self,
@@ -511,14 +518,17 @@ class FrontierChecker:
         assert seen is not None
         self._seen = None
         system = self.system
+        goal = liveness[0].goal if liveness else None
         shard = Shard(
             self.expander,
             self.is_fault,
-            compile_mask(system, liveness[0].goal) if liveness else None,
+            compile_mask(system, goal) if goal is not None else None,
             [compile_mask(system, g.bad) for g in invariants],
             bool(liveness),
             subsume=self.subsumption,
         )
+        bad = tuple(g.bad for g in invariants)
+        self._model = ShardModel(system, goal, bad, bool(liveness), self.small, self.subsumption)
         flat = itertools.chain.from_iterable(seen)
         states = np.fromiter(flat, dtype=self.dtype, count=len(seen) * self.width)
         indexes = np.fromiter(seen.values(), dtype=np.int32, count=len(seen))
@@ -540,7 +550,16 @@ class FrontierChecker:
 
     def _grow(self, pool: Pool, sr: _Store) -> Pool:
         """From one shard to `workers` once the search is big enough to pay for them."""
-        if self.workers == 1 or pool.count > 1 or sr.size < self.shard_from:
+        if pool.count > 1 or sr.size < self.shard_from or not isinstance(pool, LocalPool):
+            return pool
+        if self.pool_factory is not None:
+            assert self._model is not None
+            shards = pool.shards[0].split(self.workers)
+            placed = self.pool_factory(self._model, shards)
+            pool.close()
+            self.shards_used = self.workers
+            return placed
+        if self.workers == 1:
             return pool
         if self.processes and not fork_available():
             return pool  # shards in one process would only cost (no fork on this platform)

@@ -37,7 +37,11 @@ import numpy.typing as npt
 from mqcheck.engines.expand import Expander
 from mqcheck.engines.subsume import Subsumption, Tags
 from mqcheck.engines.visited import Fingerprints, TaggedSet, VisitedSet, fingerprint
-from mqcheck.ir.compile_np import PredicateFn, columns
+from mqcheck.ir.compile_np import PredicateFn, columns, compile_mask
+from mqcheck.ir.compile_py import compile_system
+from mqcheck.ir.expr import Expr
+from mqcheck.ir.lookahead import Future
+from mqcheck.ir.system import TransitionSystem
 
 Rows = npt.NDArray[Any]
 Ints = npt.NDArray[np.int64]
@@ -135,6 +139,62 @@ class _Resolving:
     alias: Ints | None = None
     fpx: Fingerprints | None = None
     tag: Tags | None = None
+
+
+@dataclass(frozen=True)
+class ShardModel:
+    """What a shard in another process needs to compile its own model: the system, the
+    goal and bad predicates it reports on, the tuple path's batch size and the search's
+    subsumption. Plain values that pickle, for a shard that is not forked from the
+    coordinator (a Dask worker, mqcheck.engines.dask_pool); the compiled functions of a
+    `Shard` do not."""
+
+    system: TransitionSystem
+    goal: Expr | None
+    bad: tuple[Expr, ...]
+    need_graph: bool
+    small: int
+    subsume: Subsumption | None
+
+
+@dataclass
+class ShardState:
+    """A shard's data without its compiled parts: what crosses the network when a shard
+    moves to a worker."""
+
+    index: int
+    count: int
+    visited: VisitedSet
+    tagged: TaggedSet
+    pending: dict[tuple[int, int], list[tuple[Rows, Ints]]]
+
+
+def shard_state(shard: Shard) -> ShardState:
+    """The part of `shard` that travels (only between chunks)."""
+    assert shard._flight is None and shard._resolving is None
+    return ShardState(shard.index, shard.count, shard.visited, shard.tagged, shard.pending)
+
+
+def rebuild_shard(model: ShardModel, state: ShardState) -> Shard:
+    """A shard compiled here from its model and data: it answers every step as the shard
+    `state` was taken from (the compilation is deterministic)."""
+    system = model.system
+    compiled = compile_system(system)
+    expander = Expander(system, compiled, Future.of(system, compiled.successors), model.small)
+    is_fault = np.array([a.fault is not None for a in system.actions], dtype=np.int64)
+    return Shard(
+        expander,
+        is_fault,
+        compile_mask(system, model.goal) if model.goal is not None else None,
+        [compile_mask(system, e) for e in model.bad],
+        model.need_graph,
+        state.index,
+        state.count,
+        state.visited,
+        model.subsume,
+        state.tagged,
+        state.pending,
+    )
 
 
 @dataclass

@@ -31,6 +31,10 @@ class Pool(Protocol):
 
     def call(self, step: str, args: Sequence[tuple[Any, ...]]) -> list[Any]: ...
 
+    def workers_mb(self) -> float:
+        """The peak memory of the processes holding shards other than this one."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -43,6 +47,9 @@ class LocalPool:
 
     def call(self, step: str, args: Sequence[tuple[Any, ...]]) -> list[Any]:
         return [getattr(s, step)(*a) for s, a in zip(self.shards, args, strict=True)]
+
+    def workers_mb(self) -> float:
+        return 0.0
 
     def close(self) -> None:
         self.shards = []
@@ -106,6 +113,9 @@ class ProcessPool:
                 raise WorkerLost(f"a search worker failed:\n{value}")
             out.append(value)
         return out
+
+    def workers_mb(self) -> float:
+        return float(sum(self.call("rss_mb", [()] * self.count)[1:]))
 
     def close(self) -> None:
         for conn in self.conns:
