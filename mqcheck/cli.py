@@ -21,8 +21,11 @@ import click
 from mqcheck import exits
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
+from mqcheck.result import CheckResult
+from mqcheck.review.batch import ClusterUnavailable, Pool
 from mqcheck.review.checklist.build import build_checklist
 from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
+from mqcheck.review.spec_batch import SpecCheck, check_specs
 from mqcheck.run import check_spec, compile_spec, replay_spec
 from mqcheck.spec.atomic_write import write_atomically
 from mqcheck.spec.errors import format_errors
@@ -44,6 +47,7 @@ from mqcheck.trace import render_text as text_report
 from mqcheck.trace.replay import TraceError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 class _Main(click.Group):
@@ -191,6 +195,40 @@ _EACH_CHECK = (
 )
 
 
+_WORKERS_HELP = (
+    "Processes the checks are spread over: a local Dask cluster of N worker processes, or "
+    "local processes without dask (default: this machine's cores; 1: one after another here). "
+    "The answers are the same with any number."
+)
+
+
+def _batch_options(workers_help: str = _WORKERS_HELP) -> Callable[[_F], _F]:
+    """`--workers N` and `--cluster ADDRESS` of the commands that run many independent
+    checks (docs/distributed.md)."""
+
+    def decorate(f: _F) -> _F:
+        f = click.option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Run the checks on the workers of this Dask scheduler (tcp://host:8786); "
+            "needs pip install 'mqcheck[dask]'.",
+        )(f)
+        return click.option(
+            "--workers", type=click.IntRange(min=1), metavar="N", help=workers_help
+        )(f)
+
+    return decorate
+
+
+def _batch_or_exit(line: ProgressLine, run: Callable[[], _T]) -> _T:
+    """`run()`, or its ClusterUnavailable as a message and exit 2 (nothing was checked)."""
+    try:
+        return run()
+    except ClusterUnavailable as why:
+        line.clear()
+        fail(str(why))
+
+
 def _progress_line() -> ProgressLine:
     """The progress line on stderr, shown only when stderr is a terminal; as a context
     manager it is cleared when the checking ends, before the command prints its report."""
@@ -211,12 +249,10 @@ def _progress_line() -> ProgressLine:
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @_timeout_option("Override check.timeout_s (the limit of each search).")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Processes the explicit search may use (default: this machine's cores; the "
-    "answer is the same with any number).",
+@_batch_options(
+    "One SPEC: processes its explicit search may use. Several: processes (a local Dask "
+    "cluster, or local processes without dask) the specs are spread over, one search each. "
+    "Default: this machine's cores; the answers are the same with any number."
 )
 @click.option(
     "--symbolic",
@@ -239,16 +275,19 @@ def check(
     max_states: int | None,
     timeout_s: float | None,
     workers: int | None,
+    cluster: str | None,
     symbolic: Sequence[str],
     pdr: bool,
 ) -> None:
-    """Check the guarantees of each SPEC."""
+    """Check the guarantees of each SPEC (several: side by side, see --workers)."""
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
         fail(format_errors(errors))
     if pdr:
         _pdr_applies(loaded, engine, symbolic)
+    if cluster and symbolic:
+        fail("--cluster: not available with --symbolic (its configuration search runs here)")
     if symbolic:
         _check_symbolic(
             loaded,
@@ -261,23 +300,14 @@ def check(
             output_format,
             trace_out,
         )
+    spec_list = [r.spec for r in loaded if r.spec is not None]
     codes = []
     first_trace: dict[str, Any] | None = None
-    for result in loaded:
-        assert result.spec is not None
-        spec = result.spec
-        with _progress_line() as line:
-            checked = check_spec(
-                spec,
-                guarantees,
-                engine,
-                messages,
-                max_states,
-                timeout_s=timeout_s,
-                progress=line.search,
-                workers=workers,
-                pdr=pdr,
-            )
+    checks = [
+        SpecCheck(spec, tuple(guarantees), engine, messages, max_states, timeout_s, pdr)
+        for spec in spec_list
+    ]
+    for spec, checked in zip(spec_list, _check_all(checks, workers, cluster), strict=True):
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
         if output_format == "json":
@@ -295,6 +325,33 @@ def check(
     if trace_out and first_trace is not None:
         write_or_exit(trace_out, json_report.dumps(first_trace))
     sys.exit(exits.worst(codes))
+
+
+def _check_all(
+    checks: Sequence[SpecCheck], workers: int | None, cluster: str | None
+) -> list[CheckResult]:
+    """One spec here, its search over `workers` processes (unless `--cluster` sends it to a
+    worker there); several spread over `workers` or the cluster (docs/distributed.md)."""
+    with _progress_line() as line:
+        if len(checks) == 1 and cluster is None:
+            c = checks[0]
+            return [
+                check_spec(
+                    c.spec,
+                    c.guarantees,
+                    c.engine,
+                    c.messages,
+                    c.max_states,
+                    timeout_s=c.timeout_s,
+                    progress=line.search,
+                    workers=workers,
+                    pdr=c.pdr,
+                )
+            ]
+        pool = Pool(workers, cluster)
+        return _batch_or_exit(
+            line, lambda: check_specs(checks, pool, line.batch("specs"), line.search)
+        )
 
 
 def _pdr_applies(loaded: Sequence[LoadResult], engine: str | None, symbolic: Sequence[str]) -> None:
@@ -607,7 +664,15 @@ def schema(output: str | None) -> None:
     "--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True
 )
 @_timeout_option(_EACH_CHECK + " Default: 60 s, or the spec's check.timeout_s if lower.")
-def profile(spec: str, cap: int, max_states: int, timeout_s: float | None) -> None:
+@_batch_options()
+def profile(
+    spec: str,
+    cap: int,
+    max_states: int,
+    timeout_s: float | None,
+    workers: int | None,
+    cluster: str | None,
+) -> None:
     """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
     from mqcheck.review.checklist.profile import render_profile_text, resilience_profile
     from mqcheck.review.checklist.runs import VariantRunner
@@ -615,9 +680,14 @@ def profile(spec: str, cap: int, max_states: int, timeout_s: float | None) -> No
     loaded = load_or_exit(spec)
     with _progress_line() as line:
         runner = VariantRunner(
-            loaded, max_states=max_states, timeout=timeout_s, progress=line.search
+            loaded,
+            max_states=max_states,
+            timeout=timeout_s,
+            progress=line.search,
+            pool=Pool(workers, cluster),
+            batch_progress=line.batch("runs"),
         )
-        found = resilience_profile(loaded, runner, cap)
+        found = _batch_or_exit(line, lambda: resilience_profile(loaded, runner, cap))
     click.echo(render_profile_text(loaded, found), nl=False)
 
 
@@ -754,13 +824,16 @@ def _vary_option(
 @_format_option("text", "md", "csv", "json")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @_timeout_option(_EACH_CHECK.replace("each check it runs", "each point's check"))
-@click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
+@_batch_options()
+@click.option("--jobs", type=click.IntRange(min=1), hidden=True, help="The old name of --workers.")
 def sweep(
     spec: str,
     vary: tuple[tuple[str, tuple[str, ...]], ...],
     output_format: str,
     max_states: int | None,
     timeout_s: float | None,
+    workers: int | None,
+    cluster: str | None,
     jobs: int | None,
 ) -> None:
     """Check SPEC for every combination of the varied settings."""
@@ -770,20 +843,20 @@ def sweep(
     document = document_or_exit(spec)
     loaded = document.spec
     assert loaded is not None
+    pool = Pool(workers or jobs, cluster)
     with _progress_line() as line:
-
-        def progress(done: int, total: int) -> None:
-            line.show(f"  {done}/{total} points checked", force=True)
-
         try:
-            points = sweeping.run_sweep(
-                loaded,
-                document.data(),
-                vary,
-                max_states=max_states,
-                timeout_s=timeout_s,
-                workers=jobs,
-                progress=progress if line.enabled else None,
+            points = _batch_or_exit(
+                line,
+                lambda: sweeping.run_sweep(
+                    loaded,
+                    document.data(),
+                    vary,
+                    max_states=max_states,
+                    timeout_s=timeout_s,
+                    pool=pool,
+                    progress=line.batch("points"),
+                ),
             )
         except SweepError as why:
             line.clear()
