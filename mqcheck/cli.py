@@ -739,6 +739,11 @@ def _names_option(
 @click.option(
     "--pick", type=click.IntRange(min=1), default=1, show_default=True, help="Alternative for -o."
 )
+@_batch_options(
+    "Processes the fault-exclusion searches (run when no repair exists) are spread over: a "
+    "local Dask cluster of N workers, or local processes without dask (default: this "
+    "machine's cores). The answers are the same with any number."
+)
 def repair(
     spec: str,
     guarantee: str,
@@ -751,6 +756,8 @@ def repair(
     alternatives: int,
     max_iterations: int,
     pick: int,
+    workers: int | None,
+    cluster: str | None,
 ) -> None:
     """Cheapest configuration change that makes GUARANTEE hold (0 repaired or already
     holds, 1 no repair exists, 2 invalid input, 3 unknown)."""
@@ -769,6 +776,7 @@ def repair(
         alternatives=alternatives,
         max_iterations=max_iterations,
         timeout_s=timeout_s,
+        pool=Pool(workers, cluster),
     )
     progress = None
     if sys.stderr.isatty():
@@ -779,6 +787,8 @@ def repair(
     try:
         found = repairing.repair(loaded, document.data(), guarantee, options, progress)
     except SpaceError as why:
+        fail(str(why))
+    except ClusterUnavailable as why:
         fail(str(why))
     written = None
     notes: list[str] = []

@@ -83,6 +83,17 @@ def dask_available() -> bool:
     return True
 
 
+def require(pool: Pool) -> None:
+    """Connect to `pool.cluster` now, before any work: a command whose batch comes late (a
+    repair's exclusions) still refuses a cluster it cannot use up front. Raises
+    ClusterUnavailable (dask missing, or no scheduler answers at the address)."""
+    if pool.cluster is None:
+        return
+    if not dask_available():
+        raise ClusterUnavailable(f"--cluster needs dask.distributed: {INSTALL}")
+    _client(importlib.import_module("distributed"), pool)
+
+
 def run_batch(
     task: Callable[[T], R],
     items: Sequence[T],
@@ -101,8 +112,7 @@ def run_batch(
         if progress is not None:
             progress(BatchProgress(done, total, time.monotonic() - started))
 
-    if pool.cluster is not None and not dask_available():
-        raise ClusterUnavailable(f"--cluster needs dask.distributed: {INSTALL}")
+    require(pool)
     if pool.serial(total):
         return _serial(task, items, failed, tick)
     if dask_available():
@@ -134,7 +144,9 @@ def _guarded(task: Callable[[T], R], item: T, failed: Callable[[T, str], R]) -> 
 
 
 def _reason(error: BaseException) -> str:
-    return f"not computed: {type(error).__name__}: {error}".rstrip(": ")
+    """One line (a report's note column): Dask's messages run over several."""
+    text = " ".join(str(error).split())
+    return f"not computed: {type(error).__name__}: {text}".rstrip(": ")
 
 
 def _on_processes(
