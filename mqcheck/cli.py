@@ -22,7 +22,7 @@ from mqcheck import exits
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
 from mqcheck.result import CheckResult
-from mqcheck.review.batch import ClusterUnavailable, Pool
+from mqcheck.review.batch import ClusterUnavailable, Pool, close_clients
 from mqcheck.review.checklist.build import build_checklist
 from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
 from mqcheck.review.spec_batch import SpecCheck, check_specs
@@ -52,7 +52,8 @@ _T = TypeVar("_T")
 
 class _Main(click.Group):
     """The group that turns an unexpected exception into `internal error: ...` and exit 4,
-    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated")."""
+    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated");
+    whatever the end, the command's Dask clients and local cluster are closed."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -60,6 +61,8 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted: nothing is claimed", err=True)
             sys.exit(exits.INTERRUPTED)
+        finally:
+            close_clients()  # a command's local Dask cluster ends with the command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args")
