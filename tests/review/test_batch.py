@@ -196,3 +196,13 @@ def test_cluster_without_dask_exits_2_saying_how_to_install_it(command: list[str
     result = CliRunner().invoke(main, [*command, "--cluster", "tcp://127.0.0.1:8786"])
     assert result.exit_code == exits.INVALID, result.output
     assert "pip install 'mqcheck[dask]'" in result.output
+
+
+def test_check_of_several_specs_prints_the_serial_report_whatever_the_workers() -> None:
+    specs = [str(p) for p in EXAMPLES[:3]]
+    serial = CliRunner().invoke(main, ["check", *specs, "--workers", "1"])
+    spread = CliRunner().invoke(main, ["check", *specs, "--workers", "2"])
+    assert spread.exit_code == serial.exit_code
+    steady = [line.split(" states")[0] for line in serial.output.splitlines()]
+    assert [line.split(" states")[0] for line in spread.output.splitlines()] == steady
+    assert serial.output.index(EXAMPLES[0].stem) < serial.output.index(EXAMPLES[2].stem)
