@@ -21,9 +21,12 @@ import click
 from mqcheck import exits
 from mqcheck.engines.graph import explore_graph, write_graph
 from mqcheck.model.compile import UnsupportedSpec
+from mqcheck.result import CheckResult
+from mqcheck.review.batch import ClusterUnavailable, Pool, close_clients
 from mqcheck.review.checklist.build import build_checklist
 from mqcheck.review.checklist.runs import DEFAULT_MAX_STATES
-from mqcheck.run import ClusterUnavailable, check_spec, compile_spec, replay_spec
+from mqcheck.review.spec_batch import SpecCheck, check_specs
+from mqcheck.run import check_spec, compile_spec, replay_spec
 from mqcheck.spec.atomic_write import write_atomically
 from mqcheck.spec.errors import format_errors
 from mqcheck.spec.explain import render_json, render_text
@@ -44,11 +47,13 @@ from mqcheck.trace import render_text as text_report
 from mqcheck.trace.replay import TraceError
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+_T = TypeVar("_T")
 
 
 class _Main(click.Group):
     """The group that turns an unexpected exception into `internal error: ...` and exit 4,
-    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated")."""
+    and Ctrl-C into exit 130 (click's own handling exits 1, which would read as "violated");
+    whatever the end, the command's Dask clients and local cluster are closed."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -56,6 +61,8 @@ class _Main(click.Group):
         except KeyboardInterrupt:
             click.echo("\ninterrupted: nothing is claimed", err=True)
             sys.exit(exits.INTERRUPTED)
+        finally:
+            close_clients()  # a command's local Dask cluster ends with the command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         argv = kwargs.get("args")
@@ -191,6 +198,40 @@ _EACH_CHECK = (
 )
 
 
+_WORKERS_HELP = (
+    "Processes the checks are spread over: a local Dask cluster of N worker processes, or "
+    "local processes without dask (default: this machine's cores; 1: one after another here). "
+    "The answers are the same with any number."
+)
+
+
+def _batch_options(workers_help: str = _WORKERS_HELP) -> Callable[[_F], _F]:
+    """`--workers N` and `--cluster ADDRESS` of the commands that run many independent
+    checks (docs/distributed.md)."""
+
+    def decorate(f: _F) -> _F:
+        f = click.option(
+            "--cluster",
+            metavar="ADDRESS",
+            help="Run the checks on the workers of this Dask scheduler (tcp://host:8786); "
+            "needs pip install 'mqcheck[dask]'.",
+        )(f)
+        return click.option(
+            "--workers", type=click.IntRange(min=1), metavar="N", help=workers_help
+        )(f)
+
+    return decorate
+
+
+def _batch_or_exit(line: ProgressLine, run: Callable[[], _T]) -> _T:
+    """`run()`, or its ClusterUnavailable as a message and exit 2 (nothing was checked)."""
+    try:
+        return run()
+    except ClusterUnavailable as why:
+        line.clear()
+        fail(str(why))
+
+
 def _progress_line() -> ProgressLine:
     """The progress line on stderr, shown only when stderr is a terminal; as a context
     manager it is cleared when the checking ends, before the command prints its report."""
@@ -211,12 +252,10 @@ def _progress_line() -> ProgressLine:
 )
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @_timeout_option("Override check.timeout_s (the limit of each search).")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Processes the explicit search may use (default: this machine's cores; the "
-    "answer is the same with any number).",
+@_batch_options(
+    "One SPEC: processes its explicit search may use. Several: processes (a local Dask "
+    "cluster, or local processes without dask) the specs are spread over, one search each. "
+    "Default: this machine's cores; the answers are the same with any number."
 )
 @click.option(
     "--symbolic",
@@ -230,16 +269,11 @@ def _progress_line() -> ProgressLine:
     help="The z3 engine also tries IC3/PDR on the invariants (see docs/engines.md).",
 )
 @click.option(
-    "--cluster",
-    metavar="ADDRESS",
-    help="Hold the explicit search's shards on the workers of this Dask scheduler "
-    "(tcp://host:8786; needs mqcheck[dask]; see docs/distributed.md).",
-)
-@click.option(
     "--shards",
     type=click.IntRange(min=1),
     metavar="N",
-    help="With --cluster: fingerprint shards of the search (default: one per worker).",
+    help="With --cluster and one SPEC: the fingerprint shards of its explicit search, held "
+    "by the cluster's workers (default: one per worker; docs/engines.md).",
 )
 def check(
     specs: Sequence[str],
@@ -251,22 +285,26 @@ def check(
     max_states: int | None,
     timeout_s: float | None,
     workers: int | None,
+    cluster: str | None,
     symbolic: Sequence[str],
     pdr: bool,
-    cluster: str | None,
     shards: int | None,
 ) -> None:
-    """Check the guarantees of each SPEC."""
+    """Check the guarantees of each SPEC (several: side by side, see --workers)."""
     if shards is not None and cluster is None:
         fail("--shards needs --cluster (without a cluster, --workers sets the processes)")
-    if cluster is not None and workers is not None:
-        fail("--workers and --cluster exclude each other: with --cluster, --shards sets the shards")
+    if shards is not None and len(specs) > 1:
+        fail("--shards applies to the search of one SPEC (several are spread one per worker)")
+    if cluster is not None and workers is not None and len(specs) == 1:
+        fail("--workers and --cluster exclude each other for one SPEC: --shards sets its shards")
     loaded = [load_spec(path) for path in specs]
     errors = [e for r in loaded for e in r.errors]
     if errors:
         fail(format_errors(errors))
     if pdr:
         _pdr_applies(loaded, engine, symbolic)
+    if cluster and symbolic:
+        fail("--cluster: not available with --symbolic (its configuration search runs here)")
     if symbolic:
         _check_symbolic(
             loaded,
@@ -279,28 +317,15 @@ def check(
             output_format,
             trace_out,
         )
+    spec_list = [r.spec for r in loaded if r.spec is not None]
     codes = []
     first_trace: dict[str, Any] | None = None
-    for result in loaded:
-        assert result.spec is not None
-        spec = result.spec
-        try:
-            with _progress_line() as line:
-                checked = check_spec(
-                    spec,
-                    guarantees,
-                    engine,
-                    messages,
-                    max_states,
-                    timeout_s=timeout_s,
-                    progress=line.search,
-                    workers=workers,
-                    pdr=pdr,
-                    cluster=cluster,
-                    shards=shards,
-                )
-        except ClusterUnavailable as why:
-            fail(f"error: {why}")
+    checks = [
+        SpecCheck(spec, tuple(guarantees), engine, messages, max_states, timeout_s, pdr)
+        for spec in spec_list
+    ]
+    ran = _check_all(checks, workers, cluster, shards)
+    for spec, checked in zip(spec_list, ran, strict=True):
         codes.append(exits.for_check(checked))
         _report_disagreements(checked)
         if output_format == "json":
@@ -318,6 +343,39 @@ def check(
     if trace_out and first_trace is not None:
         write_or_exit(trace_out, json_report.dumps(first_trace))
     sys.exit(exits.worst(codes))
+
+
+def _check_all(
+    checks: Sequence[SpecCheck], workers: int | None, cluster: str | None, shards: int | None
+) -> list[CheckResult]:
+    """One spec here, its search over `workers` processes, or with `--cluster` its shards on
+    the cluster's workers (docs/engines.md); several spread over `workers` or the cluster,
+    one search each (docs/distributed.md)."""
+    with _progress_line() as line:
+        if len(checks) == 1:
+            c = checks[0]
+            try:
+                return [
+                    check_spec(
+                        c.spec,
+                        c.guarantees,
+                        c.engine,
+                        c.messages,
+                        c.max_states,
+                        timeout_s=c.timeout_s,
+                        progress=line.search,
+                        workers=workers,
+                        pdr=c.pdr,
+                        cluster=cluster,
+                        shards=shards,
+                    )
+                ]
+            except ClusterUnavailable as why:
+                fail(f"error: {why}")
+        pool = Pool(workers, cluster)
+        return _batch_or_exit(
+            line, lambda: check_specs(checks, pool, line.batch("specs"), line.search)
+        )
 
 
 def _pdr_applies(loaded: Sequence[LoadResult], engine: str | None, symbolic: Sequence[str]) -> None:
@@ -630,7 +688,15 @@ def schema(output: str | None) -> None:
     "--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True
 )
 @_timeout_option(_EACH_CHECK + " Default: 60 s, or the spec's check.timeout_s if lower.")
-def profile(spec: str, cap: int, max_states: int, timeout_s: float | None) -> None:
+@_batch_options()
+def profile(
+    spec: str,
+    cap: int,
+    max_states: int,
+    timeout_s: float | None,
+    workers: int | None,
+    cluster: str | None,
+) -> None:
     """Resilience profile: the smallest budget of each fault class that breaks each guarantee."""
     from mqcheck.review.checklist.profile import render_profile_text, resilience_profile
     from mqcheck.review.checklist.runs import VariantRunner
@@ -638,9 +704,14 @@ def profile(spec: str, cap: int, max_states: int, timeout_s: float | None) -> No
     loaded = load_or_exit(spec)
     with _progress_line() as line:
         runner = VariantRunner(
-            loaded, max_states=max_states, timeout=timeout_s, progress=line.search
+            loaded,
+            max_states=max_states,
+            timeout=timeout_s,
+            progress=line.search,
+            pool=Pool(workers, cluster),
+            batch_progress=line.batch("runs"),
         )
-        found = resilience_profile(loaded, runner, cap)
+        found = _batch_or_exit(line, lambda: resilience_profile(loaded, runner, cap))
     click.echo(render_profile_text(loaded, found), nl=False)
 
 
@@ -692,6 +763,11 @@ def _names_option(
 @click.option(
     "--pick", type=click.IntRange(min=1), default=1, show_default=True, help="Alternative for -o."
 )
+@_batch_options(
+    "Processes the fault-exclusion searches (run when no repair exists) are spread over: a "
+    "local Dask cluster of N workers, or local processes without dask (default: this "
+    "machine's cores). The answers are the same with any number."
+)
 def repair(
     spec: str,
     guarantee: str,
@@ -704,6 +780,8 @@ def repair(
     alternatives: int,
     max_iterations: int,
     pick: int,
+    workers: int | None,
+    cluster: str | None,
 ) -> None:
     """Cheapest configuration change that makes GUARANTEE hold (0 repaired or already
     holds, 1 no repair exists, 2 invalid input, 3 unknown)."""
@@ -722,6 +800,7 @@ def repair(
         alternatives=alternatives,
         max_iterations=max_iterations,
         timeout_s=timeout_s,
+        pool=Pool(workers, cluster),
     )
     progress = None
     if sys.stderr.isatty():
@@ -732,6 +811,8 @@ def repair(
     try:
         found = repairing.repair(loaded, document.data(), guarantee, options, progress)
     except SpaceError as why:
+        fail(str(why))
+    except ClusterUnavailable as why:
         fail(str(why))
     written = None
     notes: list[str] = []
@@ -777,13 +858,16 @@ def _vary_option(
 @_format_option("text", "md", "csv", "json")
 @click.option("--max-states", type=click.IntRange(min=1), help="Override check.max_states.")
 @_timeout_option(_EACH_CHECK.replace("each check it runs", "each point's check"))
-@click.option("--jobs", type=click.IntRange(min=1), help="Parallel processes (default: cores).")
+@_batch_options()
+@click.option("--jobs", type=click.IntRange(min=1), hidden=True, help="The old name of --workers.")
 def sweep(
     spec: str,
     vary: tuple[tuple[str, tuple[str, ...]], ...],
     output_format: str,
     max_states: int | None,
     timeout_s: float | None,
+    workers: int | None,
+    cluster: str | None,
     jobs: int | None,
 ) -> None:
     """Check SPEC for every combination of the varied settings."""
@@ -793,20 +877,20 @@ def sweep(
     document = document_or_exit(spec)
     loaded = document.spec
     assert loaded is not None
+    pool = Pool(workers or jobs, cluster)
     with _progress_line() as line:
-
-        def progress(done: int, total: int) -> None:
-            line.show(f"  {done}/{total} points checked", force=True)
-
         try:
-            points = sweeping.run_sweep(
-                loaded,
-                document.data(),
-                vary,
-                max_states=max_states,
-                timeout_s=timeout_s,
-                workers=jobs,
-                progress=progress if line.enabled else None,
+            points = _batch_or_exit(
+                line,
+                lambda: sweeping.run_sweep(
+                    loaded,
+                    document.data(),
+                    vary,
+                    max_states=max_states,
+                    timeout_s=timeout_s,
+                    pool=pool,
+                    progress=line.batch("points"),
+                ),
             )
         except SweepError as why:
             line.clear()

@@ -22,8 +22,6 @@ from mqcheck.spec.schema import Spec
 from mqcheck.trace.replay import ReplayOutcome, read_trace, replay
 from mqcheck.trace.steps import with_traces
 
-ClusterUnavailable = dask_pool.ClusterUnavailable
-
 
 def requested_guarantees(spec: Spec, guarantees: Sequence[str] | None) -> tuple[str, ...]:
     """The guarantees to report: the command line's, or the spec's (ordering last)."""
@@ -215,6 +213,24 @@ def combine_engines(
 
 def _join(a: str, b: str) -> str:
     return f"{a}; {b}" if a else b
+
+
+def not_computed(
+    spec: Spec,
+    messages: int | None,
+    reason: str,
+    guarantees: Sequence[str] | None = None,
+    engine: str | None = None,
+) -> CheckResult:
+    """The result of a check that could not be run to its end (its worker died, or it
+    raised): `unknown` for every guarantee it was to check, with `reason`, never a verdict."""
+    bounds: dict[str, object] = {
+        "messages": messages or spec.check.messages,
+        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
+    }
+    wanted = requested_guarantees(spec, guarantees)
+    name = engine or spec.check.engine
+    return _result(spec, tuple(_unknown(g, name, bounds, reason) for g in wanted))
 
 
 def _unknown(

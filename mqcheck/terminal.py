@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TextIO
 
 from mqcheck.engines.progress import SearchProgress
+from mqcheck.review.batch import BatchProgress
 
 #: Seconds between two rewrites at least: often enough to see it move, rarely enough to cost
 #: nothing and not to flicker.
@@ -65,6 +66,17 @@ class ProgressLine:
     def _search(self, progress: SearchProgress) -> None:
         self.show(describe(progress, progress.label or self.label))
 
+    def batch(self, noun: str) -> Callable[[BatchProgress], None] | None:
+        """The callback of a batch of checks (`noun`: what its items are, "points",
+        "specs"), or None when nothing is shown."""
+        if not self.enabled:
+            return None
+
+        def report(progress: BatchProgress) -> None:
+            self.show(describe_batch(progress, noun), force=True)
+
+        return report
+
     def show(self, text: str, *, force: bool = False) -> None:
         """Rewrite the line with `text`, unless the last rewrite was under `interval` ago."""
         if not self.enabled:
@@ -107,6 +119,14 @@ def describe(p: SearchProgress, label: str = "") -> str:
         f"{compact(round(p.rate))}/s, depth {p.depth}, fault level {p.faults}, "
         f"{p.memory_mb:,.0f} MB, {p.seconds:.0f} s of {p.timeout_s:g} s"
     )
+
+
+def describe_batch(p: BatchProgress, noun: str) -> str:
+    """`  7/24 points checked, 12 s, about 29 s to go`: the items done of all, and the time
+    left at the pace so far (none before the first item is back)."""
+    eta = p.eta_s
+    left = "" if eta is None or p.done == p.total else f", about {eta:.0f} s to go"
+    return f"  {p.done}/{p.total} {noun} checked, {p.seconds:.0f} s{left}"
 
 
 def compact(n: int) -> str:

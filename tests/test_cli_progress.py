@@ -199,3 +199,17 @@ def test_symbolic_combinations_are_named_on_the_line(
     assert CLEAR + "  acks=all: 1.5M of 5M states" in out.output
     report = out.output.rindex(CLEAR) + len(CLEAR)
     assert "\x1b" not in out.output[report:] and out.output[report:].strip()
+
+
+@pytest.mark.usefixtures("on_a_terminal")
+def test_a_batch_shows_items_done_of_all_then_clears() -> None:
+    """A sweep on two workers reports points back, not searches (each search runs on a
+    worker), and the line is gone before the table."""
+    out = CliRunner().invoke(
+        main, ["sweep", str(ACKS1_FAILOVER), "--vary", "acks=1,all", "--workers", "2"]
+    )
+    assert out.exit_code == 0, out.output
+    assert CLEAR + "  0/2 points checked, 0 s" in out.output
+    assert CLEAR + "  2/2 points checked" in out.output
+    report = out.output.rindex(CLEAR) + len(CLEAR)
+    assert out.output[report:].startswith("acks  at-least-once")

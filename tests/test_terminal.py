@@ -7,7 +7,8 @@ import io
 import pytest
 
 from mqcheck.engines.progress import SearchProgress, rss_mb
-from mqcheck.terminal import CLEAR, ProgressLine, compact, describe, is_terminal
+from mqcheck.review.batch import BatchProgress
+from mqcheck.terminal import CLEAR, ProgressLine, compact, describe, describe_batch, is_terminal
 
 
 class _Tty(io.StringIO):
@@ -92,3 +93,12 @@ def test_an_error_inside_the_block_still_clears_the_line() -> None:
 
 def test_memory_is_the_process_resident_size() -> None:
     assert 1 < rss_mb() < 100_000
+
+
+def test_a_batch_line_says_items_done_of_all_and_the_time_left() -> None:
+    assert describe_batch(BatchProgress(0, 24, 1.2), "points") == "  0/24 points checked, 1 s"
+    assert (
+        describe_batch(BatchProgress(6, 24, 12.0), "points")
+        == "  6/24 points checked, 12 s, about 36 s to go"
+    )
+    assert describe_batch(BatchProgress(24, 24, 40.0), "runs") == "  24/24 runs checked, 40 s"

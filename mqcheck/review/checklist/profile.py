@@ -125,23 +125,13 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
         return Profile(guarantees, cap, lag, (), unsupported)
     broken0 = {r.guarantee: r for r in base.results if r.verdict == "violated"}
     unknown0 = {r.guarantee: r for r in base.results if r.verdict == "unknown"}
-    cells: list[Cell] = []
+    by_fault: dict[str, dict[str, Cell | None]] = {}
     for fault in PROFILED:
-        if fault == "processor_crash" and not spec.processors:
-            cells += [
-                Cell(fault, g, "not applicable", 0, reason="no processors") for g in guarantees
-            ]
-            continue
-        if fault == "rack_power_loss" and not spec.racks:
-            cells += [
-                Cell(fault, g, "not applicable", 0, reason="no cluster.racks") for g in guarantees
-            ]
-            continue
-        if fault == "retention_passes_consumer" and not retention_can_delete(spec):
-            cells += [
-                Cell(fault, g, "not applicable", 0, reason="retention deletes nothing")
-                for g in guarantees
-            ]
+        skipped = _not_applicable(spec, fault)
+        if skipped:
+            by_fault[fault] = {
+                g: Cell(fault, g, "not applicable", 0, reason=skipped) for g in guarantees
+            }
             continue
         open_: dict[str, Cell | None] = {}
         for g in guarantees:
@@ -151,10 +141,15 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
                 open_[g] = Cell(fault, g, "unknown", 0, None, unknown0[g].reason)
             else:
                 open_[g] = None
-        for budget in range(1, cap + 1):
+        by_fault[fault] = open_
+    # budget by budget, every class's run of that budget at once (they are independent, and a
+    # pool runs them side by side); a class whose guarantees are all decided runs no further
+    for budget in range(1, cap + 1):
+        due = [f for f, open_ in by_fault.items() if any(c is None for c in open_.values())]
+        runner.check_all([{fault: budget, "follower_lag": lag} for fault in due])
+        for fault in due:
+            open_ = by_fault[fault]
             pending = [g for g, c in open_.items() if c is None]
-            if not pending:
-                break
             result = runner.check({fault: budget, "follower_lag": lag})
             for r in result.results:
                 if r.guarantee not in pending:
@@ -163,8 +158,23 @@ def resilience_profile(spec: Spec, runner: VariantRunner, cap: int = DEFAULT_CAP
                     open_[r.guarantee] = Cell(fault, r.guarantee, "breaks", budget, r)
                 elif r.verdict == "unknown":
                     open_[r.guarantee] = Cell(fault, r.guarantee, "unknown", budget, None, r.reason)
-        cells += [c if c is not None else Cell(fault, g, "survives", cap) for g, c in open_.items()]
+    cells = [
+        c if c is not None else Cell(fault, g, "survives", cap)
+        for fault, open_ in by_fault.items()
+        for g, c in open_.items()
+    ]
     return Profile(guarantees, cap, lag, tuple(cells))
+
+
+def _not_applicable(spec: Spec, fault: str) -> str:
+    """Why `fault` cannot happen in `spec` ("" when it can): its class is then not run."""
+    if fault == "processor_crash" and not spec.processors:
+        return "no processors"
+    if fault == "rack_power_loss" and not spec.racks:
+        return "no cluster.racks"
+    if fault == "retention_passes_consumer" and not retention_can_delete(spec):
+        return "retention deletes nothing"
+    return ""
 
 
 def summary_sentences(profile: Profile) -> list[str]:

@@ -93,7 +93,7 @@ def _exclusion_line(e: Exclusion, guarantee: str) -> str:
             + "; ".join(change_text(c) for c in a.changes)
         )
     if e.status == "unknown":
-        return head + "not decided (a limit was hit)"
+        return head + f"not decided ({e.reason or 'a limit was hit'})"
     return head + "still no repair"
 
 
@@ -197,6 +197,7 @@ def render_json(r: Repair, written: str | None = None) -> str:
                 "budget": e.budget,
                 "status": e.status,
                 "repair": _alternative_json(e.alternative, r.spec) if e.alternative else None,
+                **({"reason": e.reason} if e.reason else {}),
             }
             for e in r.exclusions
         ],

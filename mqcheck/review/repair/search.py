@@ -19,6 +19,7 @@ from typing import Any
 
 from mqcheck import exits
 from mqcheck.result import GuaranteeResult
+from mqcheck.review.batch import Pool, require, run_batch
 from mqcheck.review.repair.cost import change_cost, weight
 from mqcheck.review.repair.learn import Learner
 from mqcheck.review.repair.rules import rules
@@ -80,6 +81,7 @@ class Exclusion:
     budget: int
     status: str  # repaired | holds | no_repair | unknown
     alternative: Alternative | None = None
+    reason: str = ""  # unknown: why, when it is not a limit of the search (a worker died)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Options:
     # the limit of the whole search and of each check in it; None: the spec's check.timeout_s
     timeout_s: float | None = None
     exclusions: bool = True
+    # where the exclusion searches run, side by side (None: here, one after another)
+    pool: Pool | None = None
 
 
 def repair(
@@ -118,7 +122,10 @@ def repair(
     options: Options = Options(),
     progress: Progress | None = None,
 ) -> Repair:
-    """Repair `spec` (loaded from the YAML `data`, see `LoadResult.data`) for `guarantee`."""
+    """Repair `spec` (loaded from the YAML `data`, see `LoadResult.data`) for `guarantee`.
+    Raises ClusterUnavailable when `options.pool` names a cluster that cannot be used."""
+    if options.pool is not None:
+        require(options.pool)
     return _repair(spec, unshared(data), guarantee, options, progress)
 
 
@@ -268,20 +275,51 @@ class _Search:
         return change_cost(knob, value), weight(knob, value)[1]
 
 
+@dataclass(frozen=True)
+class _ExclusionTask:
+    """One exclusion search as it goes to a worker: the spec with the fault set to 0 (and
+    the YAML data it was loaded from), and the narrowed options."""
+
+    spec: Spec
+    data: Mapping[str, Any]
+    guarantee: str
+    options: Options
+    fault: str
+    budget: int
+
+
 def _exclusions(p: _Problem) -> tuple[Exclusion, ...]:
-    """For each fault of the model that is not searched, set alone to 0: is there a repair?"""
+    """For each fault of the model that is not searched, set alone to 0: is there a repair?
+    The searches are independent of each other: with `options.pool` they run side by side,
+    and come back in the order of the faults."""
     if not p.options.exclusions:
         return ()
-    out = []
     narrow = replace(
-        p.options, alternatives=1, exclusions=False, max_iterations=EXCLUSION_ITERATIONS
+        p.options,
+        alternatives=1,
+        exclusions=False,
+        max_iterations=EXCLUSION_ITERATIONS,
+        pool=None,
     )
+    tasks = []
     for fault, budget in p.space.fixed_faults.items():
         reduced = apply(p.data, ("faults", fault), False if fault == "follower_lag" else 0)
         loaded = load_spec_data(reduced, p.spec.path)
         if loaded.spec is None:
             continue
-        sub = _repair(loaded.spec, reduced, p.guarantee, narrow, p.progress)
-        best = sub.alternatives[0] if sub.alternatives else None
-        out.append(Exclusion(fault, budget, sub.status, best))
-    return tuple(out)
+        tasks.append(_ExclusionTask(loaded.spec, reduced, p.guarantee, narrow, fault, budget))
+    pool = p.options.pool
+    if pool is None or pool.serial(len(tasks)):
+        return tuple(_exclusion(t, p.progress) for t in tasks)
+    return tuple(run_batch(_exclusion, tasks, pool, _exclusion_failed))
+
+
+def _exclusion(task: _ExclusionTask, progress: Progress | None = None) -> Exclusion:
+    sub = _repair(task.spec, task.data, task.guarantee, task.options, progress)
+    best = sub.alternatives[0] if sub.alternatives else None
+    return Exclusion(task.fault, task.budget, sub.status, best)
+
+
+def _exclusion_failed(task: _ExclusionTask, reason: str) -> Exclusion:
+    """An exclusion search no worker finished: unknown, never "no repair"."""
+    return Exclusion(task.fault, task.budget, "unknown", reason=reason)

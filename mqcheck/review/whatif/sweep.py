@@ -10,12 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mqcheck.review.batch import BatchListener, Pool, run_batch
 from mqcheck.review.spec_variants import plan
 from mqcheck.run import check_spec
 from mqcheck.spec.load import load_spec_data
@@ -30,22 +29,34 @@ class Point:
     reason: str = ""
 
 
-def _check_point(
-    data: dict[str, Any],
-    path: str,
-    values: tuple[tuple[str, str], ...],
-    max_states: int | None,
-    timeout_s: float | None = None,
-) -> Point:
-    loaded = load_spec_data(data, path)
+@dataclass(frozen=True)
+class _Task:
+    """One point as it goes to a worker: the YAML data of the variant (the worker loads it,
+    so Kafka's refusals apply there as here) and the limits of its check."""
+
+    data: dict[str, Any]
+    path: str
+    values: tuple[tuple[str, str], ...]
+    max_states: int | None
+    timeout_s: float | None
+    guarantees: tuple[str, ...]
+
+
+def _check_point(task: _Task) -> Point:
+    loaded = load_spec_data(task.data, task.path)
     if loaded.spec is None:
         reason = "; ".join(e.message for e in loaded.errors[:2])
-        return Point(values, "invalid", {}, reason)
+        return Point(task.values, "invalid", {}, reason)
     # one process per point: the points already run in parallel, one per core
-    result = check_spec(loaded.spec, None, None, None, max_states, timeout_s, workers=1)
+    result = check_spec(loaded.spec, None, None, None, task.max_states, task.timeout_s, workers=1)
     verdicts = {r.guarantee: r.verdict for r in result.results}
     reasons = sorted({r.reason for r in result.results if r.verdict == "unknown" and r.reason})
-    return Point(values, "checked", verdicts, "; ".join(reasons))
+    return Point(task.values, "checked", verdicts, "; ".join(reasons))
+
+
+def _not_computed(task: _Task, reason: str) -> Point:
+    """A point no worker could check: unknown for every guarantee, with why."""
+    return Point(task.values, "checked", dict.fromkeys(task.guarantees, "unknown"), reason)
 
 
 def run_sweep(
@@ -55,32 +66,20 @@ def run_sweep(
     *,
     max_states: int | None = None,
     timeout_s: float | None = None,
-    workers: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    pool: Pool | None = None,
+    progress: BatchListener | None = None,
 ) -> list[Point]:
-    """Check every point, in parallel over `workers` processes (default: every core);
-    the points come back in product order whatever order they finish in. `timeout_s` is
-    the time limit of each point's check (None: the spec's `check.timeout_s`)."""
+    """Check every point, in parallel on `pool` (None: a process per core); the points
+    come back in product order whatever order they finish in. `timeout_s` is the time limit
+    of each point's check (None: the spec's `check.timeout_s`). Raises ClusterUnavailable
+    when `pool.cluster` cannot be used."""
     planned = plan(spec, data, vary)
-    total = len(planned)
-    workers = workers or os.cpu_count() or 1
-    results: list[Point] = []
-    if workers == 1 or total == 1:
-        for i, (values, point) in enumerate(planned, 1):
-            results.append(_check_point(point, spec.path, values, max_states, timeout_s))
-            if progress:
-                progress(i, total)
-        return results
-    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
-        futures = [
-            pool.submit(_check_point, point, spec.path, values, max_states, timeout_s)
-            for values, point in planned
-        ]
-        for i, future in enumerate(futures, 1):
-            results.append(future.result())
-            if progress:
-                progress(i, total)
-    return results
+    guarantees = spec.checked_guarantees()
+    tasks = [
+        _Task(point, spec.path, values, max_states, timeout_s, guarantees)
+        for values, point in planned
+    ]
+    return run_batch(_check_point, tasks, pool or Pool(), _not_computed, progress)
 
 
 def _columns(points: Sequence[Point], guarantees: Sequence[str]) -> list[str]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from mqcheck.cli import main
 from mqcheck.review import spec_variants
+from mqcheck.review.batch import Pool
 from mqcheck.review.whatif import sweep
 from mqcheck.spec.load import load_spec
 from mqcheck.spec.schema import Spec
@@ -51,7 +52,7 @@ def test_product_keeps_refused_points_as_invalid() -> None:
         spec,
         data,
         [("acks", ("1", "all")), ("enable.idempotence", ("true", "false"))],
-        workers=2,
+        pool=Pool(2),
     )
     assert [p.values for p in points] == [
         (("acks", "1"), ("enable.idempotence", "true")),
