@@ -5,7 +5,7 @@ The CLI, sweeps and tests all go through `check_spec`, so they give the same ans
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from mqcheck.engines import dask_pool
@@ -114,6 +114,26 @@ def _check_spec(
     cores = workers or machine_cores()
     wanted = requested_guarantees(spec, guarantees)
     engine_name = engine or spec.check.engine
+    if "ordering" in wanted and spec.share_consumers:
+        return _without_share_ordering(
+            spec,
+            wanted,
+            engine_name,
+            lambda rest: _check_spec(
+                spec,
+                rest,
+                engine,
+                messages,
+                max_states,
+                timeout_s,
+                progress,
+                early_verdicts,
+                workers,
+                pdr,
+                pool_factory,
+            ),
+            messages,
+        )
     limits = Limits(
         max_states=max_states or spec.check.max_states,
         timeout_s=timeout_s or spec.check.timeout_s,
@@ -159,6 +179,36 @@ def _check_spec(
         symbolic = with_traces(system, _z3(system, wanted, limits.timeout_s, pdr))
         results, disagreements = combine_engines(explicit, symbolic)
     return _result(spec, results, disagreements)
+
+
+#: Why ordering is not judged where share groups deliver (contract §1.1).
+SHARE_ORDERING = (
+    "not modelled: share groups do not order deliveries (KIP-932: the records of one "
+    "partition are acquired by several members at once and redelivered out of order)"
+)
+
+
+def _without_share_ordering(
+    spec: Spec,
+    wanted: tuple[str, ...],
+    engine_name: str,
+    check_rest: Callable[[tuple[str, ...]], CheckResult],
+    messages: int | None,
+) -> CheckResult:
+    """Ordering is `unknown` for a spec with share consumers, never holds or violated; the
+    other guarantees are checked as usual and the results keep the order asked for."""
+    rest = tuple(g for g in wanted if g != "ordering")
+    bounds: dict[str, object] = {
+        "messages": messages or spec.check.messages,
+        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
+    }
+    ordering = _unknown("ordering", engine_name, bounds, SHARE_ORDERING)
+    if not rest:
+        return _result(spec, (ordering,))
+    found = check_rest(rest)
+    by_name = {r.guarantee: r for r in found.results}
+    results = tuple(ordering if g == "ordering" else by_name[g] for g in wanted)
+    return replace(found, results=results)
 
 
 def _z3(

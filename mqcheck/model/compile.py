@@ -19,6 +19,8 @@ from mqcheck.model import (
     racks,
     replication,
     retention,
+    share_group,
+    share_state,
     storage,
     transactions,
 )
@@ -81,6 +83,14 @@ def _check_supported(spec: Spec) -> Chain:
             raise UnsupportedSpec(
                 f"consumer {c.name} reads {c.topic}, which no producer or processor writes"
             )
+    why = share_state.not_modelled(spec, pipeline.topics)
+    if why:
+        raise UnsupportedSpec(why)
+    if spec.faults.processing_error and not spec.share_consumers:
+        raise UnsupportedSpec(
+            "processing_error for consumers: the fault is modelled for share consumers, whose "
+            "app.on_error says what follows (a consumer's error handling is not modelled)"
+        )
     return pipeline
 
 
@@ -279,6 +289,7 @@ def build(
     producer.declare(b)
     transactions.declare(b)
     consumer.declare(b, track_order)
+    share_group.declare(b)
     processors.declare(b)
     storage.declare_budgets(b)
     try:
@@ -348,6 +359,7 @@ def _add_actions(b: ModelBuilder, track_order: bool) -> None:
     ) as exc:
         raise UnsupportedSpec(str(exc)) from None
     consumer.add_actions(b, track_order)  # with the processors' consumer side
+    share_group.add_actions(b)
     retention.add_actions(b)
 
 

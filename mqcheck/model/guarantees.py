@@ -13,17 +13,22 @@ from mqcheck.model.consumer_state import final_consumers, processed
 from mqcheck.model.layout import EXCUSED, UNSENT, ModelBuilder
 from mqcheck.model.processor_state import written_twice
 from mqcheck.model.producer_state import halted
+from mqcheck.model.share_state import share_duplicated, share_processed, share_vars
 
 
 def message_settled(b: ModelBuilder, m: int) -> Expr:
-    """m is processed by every consumer, or the producer app was told it failed and halted,
+    """m is processed by every consumer and every share group, or the producer app was told it failed and halted,
     or the app halted before ever calling send() for it."""
     p = b.producer_of(m)
     st = b.status(m)
     excused = [st.eq(EXCUSED)]
     if p.spec.app.on_send_error == "halt":
         excused.append(st.eq(UNSENT) & halted(b, p))
-    return any_of([all_of(processed(b, cv, m) for cv in final_consumers(b)), *excused])
+    every = [
+        *(processed(b, cv, m) for cv in final_consumers(b)),
+        *(share_processed(b, sv, m) for sv in share_vars(b)),
+    ]
+    return any_of([all_of(every), *excused])
 
 
 def at_least_once(b: ModelBuilder) -> Eventually:
@@ -47,6 +52,7 @@ def duplicated(b: ModelBuilder, m: int) -> Expr:
                 if not cv.spec.app.idempotent
             ),
             *written_twice(b, m),
+            *(d for sv in share_vars(b) if (d := share_duplicated(b, sv, m)) is not None),
         ]
     )
 

@@ -211,8 +211,6 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
     required = not processors and not uses_share_groups(share_node)
     consumers = resolve_consumers(ctx, _value(root, "consumers"), declared, required)
     share = resolve_share_consumers(ctx, share_node, _value(root, "broker"), declared)
-    if share and not problems:  # after a wrong value, that value's error is the news
-        _share_groups_not_modelled(ctx, share_node)
     faults = resolve_faults(ctx, _value(root, "faults"), topics)
     check = resolve_check(ctx, _value(root, "check"))
     expect = resolve_expect(ctx, _value(root, "expect"))
@@ -237,6 +235,7 @@ def _build(root: Node, path: str, problems: Problems) -> Spec | None:
         producers=producers,
         processors=processors,
         consumers=consumers,
+        share_consumers=share,
         faults=faults,
         check=check,
         expect=expect,
@@ -410,19 +409,6 @@ def _brokers(ctx: LoadContext, entries: dict[str, Entry], topics: dict[str, Topi
                 position,
             )
     return value
-
-
-def _share_groups_not_modelled(ctx: LoadContext, node: Node | None) -> None:
-    """The share consumers are read and checked against Kafka's rules (a wrong value gets its
-    own error), but the model has no share groups yet: the spec is refused, exit 2, rather
-    than checked without them (docs/semantics.md, "Share groups")."""
-    ctx.problems.add(
-        SHARE_SECTION,
-        "not modelled yet: share groups (KIP-932) are read and checked against Kafka's rules, "
-        "but mqcheck cannot check a pipeline that delivers through them",
-        ctx.positions.get(SHARE_SECTION) or (node.position if node is not None else None),
-        hint="check the other consumers in a spec without share_consumers:",
-    )
 
 
 def _rack_faults(ctx: LoadContext, faults: Faults, racks: Racks) -> None:

@@ -62,6 +62,7 @@ _FAULTS = (
     ("group_rebalance", "0"),
     ("controlled_shutdown", "0"),
     ("disk_failure", "0"),
+    ("processing_error", "0"),
 )
 
 

@@ -51,6 +51,7 @@ APP_KEYS = (
     AppKey("ack", "after_processing", "choice", ("after_processing", "before_processing")),
     AppKey("on_error", "release", "choice", ("release", "reject", "accept")),
     AppKey("idempotent", False, "bool"),
+    AppKey("joins", "before_production", "choice", ("before_production", "any_time")),
 )
 _GROUP_KEYS = (
     "share.record.lock.duration.ms",
@@ -228,8 +229,11 @@ def _member(
     assert topic is not None and group is not None and mode is not None
     assert lock_ms is not None and limit_n is not None and reset is not None
     assert isolation is not None
+    if mode == "implicit" and not _implicit_on_error(ctx, app_node, path, app):
+        return None
     for key in APP_KEYS:
-        ctx.record(owner, f"app.{key.name}", app[key.name], _app_origin(ctx, app_node, path, key))
+        origin = _app_origin(ctx, app_node, path, key, implicit=mode == "implicit")
+        ctx.record(owner, f"app.{key.name}", app[key.name], origin)
     return ShareConsumer(
         name=entry.key,
         topic=topic,
@@ -243,18 +247,54 @@ def _member(
             ack="before_processing" if app["ack"] == "before_processing" else "after_processing",
             on_error=_on_error(app["on_error"]),
             idempotent=bool(app["idempotent"]),
+            joins="any_time" if app["joins"] == "any_time" else "before_production",
         ),
     )
+
+
+def _implicit_on_error(
+    ctx: LoadContext, node: Node | None, path: str, app: dict[str, object]
+) -> bool:
+    """In implicit mode the application cannot RELEASE or REJECT a record:
+    KafkaShareConsumer.acknowledge throws IllegalStateException ("Implicit acknowledgement of
+    delivery is being used"), and the next poll or commit accepts every record the previous
+    poll delivered. So app.on_error is `accept` there: written otherwise it describes an
+    application Kafka refuses; left out, it is `accept`, not the explicit mode's default."""
+    entry = node.get("on_error") if node is not None and node.kind == "map" else None
+    if entry is None:
+        app["on_error"] = "accept"
+        return True
+    if app["on_error"] == "accept":
+        return True
+    ctx.reader.error(
+        join(join(path, "app"), "on_error"),
+        entry.value,
+        kafka_refuses(
+            "IllegalStateException: Implicit acknowledgement of delivery is being used "
+            f"(KafkaShareConsumer.acknowledge with {str(app['on_error']).upper()} in "
+            "share.acknowledgement.mode=implicit)"
+        ),
+        expected="accept (the next poll accepts a failed record), or set "
+        "share.acknowledgement.mode: explicit",
+    )
+    return False
 
 
 def _on_error(value: object) -> ShareOnError:
     return "reject" if value == "reject" else "accept" if value == "accept" else "release"
 
 
-def _app_origin(ctx: LoadContext, node: Node | None, path: str, key: AppKey) -> Origin:
+def _app_origin(
+    ctx: LoadContext, node: Node | None, path: str, key: AppKey, implicit: bool = False
+) -> Origin:
     entry = node.get(key.name) if node is not None and node.kind == "map" else None
     key_path = join(join(path, "app"), key.name)
-    return ctx.from_spec(entry, key_path) if entry is not None else Origin("app default", key_path)
+    if entry is not None:
+        return ctx.from_spec(entry, key_path)
+    if key.name == "on_error" and implicit:
+        note = "share.acknowledgement.mode=implicit: the next poll accepts a failed record"
+        return Origin("derived", key_path, note=note)
+    return Origin("app default", key_path)
 
 
 def _group_id(

@@ -50,6 +50,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "rack_power_loss",
     "retention_passes_consumer",
     "leader_isolation",
+    "processing_error",
 )
 
 
@@ -202,6 +203,9 @@ class ShareConsumerApp:
     ack: ShareAck = "after_processing"
     on_error: ShareOnError = "release"
     idempotent: bool = False
+    # when the share group is created (its first member subscribes): with
+    # share.auto.offset.reset=latest a group created after production skips what came before
+    joins: Joins = "before_production"
 
 
 @dataclass(frozen=True)
@@ -254,6 +258,8 @@ class Faults:
     retention_passes_consumer: int = 0  # retention deletes a prefix a group may not have read
     # a broker loses the controller and its peers past the session timeout, then heals
     leader_isolation: int = 0
+    # the application fails to process one delivery of a share consumer (app.on_error)
+    processing_error: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {name: int(getattr(self, name)) for name in FAULT_NAMES}
@@ -292,6 +298,8 @@ class Spec:
     offsets_retention_minutes: int = 10080
     not_modelled: tuple[str, ...] = ()
     settings: tuple[EffectiveSetting, ...] = ()
+    # share_consumers: members of share groups (KIP-932), model/share_group.py
+    share_consumers: dict[str, ShareConsumer] = field(default_factory=dict)
     # key path ("topics.orders.min.insync.replicas") -> (line, column), 1-based
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 

@@ -1,5 +1,5 @@
 """share_consumers: (KIP-932 share groups): the lines that accept them, Kafka's refusals of
-their group and broker settings, and the refusal that stands until the model has them."""
+their group and broker settings, and what a valid section loads as."""
 
 from __future__ import annotations
 
@@ -19,7 +19,15 @@ from mqcheck.spec.versions import parse_version_text
 
 from .minimal import as_yaml, spec_data
 
-NOT_MODELLED_YET = "share_consumers: not modelled yet"
+NOT_MODELLED_YET = "not modelled yet"
+
+
+def _loaded(version: str = "4.3", **member: Any) -> dict[str, ShareConsumer]:
+    data = spec_data(kafka_version=version, consumers=None)
+    data["share_consumers"] = {"workers-1": {"topic": "orders", "group.id": "workers", **member}}
+    result = load_spec_text(as_yaml(data))
+    assert result.spec is not None, format_errors(result.errors)
+    return result.spec.share_consumers
 
 
 def _errors(version: str = "4.3", broker: dict[str, Any] | None = None, **member: Any) -> str:
@@ -53,12 +61,10 @@ def _members(version: str, text: str) -> dict[str, ShareConsumer]:
 
 
 @pytest.mark.parametrize("version", ["4.2", "4.3"])
-def test_a_valid_share_consumer_is_read_then_refused_until_the_model_has_share_groups(
-    version: str,
-) -> None:
-    errors = _errors(version)
-    assert errors.count("\n") == 0, errors  # the one refusal, nothing about the values
-    assert NOT_MODELLED_YET in errors
+def test_a_valid_share_consumer_is_loaded_into_the_spec(version: str) -> None:
+    members = _loaded(version)
+    assert list(members) == ["workers-1"]
+    assert members["workers-1"].group_id == "workers"
 
 
 @pytest.mark.parametrize(
@@ -97,10 +103,12 @@ def test_defaults_come_from_the_broker_and_shareconsumerconfig() -> None:
     assert w1.auto_offset_reset == "latest"  # GroupConfig.SHARE_AUTO_OFFSET_RESET_DEFAULT
     assert w1.isolation_level == "read_uncommitted"
     assert w1.group_id == "w1"
-    assert (w1.app.ack, w1.app.on_error, w1.app.idempotent) == (
+    # implicit mode: the application cannot RELEASE or REJECT, the next poll accepts
+    assert (w1.app.ack, w1.app.on_error, w1.app.idempotent, w1.app.joins) == (
         "after_processing",
-        "release",
+        "accept",
         False,
+        "before_production",
     )
     broker = "broker:\n  group.share.delivery.count.limit: 2\n"
     assert _members("4.2", text + broker)["w1"].delivery_count_limit == 2
@@ -111,13 +119,14 @@ def test_the_group_settings_are_read_as_given() -> None:
         "share_consumers:\n  w1:\n    topic: orders\n    share.acknowledgement.mode: explicit\n"
         "    share.delivery.count.limit: 3\n    share.record.lock.duration.ms: 15000\n"
         "    share.auto.offset.reset: earliest\n    share.isolation.level: read_committed\n"
-        "    app: {on_error: reject, ack: before_processing, idempotent: true}\n"
+        "    app: {on_error: reject, ack: before_processing, idempotent: true, joins: any_time}\n"
     )
     w1 = _members("4.3", text)["w1"]
     assert (w1.acknowledgement_mode, w1.delivery_count_limit) == ("explicit", 3)
     assert (w1.record_lock_duration_ms, w1.auto_offset_reset) == (15000, "earliest")
     assert w1.isolation_level == "read_committed"
     assert (w1.app.on_error, w1.app.ack, w1.app.idempotent) == ("reject", "before_processing", True)
+    assert w1.app.joins == "any_time"
 
 
 def test_a_delivery_limit_of_1_is_refused_as_kafka_does() -> None:
@@ -142,12 +151,11 @@ def test_group_configs_stay_within_the_broker_min_and_max() -> None:
     errors = _errors("4.3", **{"share.record.lock.duration.ms": 5000})
     assert "must be greater than or equal to group.share.min.record.lock.duration.ms" in errors
     widened = {"group.share.min.record.lock.duration.ms": 1000}
-    assert _errors("4.3", broker=widened, **{"share.record.lock.duration.ms": 5000}).startswith(
-        "<string>"
-    )
-    assert NOT_MODELLED_YET in _errors(
-        "4.3", broker=widened, **{"share.record.lock.duration.ms": 5000}
-    )
+    data = spec_data(kafka_version="4.3", consumers=None)
+    data["share_consumers"] = {"w1": {"topic": "orders", "share.record.lock.duration.ms": 5000}}
+    data["broker"] = widened
+    spec = load_spec_text(as_yaml(data)).spec
+    assert spec is not None and spec.share_consumers["w1"].record_lock_duration_ms == 5000
 
 
 def test_the_broker_setting_must_lie_within_its_own_min_and_max() -> None:
@@ -190,5 +198,15 @@ def test_members_of_one_share_group_share_its_settings() -> None:
 
 
 def test_share_consumers_alone_satisfy_the_consumer_requirement() -> None:
-    errors = _errors("4.3")
-    assert "at least one consumer" not in errors
+    assert _loaded("4.3")
+
+
+def test_implicit_mode_refuses_release_and_reject_as_the_share_consumer_does() -> None:
+    # KafkaShareConsumer.acknowledge throws IllegalStateException in implicit mode
+    for value in ("release", "reject"):
+        errors = _errors("4.3", app={"on_error": value})
+        assert "Implicit acknowledgement of delivery is being used" in errors, errors
+        assert "share.acknowledgement.mode: explicit" in errors
+    assert _loaded("4.3", app={"on_error": "accept"})["workers-1"].app.on_error == "accept"
+    explicit = _loaded("4.3", **{"share.acknowledgement.mode": "explicit"})
+    assert explicit["workers-1"].app.on_error == "release"  # the explicit mode's default
