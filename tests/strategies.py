@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from mqcheck.spec.schema import LONG_MAX, KafkaVersion, Spec
+from mqcheck.spec.schema import LONG_MAX, KafkaVersion, ShareConsumer, ShareConsumerApp, Spec
 from tests.factories import make_spec
 
 FAULTS = (
@@ -556,3 +556,48 @@ def properties_bytes(draw: st.DrawFn) -> bytes:
     else:
         data = text.encode(encoding, "backslashreplace")
     return data
+
+
+@st.composite
+def share_specs(draw: st.DrawFn) -> Spec:
+    """Valid specs with a share group (KIP-932) of one or two members, on Kafka 4.3: the
+    acknowledgement mode, app.on_error (accept in implicit mode, as the loader makes it),
+    app.ack, the delivery limit near the failure budget, the reset and when the group is
+    created, next to a regular consumer or alone."""
+    rf = draw(st.integers(1, 2))
+    explicit = draw(st.booleans())
+    app = ShareConsumerApp(
+        ack=draw(st.sampled_from(["after_processing", "before_processing"])),
+        on_error=draw(st.sampled_from(["release", "reject", "accept"])) if explicit else "accept",
+        idempotent=draw(st.booleans()),
+        joins=draw(st.sampled_from(["before_production", "any_time"])),
+    )
+    member = ShareConsumer(
+        name="w1",
+        topic="events",
+        group_id="workers",
+        acknowledgement_mode="explicit" if explicit else "implicit",
+        record_lock_duration_ms=30000,
+        delivery_count_limit=draw(st.integers(2, 3)),
+        auto_offset_reset=draw(st.sampled_from(["latest", "earliest"])),
+        isolation_level="read_uncommitted",
+        app=app,
+    )
+    members = {"w1": member}
+    if draw(st.booleans()):
+        members["w2"] = replace(member, name="w2")
+    faults = {
+        "consumer_crash": draw(st.integers(0, 2)),
+        "consumer_stall": draw(st.integers(0, 1)),
+        "processing_error": draw(st.integers(0, 1)),
+        "broker_crash": draw(st.integers(0, 1)) if rf == 2 else 0,
+    }
+    spec = make_spec(
+        version=(4, 3),
+        rf=rf,
+        min_isr=1,
+        consumers=draw(st.integers(0, 1)),
+        faults=faults,
+        messages=1,
+    )
+    return replace(spec, share_consumers=members)

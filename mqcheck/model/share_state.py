@@ -134,7 +134,8 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
     - Transactional records: share.isolation.level=read_committed delivers up to the last
       stable offset and archives aborted records; not modelled yet.
     - Retention deleting records a share group has not acquired moves the share-partition
-      start offset; not modelled yet."""
+      start offset; not modelled yet.
+    - A member leaving (group_rebalance) releases what it holds on close(); not modelled yet."""
     f = spec.faults
     for member in spec.share_consumers.values():
         if member.topic not in chain_topics:
@@ -161,6 +162,11 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
                 f"share group {member.group_id} with retention_passes_consumer: retention "
                 "moving the share-partition start offset is not modelled"
             )
+    if f.group_rebalance and spec.share_consumers:
+        return (
+            "group_rebalance with a share group: a member that leaves closes its share "
+            "consumer, which releases the records it holds unacknowledged; not modelled yet"
+        )
     transactional = [p.name for p in spec.producers.values() if p.transactional_id is not None]
     eos = [
         p.name

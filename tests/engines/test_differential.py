@@ -19,7 +19,7 @@ from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import with_traces
-from tests.strategies import group_specs, tiny_specs
+from tests.strategies import group_specs, share_specs, tiny_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
 
@@ -158,3 +158,16 @@ def test_engines_agree_on_the_broker_faults_of_issue_15(spec: Spec) -> None:
         for r in (e, z):
             if r.verdict == "violated":
                 assert _replays(system, r), (r.engine, r.guarantee)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(share_specs())
+def test_engines_agree_on_share_groups(spec: Spec) -> None:
+    """Acquisition locks, delivery counts, releases and zombies (model/share_group.py) in
+    both engines."""
+    _agree(spec, z3_seconds=4.0)

@@ -29,7 +29,7 @@ from mqcheck.trace.render_json import step_json
 from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import with_traces
 from tests.factories import make_spec
-from tests.strategies import small_specs
+from tests.strategies import share_specs, small_specs
 
 GUARANTEES = ("at-least-once", "at-most-once")
 
@@ -214,3 +214,12 @@ def test_early_at_least_once_stops_before_the_whole_graph() -> None:
     [early] = FrontierChecker(system, limits, early=True).check(("at-least-once",))
     assert full.verdict == early.verdict == "violated"
     assert early.stats.states < full.stats.states
+
+
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(share_specs(), st.sampled_from([7, 4096]))
+def test_frontier_matches_reference_on_share_groups(spec: Spec, chunk: int) -> None:
+    """Share groups (model/share_group.py): the frontier engine and the reference agree."""
+    _same_answers(spec, max_states=200_000, chunk=chunk)

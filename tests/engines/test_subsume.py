@@ -27,7 +27,7 @@ from mqcheck.trace.replay import replay
 from mqcheck.trace.steps import with_traces
 from tests.engines.test_frontier import GUARANTEES, _summary
 from tests.factories import make_spec
-from tests.strategies import small_specs
+from tests.strategies import share_specs, small_specs
 
 GUARANTEES_ALL = (*GUARANTEES, "ordering")
 
@@ -193,3 +193,14 @@ def test_incomparable_budgets_are_both_explored() -> None:
         )
         assert got[0].verdict == "violated"
         assert got[0].stats.states == 5  # x=0 (y=0, y=1); x=1 with (a, b) left = (1,0), (0,1); x=2
+
+
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(share_specs(), st.booleans())
+def test_subsumption_keeps_share_group_answers(spec: Spec, early: bool) -> None:
+    """Share groups spend consumer_crash, consumer_stall and processing_error budgets
+    (model/share_group.py): the reduced search, with and without early verdicts, gives the
+    reference's answers (ordering is among the guarantees compiled, not reported by run.py)."""
+    _reduced_answers(spec, chunk=64, early=early)
