@@ -563,7 +563,8 @@ def share_specs(draw: st.DrawFn) -> Spec:
     """Valid specs with a share group (KIP-932) of one or two members, on Kafka 4.3: the
     acknowledgement mode, app.on_error (accept in implicit mode, as the loader makes it),
     app.ack, the delivery limit near the failure budget, the reset and when the group is
-    created, next to a regular consumer or alone."""
+    created, next to a regular consumer or alone, or reading a transactional producer with
+    either share.isolation.level."""
     rf = draw(st.integers(1, 2))
     explicit = draw(st.booleans())
     app = ShareConsumerApp(
@@ -592,12 +593,23 @@ def share_specs(draw: st.DrawFn) -> Spec:
         "processing_error": draw(st.integers(0, 1)),
         "broker_crash": draw(st.integers(0, 1)) if rf == 2 else 0,
     }
+    transactional = draw(st.booleans())
+    if transactional:
+        faults["producer_crash"] = draw(st.integers(0, 1))
+        isolation = draw(st.sampled_from(["read_uncommitted", "read_committed"]))
+        members = {n: replace(m, isolation_level=isolation) for n, m in members.items()}
     spec = make_spec(
         version=(4, 3),
         rf=rf,
         min_isr=1,
-        consumers=draw(st.integers(0, 1)),
+        consumers=0 if transactional else draw(st.integers(0, 1)),
         faults=faults,
         messages=1,
     )
+    if transactional:
+        producers = {
+            n: replace(p, transactional_id="tx-1", acks=-1, enable_idempotence=True)
+            for n, p in spec.producers.items()
+        }
+        spec = replace(spec, producers=producers)
     return replace(spec, share_consumers=members)

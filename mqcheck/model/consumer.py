@@ -28,6 +28,7 @@ from mqcheck.model.consumer_state import (
 from mqcheck.model.layout import ModelBuilder
 from mqcheck.model.outcomes import Updates, merge
 from mqcheck.model.processor_state import stopped
+from mqcheck.model.transaction_state import committed_and_aborted, has_transactions
 
 
 def declare(b: ModelBuilder, track_order: bool) -> None:
@@ -156,7 +157,7 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, who: Holder, leader: int, k: int, 
         # commitSync of everything handed out before the next poll
         committed = b.v(f"{pre}_committed")
         guard.append(committed.eq(pos) | committed.eq(-1))
-    if _has_transactions(b):
+    if has_transactions(b):
         _fetch_with_transactions(b, cv, who, leader, k, s, guard)
         return
     b.add(
@@ -175,18 +176,6 @@ def _fetch(b: ModelBuilder, cv: ConsumerVars, who: Holder, leader: int, k: int, 
             params={"consumer": who.name, "leader": leader, "offset": k},
         )
     )
-
-
-def _has_transactions(b: ModelBuilder) -> bool:
-    """Some producer writing the partition in focus is transactional."""
-    return any(
-        p.spec.transactional_id is not None and b.partitions[p.partition] is b.in_focus
-        for p in b.producers
-    )
-
-
-def _committed_marker_below_hw(b: ModelBuilder, leader: int, code: int) -> Expr:
-    return any_of(b.log(leader, j).eq(code) & (b.hw > j) for j in range(b.capacity))
 
 
 def _fetch_with_transactions(
@@ -216,11 +205,7 @@ def _fetch_with_transactions(
         else:
             p = b.producer_of(b.message_of(code))
             if p.spec.transactional_id is not None and committed_only:
-                gen = (code - 1) // b.n_messages
-                commit_code = b.marker_code(p.index, gen, False)
-                abort_code = b.marker_code(p.index, gen, True)
-                deliver = _committed_marker_below_hw(b, leader, commit_code)
-                skip = _committed_marker_below_hw(b, leader, abort_code)
+                deliver, skip = committed_and_aborted(b, leader, code)
                 skip_reason = "a record of an aborted transaction, dropped by read_committed"
         label = b.value_label(code)
         hazard, fix = "", ""

@@ -35,6 +35,11 @@ from mqcheck.model.share_state import (
     share_vars,
     start_offset,
 )
+from mqcheck.model.transaction_state import (
+    committed_and_aborted,
+    has_transactions,
+    transactional,
+)
 
 
 def declare(b: ModelBuilder) -> None:
@@ -191,43 +196,92 @@ def _start(b: ModelBuilder, sv: ShareVars) -> None:
 def _acquire(b: ModelBuilder, sv: ShareVars, i: int, leader: int, k: int) -> None:
     pre, m = sv.pre, sv.member(i)
     st = b.v(f"{pre}_st_{k}")
-    ups: Updates = {
-        st.name: Const(ACQUIRED),
-        f"{m}_off": Const(k + 1),
-        f"{m}_buf": b.log(leader, k),
-        f"{m}_ph": Const(0),
-    }
     count_text, count_args = "", {}
+    counted: Updates = {}
     if sv.track_count:
         dc = b.v(f"{pre}_dc_{k}")
-        ups[dc.name] = minimum([dc + 1, sv.limit])
+        counted = {dc.name: minimum([dc + 1, sv.limit])}
         count_text = f" (delivery {{dc}} of share.delivery.count.limit={sv.limit})"
         count_args = {"dc": dc + 1}
-    b.add(
-        Action(
-            name=f"acquire({pre},m{i},{leader},{k})",
-            kind="acquire",
-            actor=f"share_consumer:{_member(sv, i)}",
-            guard=all_of(
-                [
-                    *_started(b, sv),
-                    b.v(f"{m}_off").eq(0),
-                    b.leader.eq(leader),
-                    b.hw > k,
-                    start_offset(b, sv) <= k,
-                    st.eq(AVAILABLE),
-                ]
-            ),
-            updates=ups,
-            text=(
-                f"{_member(sv, i)} polls and acquires offset {k} ({{msg}}) from leader "
-                f"{b.broker_name(leader)}{count_text} under an acquisition lock of "
-                f"share.record.lock.duration.ms={sv.spec.record_lock_duration_ms}"
-            ),
-            text_args={"msg": b.log(leader, k), **count_args},
-            params={"consumer": _member(sv, i), "leader": leader, "offset": k},
+    base = [
+        *_started(b, sv),
+        b.v(f"{m}_off").eq(0),
+        b.leader.eq(leader),
+        b.hw > k,
+        start_offset(b, sv) <= k,
+        st.eq(AVAILABLE),
+    ]
+    for v in _visible(b, sv, leader, k):
+        b.add(
+            Action(
+                name=f"acquire({pre},m{i},{leader},{k}{v.tag})",
+                kind="acquire",
+                actor=f"share_consumer:{_member(sv, i)}",
+                guard=all_of([*base, *v.guard]),
+                updates={
+                    st.name: Const(ACQUIRED),
+                    f"{m}_off": Const(k + 1),
+                    f"{m}_buf": v.record,
+                    f"{m}_ph": Const(0),
+                    **counted,
+                },
+                text=(
+                    f"{_member(sv, i)} polls and acquires offset {k} ({{msg}}) from leader "
+                    f"{b.broker_name(leader)}{v.note}{count_text} under an acquisition lock "
+                    f"of share.record.lock.duration.ms={sv.spec.record_lock_duration_ms}"
+                ),
+                text_args={"msg": b.log(leader, k), **count_args},
+                params={"consumer": _member(sv, i), "leader": leader, "offset": k},
+                hazard=v.hazard,
+                fix=v.fix,
+            )
         )
-    )
+
+
+@dataclass(frozen=True)
+class _Visible:
+    """A record a share fetch can hand out at an offset, and when."""
+
+    tag: str
+    guard: tuple[Expr, ...]
+    record: Expr
+    note: str = ""
+    hazard: str = ""
+    fix: str = ""
+
+
+def _visible(b: ModelBuilder, sv: ShareVars, leader: int, k: int) -> list[_Visible]:
+    """What offset k of leader's log can deliver. Without transactions, its record. With
+    them, per record: transaction markers are never delivered (the client acknowledges them
+    as GAP, which archives them); share.isolation.level=read_committed delivers a
+    transactional record once its COMMIT marker is below the high watermark, and never an
+    aborted one (SharePartition.maybeFilterAbortedTransactionalAcquiredRecords archives
+    them); read_uncommitted delivers every record, aborted or open."""
+    if not has_transactions(b):
+        return [_Visible("", (), b.log(leader, k))]
+    committed_only = sv.spec.isolation_level == "read_committed"
+    out: list[_Visible] = []
+    for code in _record_codes(b, sv):
+        at_k = b.log(leader, k).eq(code)
+        if not transactional(b.producer_of(b.message_of(code))):
+            out.append(_Visible(f",{code}", (at_k,), Const(code)))
+        elif committed_only:
+            committed, _ = committed_and_aborted(b, leader, code)
+            note = " (share.isolation.level=read_committed: its transaction is committed)"
+            out.append(_Visible(f",{code}", (at_k, committed), Const(code), note))
+        else:
+            out.append(
+                _Visible(
+                    f",{code}",
+                    (at_k,),
+                    Const(code),
+                    " (share.isolation.level=read_uncommitted)",
+                    "share.isolation.level=read_uncommitted: records of open and aborted "
+                    "transactions are delivered to the application",
+                    "share.isolation.level=read_committed",
+                )
+            )
+    return out
 
 
 def _process(b: ModelBuilder, sv: ShareVars, i: int, code: int) -> None:

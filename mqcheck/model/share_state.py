@@ -131,8 +131,6 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
       unflushed records, a lost log directory) rewrites offsets the share partition has
       already acquired or acknowledged; the share partition's handling of that is not
       modelled.
-    - Transactional records: share.isolation.level=read_committed delivers up to the last
-      stable offset and archives aborted records; not modelled yet.
     - Retention deleting records a share group has not acquired moves the share-partition
       start offset; not modelled yet.
     - A member leaving (group_rebalance) releases what it holds on close(); not modelled yet."""
@@ -166,19 +164,5 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
         return (
             "group_rebalance with a share group: a member that leaves closes its share "
             "consumer, which releases the records it holds unacknowledged; not modelled yet"
-        )
-    transactional = [p.name for p in spec.producers.values() if p.transactional_id is not None]
-    eos = [
-        p.name
-        for p in spec.processors.values()
-        if p.processing_guarantee != "at_least_once"
-        and any(m.topic == p.to_topic for m in spec.share_consumers.values())
-    ]
-    source = chain_topics[0] if chain_topics else ""
-    if eos or (transactional and any(m.topic == source for m in spec.share_consumers.values())):
-        return (
-            f"share consumers reading transactional records ({', '.join(transactional + eos)}): "
-            "share.isolation.level and the share partition's handling of transaction markers "
-            "are not modelled yet"
         )
     return ""

@@ -8,7 +8,7 @@ transaction is open and build the same abort.
 
 from __future__ import annotations
 
-from mqcheck.ir.expr import Expr, ite
+from mqcheck.ir.expr import Expr, any_of, ite
 from mqcheck.model.consumer_state import rewind
 from mqcheck.model.layout import EXCUSED, GAVE_UP, QUEUED, UNSENT, ModelBuilder, ProducerInfo
 from mqcheck.model.outcomes import Updates
@@ -64,3 +64,26 @@ def abort_updates(
         ups[st.name] = ite(sent, outcome, st)
         ups.update(reset_attempt(b, m, sent))
     return ups
+
+
+def has_transactions(b: ModelBuilder) -> bool:
+    """Some producer writing the partition in focus is transactional (its log holds
+    transaction markers)."""
+    return any(transactional(p) and b.partitions[p.partition] is b.in_focus for p in b.producers)
+
+
+def marker_below_hw(b: ModelBuilder, leader: int, code: int) -> Expr:
+    """Marker `code` is in leader's log below the high watermark: the transaction it ends is
+    decided for every reader (the last stable offset has passed its records)."""
+    return any_of(b.log(leader, j).eq(code) & (b.hw > j) for j in range(b.capacity))
+
+
+def committed_and_aborted(b: ModelBuilder, leader: int, code: int) -> tuple[Expr, Expr]:
+    """For a record of a transactional producer: (its COMMIT marker is below the HW, its
+    ABORT marker is below the HW). read_committed readers get the record in the first case
+    and drop it in the second (KIP-98)."""
+    p = b.producer_of(b.message_of(code))
+    gen = (code - 1) // b.n_messages
+    commit = marker_below_hw(b, leader, b.marker_code(p.index, gen, False))
+    abort = marker_below_hw(b, leader, b.marker_code(p.index, gen, True))
+    return commit, abort

@@ -193,7 +193,6 @@ def test_ordering_is_unknown_for_share_groups_and_the_rest_is_checked() -> None:
         ({"disk_failure": 1}, "disk_failure"),
         ({"retention_passes_consumer": 1}, "retention"),
         ({"group_rebalance": 1}, "group_rebalance with a share group"),
-        ({"transactional": True}, "transactional records"),
     ],
 )
 def test_what_the_share_model_does_not_cover_is_unknown(
@@ -205,9 +204,6 @@ def test_what_the_share_model_does_not_cover_is_unknown(
         spec = replace(
             spec, topics={topic: replace(spec.topics[topic], unclean_leader_election_enable=True)}
         )
-    if change.pop("transactional", False):
-        producers = {n: replace(p, transactional_id="tx-1") for n, p in spec.producers.items()}
-        spec = replace(spec, producers=producers)
     if change:
         spec = _faults(spec, **change)  # type: ignore[arg-type]
     with pytest.raises(UnsupportedSpec):
@@ -232,3 +228,18 @@ def test_a_share_member_is_named_in_the_narrative() -> None:
         isinstance(m, ShareConsumer)
         for m in _spec("share-delivery-limit-2-two-crashes").share_consumers.values()
     )
+
+
+def test_markers_are_never_delivered_and_read_committed_waits_for_the_commit() -> None:
+    spec = _spec("share-transactional-abort-read-committed")
+    system = build(spec)
+    acquires = [a for a in system.actions if a.kind == "acquire"]
+    assert acquires and all("_buf" in "".join(a.updates) for a in acquires)
+    records = {int(a.name.rstrip(")").rsplit(",", 1)[1]) for a in acquires}
+    markers = set(range(len(system.value_labels)))
+    markers = {c for c in markers if "marker" in system.value_labels[c]}
+    assert markers and not records & markers  # a marker is acknowledged as GAP, not handed out
+    assert all("read_committed" in a.text for a in acquires)
+    uncommitted = _members(spec, isolation_level="read_uncommitted")
+    assert _verdicts(spec)["at-most-once"] == "holds"
+    assert _verdicts(uncommitted)["at-most-once"] == "violated"  # the aborted copy too
