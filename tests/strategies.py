@@ -591,6 +591,7 @@ def share_specs(draw: st.DrawFn) -> Spec:
         "consumer_crash": draw(st.integers(0, 2)),
         "consumer_stall": draw(st.integers(0, 1)),
         "processing_error": draw(st.integers(0, 1)),
+        "group_rebalance": draw(st.integers(0, 1)),
         "broker_crash": draw(st.integers(0, 1)) if rf == 2 else 0,
     }
     transactional = draw(st.booleans())

@@ -110,6 +110,7 @@ def add_actions(b: ModelBuilder) -> None:
                         _acquire(b, sv, i, leader, k)
                     _acknowledge(b, sv, i, k)
                     _crash(b, sv, i, k)
+                    _leave(b, sv, i, k)
                     _stall(b, sv, i, k)
                     _processing_error(b, sv, i, k)
                 for code in _record_codes(b, sv):
@@ -455,35 +456,67 @@ def _crash(b: ModelBuilder, sv: ShareVars, i: int, k: int) -> None:
     """The member's process dies holding offset k and restarts with nothing in hand. Its
     acquired records go back when their acquisition locks expire (or its share session
     ends); the delivery count, raised at acquisition, stays."""
-    if not b.spec.faults.consumer_crash:
+    lock = sv.spec.record_lock_duration_ms
+    head = (
+        f"share consumer {_member(sv, i)} crashes holding offset {k} ({{{{msg}}}}){{count}} and "
+        f"restarts; its acquisition lock expires after share.record.lock.duration.ms={lock}"
+    )
+    hazard = "the record was processed but its acknowledgement not yet sent when the member crashed"
+    _give_back(b, sv, i, k, "consumer_crash", "share_crash", head, hazard)
+
+
+def _leave(b: ModelBuilder, sv: ShareVars, i: int, k: int) -> None:
+    """A member leaves the share group (group_rebalance: a deploy, a scale-in) and closes its
+    consumer holding offset k. close() sends the acknowledgements already made and releases
+    the rest (KafkaShareConsumer javadoc; in implicit mode close() does not accept the last
+    poll's records, ShareConsumerImpl.close), so a record processed but not acknowledged is
+    delivered again. The member may rejoin later, with nothing in hand."""
+    implicit = sv.spec.acknowledgement_mode == "implicit"
+    head = (
+        f"share consumer {_member(sv, i)} leaves the share group (a deploy or a scale-in) "
+        f"holding offset {k} ({{{{msg}}}}){{count}}; close() releases the records it has not "
+        "acknowledged"
+        + (", and in implicit mode it does not accept the last poll's records" if implicit else "")
+    )
+    hazard = (
+        "share.acknowledgement.mode=implicit: close() releases the last poll's records "
+        "without accepting them, processed or not"
+        if implicit
+        else "the record was processed but not yet acknowledged when the member closed"
+    )
+    fix = (
+        "acknowledge explicitly (share.acknowledgement.mode=explicit) and commitSync before "
+        "close(), and make processing idempotent"
+    )
+    _give_back(b, sv, i, k, "group_rebalance", "share_leave", head, hazard, fix)
+
+
+def _give_back(
+    b: ModelBuilder,
+    sv: ShareVars,
+    i: int,
+    k: int,
+    fault: str,
+    name: str,
+    head: str,
+    processed_hazard: str,
+    processed_fix: str = "make processing idempotent (app.idempotent: true)",
+) -> None:
+    """The member stops holding offset k without acknowledging it (a crash, a close):
+    released, or archived at the limit; a record it acknowledged before processing is not
+    delivered again; a record whose lock it had already lost is no longer its own."""
+    if not getattr(b.spec.faults, fault):
         return
     m = sv.member(i)
     after = sv.spec.app.ack == "after_processing"
-    lock = sv.spec.record_lock_duration_ms
     outcomes: list[_Outcome] = []
     phases = (0, 1) if after else (0,)
     for ph in phases:
-        hazard, fix = "", ""
-        if ph:
-            hazard = (
-                "the record was processed but its acknowledgement not yet sent when the "
-                "member crashed"
-            )
-            fix = "make processing idempotent (app.idempotent: true)"
+        hazard, fix = (processed_hazard, processed_fix) if ph else ("", "")
         for o in _released(b, sv, k, hazard, fix):
             tag = f"p{ph}{o.tag}" if after else o.tag
             extra = (b.v(f"{m}_ph").eq(ph),) if after else ()
-            outcomes.append(
-                _Outcome(
-                    tag,
-                    (*_mine(b, sv, i, k), *extra, *o.guard),
-                    o.state,
-                    o.text,
-                    o.kind,
-                    o.hazard,
-                    o.fix,
-                )
-            )
+            outcomes.append(replace(o, tag=tag, guard=(*_mine(b, sv, i, k), *extra, *o.guard)))
     st = b.v(f"{sv.pre}_st_{k}")
     if not after:
         outcomes.append(
@@ -493,7 +526,7 @@ def _crash(b: ModelBuilder, sv: ShareVars, i: int, k: int) -> None:
                 None,
                 "it had acknowledged the record before processing it, so the record is never "
                 "delivered again",
-                "consumer_crash",
+                fault,
                 "the record is acknowledged before it is processed",
                 "acknowledge after processing (app.ack: after_processing)",
             )
@@ -505,13 +538,9 @@ def _crash(b: ModelBuilder, sv: ShareVars, i: int, k: int) -> None:
                 (_lost(b, sv, i),),
                 None,
                 "its acquisition lock had expired already, so nothing changes at the broker",
-                "consumer_crash",
+                fault,
             )
         )
-    head = (
-        f"share consumer {_member(sv, i)} crashes holding offset {k} ({{{{msg}}}}){{count}} and "
-        f"restarts; its acquisition lock expires after share.record.lock.duration.ms={lock}"
-    )
     for o in outcomes:
         _outcome_action(
             b,
@@ -519,11 +548,11 @@ def _crash(b: ModelBuilder, sv: ShareVars, i: int, k: int) -> None:
             i,
             k,
             o,
-            name="share_crash",
-            kind="consumer_crash",
-            guard=[_holding(b, sv, i, k), b.budget("consumer_crash") > 0],
+            name=name,
+            kind="consumer_crash" if fault == "consumer_crash" else "rebalance",
+            guard=[_holding(b, sv, i, k), b.budget(fault) > 0],
             head=head,
-            fault="consumer_crash",
+            fault=fault,
         )
 
 

@@ -49,9 +49,10 @@ def share_groups(spec: Spec) -> list[ShareGroup]:
 
 def bad_releases(spec: Spec) -> int:
     """How many times one record can go back to the share partition unprocessed in a run:
-    each consumer crash, stall or processing error releases at most one record."""
+    each consumer crash, stall, processing error or member leaving (group_rebalance)
+    releases it at most once."""
     f = spec.faults
-    return f.consumer_crash + f.consumer_stall + f.processing_error
+    return f.consumer_crash + f.consumer_stall + f.processing_error + f.group_rebalance
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
       modelled.
     - Retention deleting records a share group has not acquired moves the share-partition
       start offset; not modelled yet.
-    - A member leaving (group_rebalance) releases what it holds on close(); not modelled yet."""
+    """
     f = spec.faults
     for member in spec.share_consumers.values():
         if member.topic not in chain_topics:
@@ -160,9 +161,4 @@ def not_modelled(spec: Spec, chain_topics: tuple[str, ...]) -> str:
                 f"share group {member.group_id} with retention_passes_consumer: retention "
                 "moving the share-partition start offset is not modelled"
             )
-    if f.group_rebalance and spec.share_consumers:
-        return (
-            "group_rebalance with a share group: a member that leaves closes its share "
-            "consumer, which releases the records it holds unacknowledged; not modelled yet"
-        )
     return ""

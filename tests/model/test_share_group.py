@@ -192,7 +192,6 @@ def test_ordering_is_unknown_for_share_groups_and_the_rest_is_checked() -> None:
         ({"broker_power_loss": 1}, "a power loss of unflushed records"),
         ({"disk_failure": 1}, "disk_failure"),
         ({"retention_passes_consumer": 1}, "retention"),
-        ({"group_rebalance": 1}, "group_rebalance with a share group"),
     ],
 )
 def test_what_the_share_model_does_not_cover_is_unknown(
@@ -243,3 +242,21 @@ def test_markers_are_never_delivered_and_read_committed_waits_for_the_commit() -
     uncommitted = _members(spec, isolation_level="read_uncommitted")
     assert _verdicts(spec)["at-most-once"] == "holds"
     assert _verdicts(uncommitted)["at-most-once"] == "violated"  # the aborted copy too
+
+
+def test_a_member_that_leaves_releases_what_it_has_not_acknowledged() -> None:
+    spec = _spec("share-member-leaves-redelivers")
+    result = check_spec(spec, ("at-most-once",), workers=1).results[0]
+    assert result.verdict == "violated" and result.counterexample is not None
+    leave = [s for s in result.counterexample.steps if s.fault == "group_rebalance"]
+    assert len(leave) == 1 and leave[0].kind == "rebalance"
+    assert "close() releases the last poll's records" in leave[0].hazard  # implicit mode
+    explicit = _members(spec, acknowledgement_mode="explicit")
+    result = check_spec(explicit, ("at-most-once",), workers=1).results[0]
+    assert result.counterexample is not None
+    hazards = " ".join(s.hazard for s in result.counterexample.steps)
+    assert "processed but not yet acknowledged when the member closed" in hazards
+    # a leave counts as a failed delivery: with a limit of 2, a leave and a crash archive
+    both = _faults(_members(spec, delivery_count_limit=2), consumer_crash=1)
+    assert _verdicts(both, ("at-least-once",))["at-least-once"] == "violated"
+    assert _verdicts(spec, ("at-least-once",))["at-least-once"] == "holds"
