@@ -108,9 +108,8 @@ KAFKA_4_2 = Release(
         Note(
             "Queues for Kafka (share groups) is production-ready",
             "KIP-932; notes 'Notable changes in 4.2.0'",
-            "`share_consumers:` is read and checked against Kafka's rules from 4.2 (refused "
-            "with the version before); the share-group model is not built yet, so such a spec "
-            "is refused (exit 2)",
+            "`share_consumers:` is read, checked against Kafka's rules and modelled from 4.2 "
+            "(refused with the version before; semantics §4.13)",
         ),
         Note(
             "Streams Rebalance Protocol production-ready for its core feature set",
@@ -253,22 +252,58 @@ KAFKA_4_3 = Release(
     ),
 )
 
+_RELEASED_44 = (
+    "kafka.apache.org/44/getting-started/upgrade/ (the released 4.4 documentation, published "
+    "by kafka-site b70dc484a2 on 2026-10-22; its opening bullets were read) with the trunk "
+    "notes of the 4.4 cycle for the rest: omkreddy/kafka docs/getting-started/upgrade.md at "
+    "4557a284, popsunlake/kafka at 1b2e0764, and the review of apache/kafka PR #22977 (KIP-1232)"
+)
+
 KAFKA_4_4 = Release(
     line=(4, 4),
-    notes_read=_FORK_NOTES,
+    notes_read=_RELEASED_44,
     notes=(
         Note(
-            "OAUTHBEARER JWT validation fails fast without expected audience/issuer; "
-            "ClientQuotaCallback#updateClusterMetadata deprecated; kafka-storage formats are "
-            "no longer forward-compatible (KIP-1170); metrics deprecations (KIP-1301)",
-            "notes 'Notable changes in 4.4.0' (pre-release draft)",
+            "ClientQuotaCallback#updateClusterMetadata deprecated with a default no-op "
+            "(KIP-1200); PEM keystores use KeyStore.getDefaultType(); directories formatted by "
+            "kafka-storage are no longer forward-compatible (KIP-1170)",
+            "notes 'Notable changes in 4.4.0' (released page)",
             "none on the model",
         ),
-    ),
-    refusal=(
-        "Kafka 4.4 is not modelled yet: the only 4.4 upgrade notes read (omkreddy/kafka "
-        "docs/getting-started/upgrade.md at 4557a284) are a pre-release draft, so its defaults "
-        "and behaviour are not verified; the newest verified line is 4.3"
+        Note(
+            "protocol readers reject arrays over 1,000,000 elements and tagged-field sections "
+            "over 10,000 fields before allocating",
+            "notes 'Notable changes in 4.4.0' (released page)",
+            "none on the model",
+        ),
+        Note(
+            "remote.copy.lag.ms / remote.copy.lag.bytes (topic) and log.remote.copy.lag.* "
+            "(broker) delay tiered-storage uploads (KIP-1241, opt-in)",
+            "KIP-1241; notes 'Notable changes in 4.4.0' (released page)",
+            "not in the catalog: tiered storage is not modelled and the notes give no default "
+            "(a spec naming them is refused as an unknown property)",
+        ),
+        Note(
+            "OAUTHBEARER: a broker with a JWKS URL and no expected audience/issuer refuses to "
+            "start (sasl.oauthbearer.allow.unverified.audience/issuer opt out); broker.id "
+            "deprecated for node.id (KIP-1232); Yammer group-coordinator metrics deprecated "
+            "(KIP-1301); kafka-broker-api-versions.sh deprecated (KIP-1220)",
+            "4.4 trunk notes (omkreddy 4557a284, popsunlake 1b2e0764, PR #22977); merged "
+            "before the 29 July 2026 feature freeze",
+            "none on the model: security and tooling",
+        ),
+        Note(
+            "share groups: kafka-share-groups.sh can initialise share-group offsets from a "
+            "file (KIP-1323)",
+            "KIP-1323; 4.4 trunk notes",
+            "none: tooling; the share partition's start offset rules (§4.13) are unchanged",
+        ),
+        Note(
+            "no change to the default or behaviour of any modelled property (producer, "
+            "consumer, share consumer, broker, topic, transactions, ELR)",
+            "released notes 4.4.0 and the 4.4 trunk notes: no entry for any of them",
+            "the model behaves as for 4.3",
+        ),
     ),
 )
 

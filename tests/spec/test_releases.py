@@ -48,14 +48,12 @@ def test_every_release_names_where_its_notes_were_read_and_what_each_note_does()
             assert bound.source, bound.name
 
 
-def test_checked_releases_are_supported_lines_and_refused_ones_are_not() -> None:
-    assert checked_lines() == ((4, 2), (4, 3))
-    assert SUPPORTED_LINES[-3:] == ((4, 1), (4, 2), (4, 3))
-    assert (4, 4) not in SUPPORTED_LINES
+def test_checked_releases_are_supported_lines() -> None:
+    assert checked_lines() == ((4, 2), (4, 3), (4, 4))
+    assert SUPPORTED_LINES[-4:] == ((4, 1), (4, 2), (4, 3), (4, 4))
     assert parse_version_text("4.2") is not None and parse_version_text("4.3.1") is not None
-    assert parse_version_text("4.4") is None
-    assert "not verified" in refusal((4, 4)) and "4.3" in refusal((4, 4))
-    assert refusal((4, 3)) == "" and refusal((4, 9)) == ""
+    assert parse_version_text("4.4") is not None and parse_version_text("4.4.0") is not None
+    assert refusal((4, 4)) == "" and refusal((4, 3)) == "" and refusal((4, 9)) == ""
 
 
 def _verdicts(runner: CliRunner, path: Path) -> dict[str, str]:
@@ -65,24 +63,15 @@ def _verdicts(runner: CliRunner, path: Path) -> dict[str, str]:
     return {item["guarantee"]: item["verdict"] for item in data["results"]}
 
 
-def test_durable_baseline_gives_the_4_1_verdicts_on_4_2_and_4_3(tmp_path: Path) -> None:
+def test_durable_baseline_gives_the_4_1_verdicts_on_4_2_to_4_4(tmp_path: Path) -> None:
     runner = CliRunner()
     verdicts = {}
-    for version in ("4.1", "4.2", "4.3"):
+    for version in ("4.1", "4.2", "4.3", "4.4"):
         path = tmp_path / f"durable-{version}.yaml"
         path.write_text(_at(version))
         verdicts[version] = _verdicts(runner, path)
     assert verdicts["4.1"] == {"at-least-once": "holds", "at-most-once": "violated"}
-    assert verdicts["4.2"] == verdicts["4.1"] == verdicts["4.3"]
-
-
-def test_4_4_is_refused_with_its_reason_exit_2(tmp_path: Path) -> None:
-    path = tmp_path / "durable-4.4.yaml"
-    path.write_text(_at("4.4.0"))
-    result = CliRunner().invoke(main, ["check", str(path)])
-    assert result.exit_code == 2
-    assert "Kafka 4.4 is not modelled yet" in result.output
-    assert "not verified" in result.output and "unknown Kafka version" not in result.output
+    assert verdicts["4.2"] == verdicts["4.1"] == verdicts["4.3"] == verdicts["4.4"]
 
 
 def test_unknown_lines_still_list_the_supported_ones() -> None:
@@ -91,17 +80,18 @@ def test_unknown_lines_still_list_the_supported_ones() -> None:
         assert result.spec is None
         message = format_errors(result.errors)
         assert f"unknown Kafka version '{text}'" in message
-        assert supported_lines_text() in message and supported_lines_text().endswith("4.3")
+        assert supported_lines_text() in message and supported_lines_text().endswith("4.4")
 
 
-def test_the_import_option_refuses_4_4_with_its_reason(tmp_path: Path) -> None:
+def test_the_import_option_takes_4_4(tmp_path: Path) -> None:
     props = tmp_path / "producer.properties"
     props.write_text("acks=all\n")
+    out = tmp_path / "spec.yaml"
     result = CliRunner().invoke(
-        main, ["import", "--producer", str(props), "--kafka-version", "4.4"]
+        main, ["import", "--producer", str(props), "--kafka-version", "4.4", "-o", str(out)]
     )
-    assert result.exit_code == 2
-    assert "not modelled yet" in result.output
+    assert result.exit_code == 0, result.output
+    assert 'kafka_version: "4.4"' in out.read_text()
 
 
 def _load(version: str, **sections: object) -> tuple[Spec | None, str]:

@@ -60,7 +60,7 @@ def _members(version: str, text: str) -> dict[str, ShareConsumer]:
     return members
 
 
-@pytest.mark.parametrize("version", ["4.2", "4.3"])
+@pytest.mark.parametrize("version", ["4.2", "4.3", "4.4"])
 def test_a_valid_share_consumer_is_loaded_into_the_spec(version: str) -> None:
     members = _loaded(version)
     assert list(members) == ["workers-1"]
