@@ -114,9 +114,9 @@ def test_processing_guarantee_values_per_version() -> None:
     assert prop.allowed_in(KafkaVersion(4, 0)) == ("at_least_once", "exactly_once_v2")
 
 
-def test_supported_lines_cover_0_10_to_4_3() -> None:
-    assert SUPPORTED_LINES[0] == (0, 10) and SUPPORTED_LINES[-1] == (4, 3)
-    assert len(SUPPORTED_LINES) == 2 + 2 + 9 + 10 + 4
+def test_supported_lines_cover_0_10_to_4_4() -> None:
+    assert SUPPORTED_LINES[0] == (0, 10) and SUPPORTED_LINES[-1] == (4, 4)
+    assert len(SUPPORTED_LINES) == 2 + 2 + 9 + 10 + 5
     assert parse_version_text("3.10") is None and parse_version_text("2.8.1.1") is None
 
 
