@@ -5,9 +5,9 @@ apply to a variant exactly as they would to a spec the user wrote.
 Every room of review/ builds its variants here (sweep points, symbolic combinations,
 explain's removals, repair's proposals and pins). A property is either dotted from the top
 of the spec (`topics.orders.min.insync.replicas`, `producers.checkout.acks`,
-`faults.broker_crash`, `check.messages`) or a bare Kafka name (`acks`,
-`min.insync.replicas`, `app.commit`), which is set on every producer, topic, consumer and
-processor that has it (the broker section when only the broker has it, `faults:` for a
+`share_consumers.workers-1.share.acknowledgement.mode`, `faults.broker_crash`,
+`check.messages`) or a bare Kafka name (`acks`, `min.insync.replicas`, `app.commit`), which
+is set on every producer, topic, consumer, share consumer and processor that has it (the broker section when only the broker has it, `faults:` for a
 fault name).
 """
 
@@ -22,10 +22,15 @@ import yaml
 
 from mqcheck.spec.schema import FAULT_NAMES, EffectiveSetting, Spec
 
-SECTIONS = ("topics", "producers", "consumers", "processors")
+SECTIONS = ("topics", "producers", "consumers", "processors", "share_consumers")
 PLAIN_SECTIONS = ("broker", "cluster", "faults", "check")
 #: The role of an effective setting's scope ("producer:web") → the spec section of its owner.
-SCOPE_SECTIONS = {"topic": "topics", "producer": "producers", "consumer": "consumers"}
+SCOPE_SECTIONS = {
+    "topic": "topics",
+    "producer": "producers",
+    "consumer": "consumers",
+    "share_consumer": "share_consumers",
+}
 
 
 def parse_value(text: str) -> object:

@@ -9,6 +9,12 @@ event, so it keeps the spec's value in every such run. The rest need no fault at
 record above the size limits, a consumer that starts at the log end): they are judged from a
 fault-free run and attributed by what its counterexample shows.
 
+Consumer groups and share groups (KIP-932) have rows of their own: a crash or a stall strikes
+a member of either, and the delivery limit, the acquisition lock and the acknowledgement mode
+of a share group decide what a consumer group's commit decides. So a row of one kind does
+not apply to a spec without that kind of group, and a spec with both judges each kind on the
+spec without the other.
+
 Each hazard has a stable id (`MQ010`) and slug (`leader-failover`): SARIF rule ids are made
 of them, so CI annotations keep their identity across versions.
 """
@@ -30,6 +36,7 @@ HOPS = (
     "Replication and election",
     "Storage and flush",
     "Consumer commit",
+    "Share-group delivery",
     "Transactions and processors",
 )
 
@@ -232,6 +239,61 @@ CATALOGUE: tuple[Hazard, ...] = (
         "auto.offset.reset=earliest, or create the group before producing",
     ),
     Hazard(
+        "MQ037",
+        "share-delivery-limit",
+        "Share-group delivery",
+        "A share consumer crashes holding a record: the failed delivery counts towards "
+        "share.delivery.count.limit, and at the limit the record is archived",
+        "consumer_crash",
+        (
+            "share.delivery.count.limit",
+            "group.share.delivery.count.limit",
+            "app.ack",
+            "app.idempotent",
+            "share.acknowledgement.mode",
+        ),
+        "share.delivery.count.limit above the number of crashes one record can meet, and "
+        "idempotent processing (app.idempotent) for the record processed before a crash",
+    ),
+    Hazard(
+        "MQ038",
+        "share-lock-timeout",
+        "Share-group delivery",
+        "Processing outlives share.record.lock.duration.ms: the record is delivered to another "
+        "member while the first one still works on it",
+        "consumer_stall",
+        ("share.record.lock.duration.ms", "app.idempotent", "share.delivery.count.limit"),
+        "raise share.record.lock.duration.ms (within group.share.max.record.lock.duration.ms) "
+        "above the longest processing of one record, and make processing idempotent",
+    ),
+    Hazard(
+        "MQ039",
+        "share-processing-error",
+        "Share-group delivery",
+        "The application fails to process a record of a share group: implicit acknowledgement "
+        "accepts it, explicit acknowledgement does what app.on_error says",
+        "processing_error",
+        (
+            "share.acknowledgement.mode",
+            "app.on_error",
+            "app.ack",
+            "share.delivery.count.limit",
+        ),
+        "share.acknowledgement.mode=explicit with app.on_error: release, so a failed record is "
+        "delivered again",
+    ),
+    Hazard(
+        "MQ043",
+        "share-start-position",
+        "Share-group delivery",
+        "A new share group starts at the partition end (share.auto.offset.reset=latest) and "
+        "never receives what was produced before it",
+        None,
+        ("share.auto.offset.reset", "app.joins"),
+        "share.auto.offset.reset=earliest (kafka-configs --entity-type groups), or create the "
+        "share group before producing",
+    ),
+    Hazard(
         "MQ040",
         "transactions",
         "Transactions and processors",
@@ -262,8 +324,21 @@ CATALOGUE: tuple[Hazard, ...] = (
     ),
 )
 
-# The first hazard of each fault class names it (MQ033 for consumer_stall, not MQ042).
+# The first hazard of each fault class names it (MQ033 for consumer_stall, not MQ042 or
+# MQ038; MQ030 for consumer_crash, not MQ037).
 BY_FAULT = {h.fault: h for h in reversed(CATALOGUE) if h.fault}
+
+#: The rows of consumer groups (KafkaConsumer, committed offsets) and of share groups
+#: (KafkaShareConsumer, KIP-932). consumer_crash and consumer_stall strike members of both,
+#: so each side is judged on the spec without the other's members: a row never claims a
+#: counterexample that happened in the other kind of group.
+CONSUMER_ROWS = frozenset({"MQ030", "MQ031", "MQ032", "MQ033", "MQ034", "MQ036"})
+SHARE_ROWS = frozenset({"MQ037", "MQ038", "MQ039", "MQ043"})
+NO_SHARE_CONSUMERS = "the pipeline has no share consumers (share_consumers:)"
+NO_CONSUMER_GROUPS = (
+    "the pipeline has no consumer groups (consumers:); its share consumers are judged by "
+    "MQ037, MQ038, MQ039 and MQ043"
+)
 
 
 @dataclass(frozen=True)
@@ -306,8 +381,19 @@ def deciding_settings(
     names = list(dict.fromkeys([*mentioned_settings(spec, results), *hazard.settings]))
     out: list[EffectiveSetting] = []
     for name in names:
-        out += [s for s in setting_rows(spec, name) if s not in out]
+        out += [s for s in setting_rows(spec, name) if s not in out and _owned(hazard, s)]
     return tuple(out)
+
+
+def _owned(hazard: Hazard, setting: EffectiveSetting) -> bool:
+    """A consumer row names no share consumer's setting and a share row no consumer's
+    (both have app.idempotent and app.joins)."""
+    role = setting.scope.partition(":")[0]
+    if hazard.id in CONSUMER_ROWS:
+        return role != "share_consumer"
+    if hazard.id in SHARE_ROWS:
+        return role != "consumer"
+    return True
 
 
 def _fixes(hazard: Hazard, results: Sequence[GuaranteeResult]) -> tuple[str, ...]:
@@ -360,7 +446,7 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
     rows: list[HazardRow] = []
     unsupported = not_modelled_reason(spec_result)
     transactional = sorted(n for n, p in spec.producers.items() if p.transactional_id)
-    baseline: CheckResult | None = None
+    side = _Sides(spec, runner)
     for hazard in CATALOGUE:
         if hazard.id == "MQ040":
             if not transactional:
@@ -375,6 +461,12 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
             why = "no processor sets instances above 1"
             rows.append(_row(spec, hazard, NOT_APPLICABLE, why))
             continue
+        if hazard.id in SHARE_ROWS and not spec.share_consumers:
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, NO_SHARE_CONSUMERS))
+            continue
+        if hazard.id in CONSUMER_ROWS and spec.share_consumers and not spec.consumers:
+            rows.append(_row(spec, hazard, NOT_APPLICABLE, NO_CONSUMER_GROUPS))
+            continue
         if unsupported:
             rows.append(_row(spec, hazard, NOT_MODELLED, unsupported))
             continue
@@ -384,18 +476,17 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
         if hazard.fault == "retention_passes_consumer" and not retention_can_delete(spec):
             rows.append(_row(spec, hazard, NOT_APPLICABLE, NO_RETENTION))
             continue
+        run = side.runner(hazard)
         if hazard.fault is None:
-            if baseline is None:
-                baseline = runner.check({})
-            rows.append(_judge_fault_free(spec, hazard, baseline))
+            rows.append(
+                _judge_fault_free(spec, hazard, side.baseline(run), side.scope_note(hazard))
+            )
             continue
         budget = getattr(spec.faults, hazard.fault)
         in_model = budget > 0
         faults = {hazard.fault: budget if in_model else 1, "follower_lag": spec.faults.follower_lag}
-        result = runner.check(faults)
-        if baseline is None:
-            baseline = runner.check({})
-        masked = {r.guarantee for r in baseline.results if r.verdict == "violated"}
+        result = run.check(faults)
+        masked = {r.guarantee for r in side.baseline(run).results if r.verdict == "violated"}
         result = replace(
             result, results=tuple(r for r in result.results if r.guarantee not in masked)
         )
@@ -413,9 +504,72 @@ def assess(spec: Spec, runner: VariantRunner, spec_result: CheckResult) -> list[
         )
         if spec.faults.follower_lag:
             where += f", follower_lag={spec.faults.follower_lag}"
+        where += side.scope_note(hazard)
+        if hazard.id in SHARE_ROWS and _redelivers(spec, hazard):
+            where += _delivery_limit_note(spec, budget if in_model else 1)
         note = f"{where}; {note}" if note else where
         rows.append(_row(spec, hazard, status, note, result.results, in_model))
     return rows
+
+
+class _Sides:
+    """The runs behind the rows. A spec with consumer groups and share groups has its
+    consumer rows judged without the share consumers and its share rows without the
+    consumers (consumer_crash and consumer_stall strike both kinds of member); any other
+    spec is judged as it is, by the checklist's own runner."""
+
+    def __init__(self, spec: Spec, runner: VariantRunner) -> None:
+        self.spec = spec
+        self.main = runner
+        self.mixed = bool(spec.consumers) and bool(spec.share_consumers)
+        self._split: dict[str, VariantRunner] = {}
+
+    def runner(self, hazard: Hazard) -> VariantRunner:
+        if not self.mixed or hazard.id not in CONSUMER_ROWS | SHARE_ROWS:
+            return self.main
+        kind = "share" if hazard.id in SHARE_ROWS else "consumer"
+        if kind not in self._split:
+            alone = (
+                replace(self.spec, consumers={})
+                if kind == "share"
+                else replace(self.spec, share_consumers={})
+            )
+            self._split[kind] = self.main.part(alone)
+        return self._split[kind]
+
+    @staticmethod
+    def baseline(run: VariantRunner) -> CheckResult:
+        """The fault-free run of `run`'s spec (each runner checks a budget once)."""
+        return run.check({})
+
+    def scope_note(self, hazard: Hazard) -> str:
+        if not self.mixed or hazard.id not in CONSUMER_ROWS | SHARE_ROWS:
+            return ""
+        if hazard.id in SHARE_ROWS:
+            return ", on the share groups alone (consumers: left out)"
+        return ", on the consumer groups alone (share_consumers: left out)"
+
+
+def _redelivers(spec: Spec, hazard: Hazard) -> bool:
+    """The fault sends the record back to the share partition, where the delivery count
+    decides: a crash or a lock timeout always, a processing error only for RELEASE."""
+    if hazard.fault != "processing_error":
+        return True
+    return any(
+        c.acknowledgement_mode == "explicit" and c.app.on_error == "release"
+        for c in spec.share_consumers.values()
+    )
+
+
+def _delivery_limit_note(spec: Spec, budget: int) -> str:
+    """The delivery limit against the budget: each failed delivery (a crash, a lock timeout,
+    a RELEASE) counts, and the release at deliveryCount >= the limit archives the record
+    (InFlightState.tryUpdateState), so `budget` failures on one record archive it exactly
+    when budget >= limit."""
+    low = min(c.delivery_count_limit for c in spec.share_consumers.values())
+    failures = f"{budget} failed deliver{'y' if budget == 1 else 'ies'} of one record"
+    reach = "at the limit, it can be archived" if budget >= low else "below the limit"
+    return f"; share.delivery.count.limit={low} against {failures}: {reach}"
 
 
 NO_RETENTION = (
@@ -448,17 +602,30 @@ def _late_start(spec: Spec) -> bool:
     )
 
 
+def _share_late_start(spec: Spec) -> bool:
+    """Some share group may be created at the partition end after messages were produced
+    (share.auto.offset.reset=latest: its start offset is the high watermark then)."""
+    return any(
+        c.auto_offset_reset == "latest" and c.app.joins == "any_time"
+        for c in spec.share_consumers.values()
+    )
+
+
 #: Fault-free hazards: the configuration that makes a fault-free violation theirs.
-_CAUSES = {"MQ005": _oversized, "MQ032": _late_start}
+_CAUSES = {"MQ005": _oversized, "MQ032": _late_start, "MQ043": _share_late_start}
 
 
-def _judge_fault_free(spec: Spec, hazard: Hazard, baseline: CheckResult) -> HazardRow:
+def _judge_fault_free(
+    spec: Spec, hazard: Hazard, baseline: CheckResult, scope: str = ""
+) -> HazardRow:
+    """`scope`: which groups the run kept, when the spec has both kinds (see _Sides)."""
     status, note = _judge(baseline)
+    where = "checked with no fault at all" + scope
     if hazard.id == "MQ000":
         causes = [h for h, cause in _CAUSES.items() if cause(spec)]
         if status == AT_RISK and causes:
             note = "checked with no fault at all; the cause: " + ", ".join(causes)
-        return _row(spec, hazard, status, note or "checked with no fault at all", baseline.results)
+        return _row(spec, hazard, status, note or where, baseline.results)
     cause = _CAUSES[hazard.id]
     if status == AT_RISK and not cause(spec):
         return _row(
@@ -468,5 +635,5 @@ def _judge_fault_free(spec: Spec, hazard: Hazard, baseline: CheckResult) -> Haza
             "not this configuration; the fault-free run fails for another reason (MQ000)",
         )
     if status == AT_RISK:
-        return _row(spec, hazard, AT_RISK, "checked with no fault at all", baseline.results)
-    return _row(spec, hazard, status, note or "checked with no fault at all")
+        return _row(spec, hazard, AT_RISK, where, baseline.results)
+    return _row(spec, hazard, status, note or where)

@@ -45,6 +45,10 @@ FAULT_WORDS: dict[str, tuple[str, str]] = {
         "retention passes over unread offsets",
     ),
     "leader_isolation": ("isolated leader", "isolated leaders"),
+    "processing_error": (
+        "share-consumer processing error",
+        "share-consumer processing errors",
+    ),
 }
 PROFILED = tuple(name for name in FAULT_NAMES if name in FAULT_WORDS)
 
@@ -174,6 +178,8 @@ def _not_applicable(spec: Spec, fault: str) -> str:
         return "no cluster.racks"
     if fault == "retention_passes_consumer" and not retention_can_delete(spec):
         return "retention deletes nothing"
+    if fault == "processing_error" and not spec.share_consumers:
+        return "no share consumers"  # only a share consumer's application fails (§4.13)
     return ""
 
 

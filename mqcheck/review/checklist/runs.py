@@ -44,10 +44,19 @@ class VariantRunner:
     pool: Pool | None = None
     batch_progress: BatchListener | None = None
     _cache: dict[FaultKey, CheckResult] = field(default_factory=dict)
+    _parts: list[VariantRunner] = field(default_factory=list)
 
     @property
     def runs(self) -> int:
-        return len(self._cache)
+        """Runs done, those of the runners made by `part` included."""
+        return len(self._cache) + sum(p.runs for p in self._parts)
+
+    def part(self, spec: Spec) -> VariantRunner:
+        """A runner for a spec derived from this one (the checklist's consumer rows judge the
+        spec without its share consumers), with the same limits; its runs count as ours."""
+        child = replace(self, spec=spec, _cache={}, _parts=[])
+        self._parts.append(child)
+        return child
 
     def variant(self, faults: Mapping[str, int]) -> Spec:
         budgets = {name: int(faults.get(name, 0)) for name in FAULT_NAMES}

@@ -84,6 +84,40 @@ TABLE: tuple[Cost, ...] = (
     Cost("app.joins", "before_production", 2, "deploy the consumer group first"),
     Cost("app.on_revoke", "commit", 1, "a ConsumerRebalanceListener that commits on revoke"),
     Cost("app.on_revoke", "none", 0, ""),
+    Cost(
+        "share.delivery.count.limit",
+        "raise",
+        1,
+        "a record that always fails (a poison message) is delivered more times before it is "
+        "archived",
+    ),
+    Cost("share.delivery.count.limit", "lower", 2, "fewer failed deliveries archive a record"),
+    Cost(
+        "group.share.delivery.count.limit",
+        "raise",
+        1,
+        "every share group of the cluster delivers a failing record more times",
+    ),
+    Cost(
+        "group.share.delivery.count.limit",
+        "lower",
+        2,
+        "fewer failed deliveries archive a record, in every share group",
+    ),
+    Cost(
+        "share.acknowledgement.mode",
+        "explicit",
+        5,
+        "the application acknowledges every record itself (acknowledge() calls)",
+    ),
+    Cost("share.acknowledgement.mode", "implicit", 2, "the next poll accepts whatever failed"),
+    Cost("app.on_error", "release", 1, "a failing record is delivered again"),
+    Cost("app.on_error", "reject", 2, "a failed record is archived, never retried"),
+    Cost("app.on_error", "accept", 3, "a failed record is acknowledged unprocessed"),
+    Cost("share.auto.offset.reset", "earliest", 1, "a new share group reads the retained log"),
+    Cost("share.auto.offset.reset", "latest", 2, "a new share group skips what came before"),
+    Cost("app.ack", "after_processing", 2, "an acknowledgement after processing"),
+    Cost("app.ack", "before_processing", 2, "an acknowledgement before processing"),
     Cost("processing.guarantee", "exactly_once_v2", 5, TRANSACTION_LATENCY),
     Cost("processing.guarantee", "exactly_once_beta", 5, TRANSACTION_LATENCY),
     Cost(
@@ -127,8 +161,16 @@ def _exact(name: str) -> set[object]:
 
 
 def _per_step(name: str) -> bool:
-    """Counts (replicas, brokers, fault budget) cost per step; sizes and limits do not."""
-    return name in ("replication.factor", "min.insync.replicas", "brokers", "fault")
+    """Counts (replicas, brokers, fault budget, deliveries of a share record) cost per step;
+    sizes and limits do not."""
+    return name in (
+        "replication.factor",
+        "min.insync.replicas",
+        "brokers",
+        "fault",
+        "share.delivery.count.limit",
+        "group.share.delivery.count.limit",
+    )
 
 
 def change_cost(knob: Knob, value: object) -> int:

@@ -4,7 +4,9 @@ A table is both a Z3 constraint (the proposer never offers what Kafka refuses) a
 test (the learner never builds such a neighbour). The rules are the ones the spec layer
 enforces (mqcheck/spec/validate.py): an idempotent producer needs acks=all, retries > 0
 and at most 5 requests in flight (1 on Kafka 0.11); a transactional producer is idempotent;
-a topic's replication.factor cannot exceed the brokers. One rule is the search's own:
+a topic's replication.factor cannot exceed the brokers; a share consumer in implicit
+acknowledgement mode cannot RELEASE or REJECT (KafkaShareConsumer.acknowledge throws, and the
+loader refuses app.on_error release/reject there). One rule is the search's own:
 min.insync.replicas above replication.factor never helps (Kafka accepts it, and every acks=all
 write fails), so it is not proposed unless it is what the spec already has. The loader still
 re-validates every proposal, so a rule missing here costs an iteration, never a wrong answer.
@@ -16,7 +18,7 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mqcheck.review.repair.space import SearchSpace
+from mqcheck.review.repair.space import SearchSpace, share_groups
 from mqcheck.spec.schema import Spec
 
 
@@ -112,6 +114,22 @@ def rules(space: SearchSpace, spec: Spec) -> tuple[Rule, ...]:
                 [("cluster", "brokers", spec.brokers), rf],
                 lambda b, r: r <= b,
                 "InvalidReplicationFactorException: replication factor larger than brokers",
+            )
+        )
+    for group in share_groups(spec):
+        c = group[0]
+        scope = f"share_consumer:{c.name}"
+        out.append(
+            _table(
+                space,
+                spec,
+                [
+                    (scope, "share.acknowledgement.mode", c.acknowledgement_mode),
+                    (scope, "app.on_error", c.app.on_error),
+                ],
+                lambda mode, on_error: mode == "explicit" or on_error == "accept",
+                "IllegalStateException: Implicit acknowledgement of delivery is being used "
+                "(app.on_error release or reject needs share.acknowledgement.mode=explicit)",
             )
         )
     return tuple(r for r in out if r is not None)

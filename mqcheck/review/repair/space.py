@@ -4,10 +4,11 @@ Each knob is one setting of one owner (a producer, the checked topic, a consumer
 with a small finite domain that always holds its current value. Only settings that change a
 verdict are knobs: the model reads `delivery.timeout.ms`, `auto.commit.interval.ms` and
 `offsets.retention.minutes` only for its narrative (the `delivery_timeout` and
-`offsets_expire` faults stand for them), so they are not searched. The fault model, the
-cluster size and `app.joins` (when the consumer group is deployed, a fact rather than a
-choice) stay fixed unless `--allow` names them; `--freeze` holds more settings fixed. The
-domains are documented in docs/repair.md.
+`offsets_expire` faults stand for them), so they are not searched; likewise a share group's
+`share.record.lock.duration.ms`, whose expiry is the `consumer_stall` fault. The fault
+model, the cluster size and `app.joins` (when the consumer or share group is deployed, a
+fact rather than a choice) stay fixed unless `--allow` names them; `--freeze` holds more
+settings fixed. The domains are documented in docs/repair.md.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mqcheck.review.spec_variants import targets
-from mqcheck.spec.schema import FAULT_NAMES, INT_MAX, LONG_MAX, Origin, Spec, consumer_groups
+from mqcheck.spec.kafka_properties import lookup
+from mqcheck.spec.schema import (
+    FAULT_NAMES,
+    INT_MAX,
+    LONG_MAX,
+    Origin,
+    ShareConsumer,
+    Spec,
+    consumer_groups,
+)
 
 KeyPath = tuple[str, ...]
 Write = tuple[KeyPath, object]  # a YAML key path and the value written there
@@ -147,6 +157,7 @@ def search_space(spec: Spec, allow: Sequence[str] = (), freeze: Sequence[str] = 
         others = [list(_consumer_knobs(spec, m, "app.joins" in allow)) for m in members[1:]]
         for i, k in enumerate(first):
             knobs.append(replace(k, also=tuple(o[i].paths for o in others)))
+    knobs.extend(_share_knobs(spec, "app.joins" in allow))
     budgets = spec.faults.as_dict()
     freed = {f for f in FAULT_NAMES if "faults" in allow or f"faults.{f}" in allow}
     for fault in FAULT_NAMES:
@@ -216,15 +227,22 @@ def _topic_knobs(spec: Spec, name: str, max_brokers: int) -> Iterable[Knob]:
     min_isr = topic.min_insync_replicas
     top = max(max_brokers, min_isr)
     yield knob("min.insync.replicas", ("min_insync_replicas",), tuple(range(1, top + 1)), min_isr)
+    # A share group's topic keeps out what the model refuses for it (model/share_state.py
+    # not_modelled: a log truncated below what the share partition delivered): a proposal
+    # there could only come back "not modelled", never a repair.
+    shared = any(c.topic == name for c in spec.share_consumers.values())
+    f = spec.faults
+    power = f.broker_power_loss + f.simultaneous_power_loss + f.rack_power_loss
     unclean = topic.unclean_leader_election_enable
     yield knob(
         "unclean.leader.election.enable",
         ("unclean_leader_election_enable",),
-        (False, True),
+        (unclean,) if shared else (False, True),
         unclean,
     )
     flush = topic.flush_messages
-    yield knob("flush.messages", ("flush_messages",), _values(flush, 1, LONG_MAX), flush)
+    flushes = (flush,) if shared and power else _values(flush, 1, LONG_MAX)
+    yield knob("flush.messages", ("flush_messages",), flushes, flush)
     if spec.faults.retention_passes_consumer and topic.retention_deletes:
         # retention deletes whatever a group has not read (model/retention.py); -1 turns
         # the limit off, the only value that takes the fault away
@@ -344,4 +362,110 @@ def _processor_knobs(spec: Spec, name: str) -> Iterable[Knob]:
         ("processors", name, "processing_guarantee"),
         (("processors", name, "processing.guarantee"),),
         _origin(spec, f"processor:{name}", "processing.guarantee"),
+    )
+
+
+def share_groups(spec: Spec) -> list[list[ShareConsumer]]:
+    """The members of each share group (one group.id), groups and members in spec order."""
+    groups: dict[str, list[ShareConsumer]] = {}
+    for member in spec.share_consumers.values():
+        groups.setdefault(member.group_id, []).append(member)
+    return list(groups.values())
+
+
+def _share_knobs(spec: Spec, joins: bool) -> Iterable[Knob]:
+    """A share group's settings, one knob per setting for the whole group: the share.*
+    group configs must agree across members (the loader refuses otherwise) and the members
+    of one group run one application, so each knob writes every member (`also`). On Kafka
+    4.2 the delivery limit is the broker's group.share.delivery.count.limit (the group
+    config is 4.3's, KIP-1240): one broker knob for every share group."""
+    broker_limit = not spec.kafka_version.at_least(4, 3)
+    for n, group in enumerate(share_groups(spec)):
+        first = list(_member_knobs(spec, group[0], joins))
+        others = [list(_member_knobs(spec, m, joins)) for m in group[1:]]
+        for i, k in enumerate(first):
+            yield replace(k, also=tuple(o[i].paths for o in others))
+        if broker_limit and n == 0 and _redelivering_faults(spec):
+            yield _broker_delivery_limit(spec, group[0])
+
+
+def _redelivering_faults(spec: Spec) -> int:
+    """The faults that send a record back to its share partition, where the delivery count
+    decides (model/share_state.py counts deliveries only when one of them can strike)."""
+    f = spec.faults
+    return f.consumer_crash + f.consumer_stall + f.processing_error
+
+
+def _member_knobs(spec: Spec, c: ShareConsumer, joins: bool) -> Iterable[Knob]:
+    knob = _maker(spec, "share_consumers", "share_consumer", c.name)
+    if spec.kafka_version.at_least(4, 3) and _redelivering_faults(spec):
+        low, high = delivery_limit_bounds(spec)
+        limit = c.delivery_count_limit
+        yield knob(
+            "share.delivery.count.limit",
+            ("delivery_count_limit",),
+            _values(limit, *range(low, high + 1)),
+            limit,
+        )
+    yield knob(
+        "share.acknowledgement.mode",
+        ("acknowledgement_mode",),
+        ("implicit", "explicit"),
+        c.acknowledgement_mode,
+    )
+    if spec.faults.processing_error:  # the only fault that reads it (model/share_group.py)
+        yield knob(
+            "app.on_error", ("app", "on_error"), ("release", "reject", "accept"), c.app.on_error
+        )
+    yield knob(
+        "share.auto.offset.reset",
+        ("auto_offset_reset",),
+        ("latest", "earliest"),
+        c.auto_offset_reset,
+    )
+    yield knob("app.ack", ("app", "ack"), ("after_processing", "before_processing"), c.app.ack)
+    yield knob("app.idempotent", ("app", "idempotent"), (False, True), c.app.idempotent)
+    if joins:
+        yield knob("app.joins", ("app", "joins"), ("before_production", "any_time"), c.app.joins)
+
+
+def delivery_limit_bounds(spec: Spec) -> tuple[int, int]:
+    """The delivery limits the broker accepts for a share group: from 4.3 the group config
+    lies within group.share.min/max.delivery.count.limit (GroupConfig.validateValues); on
+    4.2 the broker's group.share.delivery.count.limit has its ConfigDef range, between(2, 10)
+    (ShareGroupConfig)."""
+    if not spec.kafka_version.at_least(4, 3):
+        return 2, 10
+    return (
+        _broker_int(spec, "group.share.min.delivery.count.limit", 2),
+        _broker_int(spec, "group.share.max.delivery.count.limit", 10),
+    )
+
+
+def _broker_int(spec: Spec, name: str, fallback: int) -> int:
+    """A broker setting's effective value: as the spec gives it, else the line's default."""
+    for s in spec.settings:
+        if s.scope == "broker" and s.name == name and isinstance(s.value, int):
+            return s.value
+    prop = lookup("broker", name)
+    default = prop.default_for(spec.kafka_version) if prop is not None else None
+    if default is not None and isinstance(default.value, int):
+        return default.value
+    return fallback
+
+
+def _broker_delivery_limit(spec: Spec, c: ShareConsumer) -> Knob:
+    """Kafka 4.2: every share group's delivery limit is the broker's setting."""
+    low, high = delivery_limit_bounds(spec)
+    limit = c.delivery_count_limit
+    name = "group.share.delivery.count.limit"
+    return Knob(
+        "broker",
+        name,
+        "config",
+        _values(limit, *range(low, high + 1)),
+        limit,
+        ("share_consumers", c.name, "delivery_count_limit"),
+        (("broker", name),),
+        _origin(spec, "broker", name),
     )

@@ -332,3 +332,101 @@ def test_a_processor_is_repaired_by_its_processing_guarantee() -> None:
         ("processing.guarantee", "exactly_once_v2")
     ]
     _verified(found, text)
+
+
+# ---- share groups (KIP-932) -----------------------------------------------------------------
+
+
+def _share(name: str) -> str:
+    return (ROOT / "specs" / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def _knobs(text: str, allow: tuple[str, ...] = ()) -> dict[str, object]:
+    loaded = load_spec_text(text, "<test>")
+    assert loaded.spec is not None, loaded.errors
+    return {k.id: k for k in search_space(loaded.spec, allow=allow).knobs}
+
+
+def test_share_group_knobs_and_their_domains() -> None:
+    # Kafka 4.3: the group config share.delivery.count.limit, within the broker's min/max
+    knobs = _knobs(_share("share-delivery-limit-5-two-crashes"))
+    limit = knobs["share_consumer:workers-1 share.delivery.count.limit"]
+    assert sorted(limit.domain) == list(range(2, 11)) and limit.current == 5
+    assert [w[0] for w in limit.writes(3)] == [
+        ("share_consumers", "workers-1", "share.delivery.count.limit"),
+        ("share_consumers", "workers-2", "share.delivery.count.limit"),
+    ]  # one knob for the whole share group
+    mode = knobs["share_consumer:workers-1 share.acknowledgement.mode"]
+    assert mode.domain == ("implicit", "explicit") and len(mode.writes("implicit")) == 2
+    names = {k.name for k in knobs.values()}
+    assert {"share.auto.offset.reset", "app.ack", "app.idempotent"} <= names
+    # the consumer_stall fault stands for the lock duration; when the group starts is a fact;
+    # on_error only matters for processing_error; an unclean election is refused by the model
+    assert not names & {"share.record.lock.duration.ms", "app.joins", "app.on_error"}
+    assert "unclean.leader.election.enable" not in names
+    assert "share_consumer:workers-1 app.joins" in _knobs(
+        _share("share-delivery-limit-5-two-crashes"), allow=("app.joins",)
+    )
+    # the broker's bounds narrow the domain
+    bounded = _share("share-delivery-limit-5-two-crashes").replace(
+        "topics:", "broker: {group.share.max.delivery.count.limit: 6}\ntopics:"
+    )
+    limit = _knobs(bounded)["share_consumer:workers-1 share.delivery.count.limit"]
+    assert sorted(limit.domain) == [2, 3, 4, 5, 6]
+
+
+def test_on_kafka_4_2_the_delivery_limit_is_the_brokers() -> None:
+    knobs = _knobs(_share("share-delivery-limit-2-two-crashes"))
+    limit = knobs["broker group.share.delivery.count.limit"]
+    assert sorted(limit.domain) == list(range(2, 11)) and limit.current == 2
+    assert limit.writes(3) == ((("broker", "group.share.delivery.count.limit"), 3),)
+    assert not any(k.name == "share.delivery.count.limit" for k in knobs.values())
+
+
+def test_no_delivery_limit_knob_without_a_fault_that_redelivers() -> None:
+    names = {k.name for k in _knobs(_share("share-latest-late-start")).values()}
+    assert "share.auto.offset.reset" in names
+    assert not names & {"share.delivery.count.limit", "group.share.delivery.count.limit"}
+
+
+def test_implicit_acknowledgement_cannot_release_or_reject() -> None:
+    loaded = load_spec_text(_share("share-implicit-processing-error"), "<test>")
+    assert loaded.spec is not None
+    space = search_space(loaded.spec)
+    table = rules(space, loaded.spec)
+    index = space.index()
+    on_error = space.knobs[index["share_consumer:workers-1 app.on_error"]]
+    assert on_error.domain == ("release", "reject", "accept") and on_error.current == "accept"
+    config = list(space.current())
+    assert valid(config, table)
+    config[index["share_consumer:workers-1 app.on_error"]] = "release"
+    assert not valid(config, table)  # KafkaShareConsumer.acknowledge throws in implicit mode
+    config[index["share_consumer:workers-1 share.acknowledgement.mode"]] = "explicit"
+    assert valid(config, table)
+
+
+def test_a_share_group_archiving_after_two_crashes_gets_a_higher_delivery_limit() -> None:
+    text = _share("share-delivery-limit-2-two-crashes")
+    found = _run(text)
+    assert found.status == "repaired"
+    first = found.alternatives[0]
+    assert [(c.knob.name, c.new) for c in first.changes] == [
+        ("group.share.delivery.count.limit", 3)
+    ]  # the smallest raise above the two crashes: per step, the cheapest
+    _verified(found, text)
+
+
+def test_implicit_acknowledgement_is_repaired_by_explicit_release() -> None:
+    text = _share("share-implicit-processing-error")
+    found = _run(text)
+    assert found.status == "repaired"
+    n, first = 0, found.alternatives[0]
+    assert {(c.knob.name, c.new) for c in first.changes} == {
+        ("share.acknowledgement.mode", "explicit"),
+        ("app.on_error", "release"),
+    }
+    fixed = load_spec_text(fixed_text(found, text, n).text, "<fixed>")
+    assert fixed.spec is not None
+    member = fixed.spec.share_consumers["workers-1"]
+    assert (member.acknowledgement_mode, member.app.on_error) == ("explicit", "release")
+    _verified(found, text)
