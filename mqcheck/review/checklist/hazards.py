@@ -283,6 +283,17 @@ CATALOGUE: tuple[Hazard, ...] = (
         "delivered again",
     ),
     Hazard(
+        "MQ044",
+        "share-member-leaves",
+        "Share-group delivery",
+        "A share consumer leaves its group (a deploy, a scale-in): close() releases the records "
+        "it has not acknowledged, and they are delivered again",
+        "group_rebalance",
+        ("share.acknowledgement.mode", "app.ack", "app.idempotent", "share.delivery.count.limit"),
+        "acknowledge explicitly (share.acknowledgement.mode=explicit) and commitSync before "
+        "close(), and make processing idempotent (app.idempotent)",
+    ),
+    Hazard(
         "MQ043",
         "share-start-position",
         "Share-group delivery",
@@ -325,7 +336,7 @@ CATALOGUE: tuple[Hazard, ...] = (
 )
 
 # The first hazard of each fault class names it (MQ033 for consumer_stall, not MQ042 or
-# MQ038; MQ030 for consumer_crash, not MQ037).
+# MQ038; MQ030 for consumer_crash, not MQ037; MQ034 for group_rebalance, not MQ044).
 BY_FAULT = {h.fault: h for h in reversed(CATALOGUE) if h.fault}
 
 #: The rows of consumer groups (KafkaConsumer, committed offsets) and of share groups
@@ -333,11 +344,11 @@ BY_FAULT = {h.fault: h for h in reversed(CATALOGUE) if h.fault}
 #: so each side is judged on the spec without the other's members: a row never claims a
 #: counterexample that happened in the other kind of group.
 CONSUMER_ROWS = frozenset({"MQ030", "MQ031", "MQ032", "MQ033", "MQ034", "MQ036"})
-SHARE_ROWS = frozenset({"MQ037", "MQ038", "MQ039", "MQ043"})
+SHARE_ROWS = frozenset({"MQ037", "MQ038", "MQ039", "MQ043", "MQ044"})
 NO_SHARE_CONSUMERS = "the pipeline has no share consumers (share_consumers:)"
 NO_CONSUMER_GROUPS = (
     "the pipeline has no consumer groups (consumers:); its share consumers are judged by "
-    "MQ037, MQ038, MQ039 and MQ043"
+    "MQ037, MQ038, MQ039, MQ043 and MQ044"
 )
 
 
@@ -552,7 +563,8 @@ class _Sides:
 
 def _redelivers(spec: Spec, hazard: Hazard) -> bool:
     """The fault sends the record back to the share partition, where the delivery count
-    decides: a crash or a lock timeout always, a processing error only for RELEASE."""
+    decides: a crash, a lock timeout or a member leaving always, a processing error only
+    for RELEASE."""
     if hazard.fault != "processing_error":
         return True
     return any(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mqcheck.model.share_state import bad_releases
 from mqcheck.review.spec_variants import targets
 from mqcheck.spec.kafka_properties import lookup
 from mqcheck.spec.schema import (
@@ -392,8 +393,7 @@ def _share_knobs(spec: Spec, joins: bool) -> Iterable[Knob]:
 def _redelivering_faults(spec: Spec) -> int:
     """The faults that send a record back to its share partition, where the delivery count
     decides (model/share_state.py counts deliveries only when one of them can strike)."""
-    f = spec.faults
-    return f.consumer_crash + f.consumer_stall + f.processing_error
+    return bad_releases(spec)
 
 
 def _member_knobs(spec: Spec, c: ShareConsumer, joins: bool) -> Iterable[Knob]:

@@ -71,6 +71,8 @@ def test_every_fault_class_has_a_row_and_a_name_in_the_profile() -> None:
         ("share-explicit-release-processing-error", "MQ039", SAFE, ()),
         ("share-latest-late-start", "MQ043", AT_RISK, ("at-least-once",)),
         ("share-earliest-late-start", "MQ043", SAFE, ()),
+        ("share-member-leaves-redelivers", "MQ044", AT_RISK, ("at-most-once",)),
+        ("share-lock-timeout-idempotent", "MQ044", SAFE, ()),
     ],
 )
 def test_share_rows_on_the_share_specs(
