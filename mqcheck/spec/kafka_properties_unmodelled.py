@@ -134,8 +134,6 @@ _BROKER: tuple[KafkaProperty, ...] = (
         since_source="KIP-932",
     ),
     prop(
-        # the share group's delivery limit wherever the group does not set its own (on 4.2
-        # it cannot, KIP-1240): the model reads it (model/share_group.py)
         "group.share.delivery.count.limit",
         "broker",
         "int",
@@ -144,7 +142,6 @@ _BROKER: tuple[KafkaProperty, ...] = (
         maximum=10,
         since=(4, 0),
         since_source="KIP-932",
-        modelled=True,
     ),
     prop(
         "group.share.min.delivery.count.limit",
