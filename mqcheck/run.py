@@ -138,10 +138,7 @@ def _check_spec(
         max_states=max_states or spec.check.max_states,
         timeout_s=timeout_s or spec.check.timeout_s,
     )
-    bounds: dict[str, object] = {
-        "messages": messages or spec.check.messages,
-        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
-    }
+    bounds = _unknown_bounds(spec, messages)
     try:
         system = compile_spec(spec, wanted, messages)
     except UnsupportedSpec as why:
@@ -198,10 +195,7 @@ def _without_share_ordering(
     """Ordering is `unknown` for a spec with share consumers, never holds or violated; the
     other guarantees are checked as usual and the results keep the order asked for."""
     rest = tuple(g for g in wanted if g != "ordering")
-    bounds: dict[str, object] = {
-        "messages": messages or spec.check.messages,
-        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
-    }
+    bounds = _unknown_bounds(spec, messages)
     ordering = _unknown("ordering", engine_name, bounds, SHARE_ORDERING)
     if not rest:
         return _result(spec, (ordering,))
@@ -274,13 +268,19 @@ def not_computed(
 ) -> CheckResult:
     """The result of a check that could not be run to its end (its worker died, or it
     raised): `unknown` for every guarantee it was to check, with `reason`, never a verdict."""
-    bounds: dict[str, object] = {
-        "messages": messages or spec.check.messages,
-        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
-    }
+    bounds = _unknown_bounds(spec, messages)
     wanted = requested_guarantees(spec, guarantees)
     name = engine or spec.check.engine
     return _result(spec, tuple(_unknown(g, name, bounds, reason) for g in wanted))
+
+
+def _unknown_bounds(spec: Spec, messages: int | None) -> dict[str, object]:
+    """The bounds an `unknown` result states when no model was built: the messages asked for
+    and the spec's fault budgets."""
+    return {
+        "messages": messages or spec.check.messages,
+        "faults": {k: v for k, v in spec.faults.as_dict().items() if v},
+    }
 
 
 def _unknown(

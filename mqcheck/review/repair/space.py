@@ -386,19 +386,13 @@ def _share_knobs(spec: Spec, joins: bool) -> Iterable[Knob]:
         others = [list(_member_knobs(spec, m, joins)) for m in group[1:]]
         for i, k in enumerate(first):
             yield replace(k, also=tuple(o[i].paths for o in others))
-        if broker_limit and n == 0 and _redelivering_faults(spec):
+        if broker_limit and n == 0 and bad_releases(spec):
             yield _broker_delivery_limit(spec, group[0])
-
-
-def _redelivering_faults(spec: Spec) -> int:
-    """The faults that send a record back to its share partition, where the delivery count
-    decides (model/share_state.py counts deliveries only when one of them can strike)."""
-    return bad_releases(spec)
 
 
 def _member_knobs(spec: Spec, c: ShareConsumer, joins: bool) -> Iterable[Knob]:
     knob = _maker(spec, "share_consumers", "share_consumer", c.name)
-    if spec.kafka_version.at_least(4, 3) and _redelivering_faults(spec):
+    if spec.kafka_version.at_least(4, 3) and bad_releases(spec):
         low, high = delivery_limit_bounds(spec)
         limit = c.delivery_count_limit
         yield knob(
