@@ -460,6 +460,8 @@ class FrontierChecker:
                         and need_graph
                         and not stop
                         and (sr.size >= next_look or not layers)
+                        # nothing left to explore: the full pass below gives the answer
+                        and (layers or any(lv > level for lv in buckets))
                         and all(key <= (level, depth + 1, -1) for key in found.values())
                         and len(found) == len(bad)
                     ):

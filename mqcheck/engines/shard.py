@@ -335,21 +335,29 @@ class Shard:
         known = self.tagged.cover(fpx, tag, sub.dominates).astype(np.int64)
         gkey = keys[winner]
         # within the chunk, in (part, key) order: covered by an earlier group of its part
-        order = np.lexsort((gkey, fpx))
+        # np.lexsort((gkey, fpx)), as two sorts: a stable sort by part of the key order
+        # (lexsort's generic comparisons cost 1.7x as much)
+        by_key = np.argsort(gkey)
+        order = by_key[np.argsort(fpx[by_key], kind="stable")]
         part, ptag = fpx[order], tag[order]
         inside = np.zeros(len(order), dtype=bool)
+        # each group against the ones before it in its part, one distance at a time; only
+        # the groups that far into their part take part (most parts hold one or two)
+        at = np.arange(len(order))
+        head = np.ones(len(order), dtype=bool)
+        head[1:] = part[1:] != part[:-1]
+        rank = at - np.maximum.accumulate(np.where(head, at, 0))
+        live = np.flatnonzero(rank >= 1)
         shift = 1
-        while shift < len(order):
-            same = part[shift:] == part[:-shift]
-            if not same.any():
-                break
-            inside[shift:] |= same & sub.dominates(ptag[:-shift], ptag[shift:])
+        while len(live):
+            inside[live] |= sub.dominates(ptag[live - shift], ptag[live])
             shift += 1
+            live = live[rank[live] >= shift]
         late = np.zeros(len(groups), dtype=bool)
         late[order[inside]] = True
         late &= known < 0
-        fresh = np.flatnonzero((known < 0) & ~late)
-        fresh = fresh[np.argsort(gkey[fresh])]  # keys are distinct
+        is_new = (known < 0) & ~late
+        fresh = by_key[is_new[by_key]]  # in key order (keys are distinct)
         alias = np.full(len(groups), -1, dtype=np.int64)
         if late.any():
             # the first new group of each part (fresh is in key order)
