@@ -3,7 +3,7 @@ effective settings with their origins, which become `Spec.settings` for explain-
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from mqcheck.spec.errors import Problems
 from mqcheck.spec.kafka_property import Default, KafkaProperty
@@ -41,6 +41,16 @@ class LoadContext:
         self, scope: str, name: str, value: object, origin: Origin, *, modelled: bool = True
     ) -> None:
         self.settings.append(EffectiveSetting(scope, name, value, origin, modelled))
+
+    def mark_modelled(self, scope: str, name: str) -> None:
+        """A setting accepted as not modelled turns out to be read by the model (a share
+        group's delivery limit left to the broker's group.share.delivery.count.limit): its
+        row and the not-modelled list say so. It was type- and range-checked when read."""
+        for k, s in enumerate(self.settings):
+            if s.scope == scope and s.name == name and not s.modelled:
+                origin = replace(s.origin, note="")
+                self.settings[k] = replace(s, origin=origin, modelled=True)
+        self.not_modelled.discard(name)
 
     def recorded(self, scope: str, name: str) -> bool:
         return any(s.scope == scope and s.name == name for s in self.settings)

@@ -409,4 +409,8 @@ def _delivery_limit(
             hint="set group.share.delivery.count.limit under broker: instead",
         )
         return None
-    return _group_int(ctx, entries, path, owner, name, 2, bounds)
+    limit = _group_int(ctx, entries, path, owner, name, 2, bounds)
+    if entry is None and limit is not None:
+        # the group takes the broker's value: the model reads it (model/share_group.py)
+        ctx.mark_modelled("broker", "group.share.delivery.count.limit")
+    return limit

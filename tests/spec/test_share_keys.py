@@ -210,3 +210,29 @@ def test_implicit_mode_refuses_release_and_reject_as_the_share_consumer_does() -
     assert _loaded("4.3", app={"on_error": "accept"})["workers-1"].app.on_error == "accept"
     explicit = _loaded("4.3", **{"share.acknowledgement.mode": "explicit"})
     assert explicit["workers-1"].app.on_error == "release"  # the explicit mode's default
+
+
+def _broker_limit_row(version: str, **member: Any) -> tuple[bool, tuple[str, ...]]:
+    """(the broker's group.share.delivery.count.limit row is modelled, the not-modelled
+    list) for a spec that sets that broker setting to 3."""
+    data = spec_data(kafka_version=version, consumers=None)
+    data["share_consumers"] = {"workers-1": {"topic": "orders", "group.id": "workers", **member}}
+    data["broker"] = {"group.share.delivery.count.limit": 3}
+    result = load_spec_text(as_yaml(data))
+    assert result.spec is not None, format_errors(result.errors)
+    (row,) = (
+        s
+        for s in result.spec.settings
+        if s.scope == "broker" and s.name == "group.share.delivery.count.limit"
+    )
+    return row.modelled, tuple(result.spec.not_modelled)
+
+
+def test_the_broker_delivery_limit_is_modelled_where_a_group_takes_it() -> None:
+    # 4.2: the group has no limit of its own, the broker's is the one the model counts to
+    assert _broker_limit_row("4.2") == (True, ())
+    # 4.3, the group leaves it out: the broker's value is the group's (KIP-1240)
+    assert _broker_limit_row("4.3") == (True, ())
+    # 4.3, the group sets its own: the broker's value is not read
+    modelled, rest = _broker_limit_row("4.3", **{"share.delivery.count.limit": 3})
+    assert not modelled and "group.share.delivery.count.limit" in rest
