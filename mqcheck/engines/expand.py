@@ -109,16 +109,21 @@ class Expander:
         moves.sort(key=lambda move: int(self.rank[move[0]]))
         pos = np.concatenate([i for _, i, _ in moves])
         act = np.concatenate([np.full(len(i), a, dtype=np.int64) for a, i, _ in moves])
-        rows = parents[pos]
-        at = 0
-        for _, i, updates in moves:
-            block = rows[at : at + len(i)]
-            for col, values in updates.items():
-                block[:, col] = values
-            at += len(i)
         narrow = pos.astype(np.uint16) if len(parents) <= 65_536 else pos
         order = np.argsort(narrow, kind="stable")
-        pos, act, rows = kept[pos[order]], act[order], rows[order]
+        # the rows are gathered once, already in (parent, successor order); each block's
+        # updated columns are then written where its successors went
+        rows = parents[pos[order]]
+        where = np.empty(len(order), dtype=np.int64)
+        where[order] = np.arange(len(order))
+        at = 0
+        for _, i, updates in moves:
+            if updates:
+                dest = where[at : at + len(i)]
+                for col, values in updates.items():
+                    rows[dest, col] = values
+            at += len(i)
+        pos, act = kept[pos[order]], act[order]
         if self.canon_rows is not None:
             moved = np.flatnonzero(self.permutes[act])
             if len(moved):
