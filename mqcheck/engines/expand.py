@@ -26,7 +26,7 @@ from mqcheck.ir.compile_np import (
 )
 from mqcheck.ir.compile_py import CompiledSystem
 from mqcheck.ir.lookahead import Future
-from mqcheck.ir.symmetry_np import frontier_canonicalizer
+from mqcheck.ir.symmetry_np import frontier_canon_changes
 from mqcheck.ir.system import TransitionSystem
 
 State = tuple[int, ...]
@@ -65,7 +65,7 @@ class Expander:
         self.compiled = compiled
         self.future = future
         self.small = small
-        self.canon_rows = frontier_canonicalizer(system)
+        self.canon_changes = frontier_canon_changes(system)
         symmetric = {v for sym in system.symmetries for m in sym.members for v in m}
         symmetric |= {v for sym in system.symmetries for v in (*sym.index_vars, *sym.mask_vars)}
         self.permutes = np.array([bool(a.writes() & symmetric) for a in system.actions])
@@ -124,10 +124,11 @@ class Expander:
                     rows[dest, col] = values
             at += len(i)
         pos, act = kept[pos[order]], act[order]
-        if self.canon_rows is not None:
+        if self.canon_changes is not None:
             moved = np.flatnonzero(self.permutes[act])
             if len(moved):
-                rows[moved] = self.canon_rows(rows[moved])
+                sub, fixed = self.canon_changes(rows[moved])
+                rows[moved[sub]] = fixed
         return Chunk(pos, act, rows, kept, limit_hit)
 
     def _successors_tuples(self, parents: Rows) -> Chunk:

@@ -23,6 +23,29 @@ Rows = npt.NDArray[Any]
 def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] | None:
     """A function mapping each row of a state matrix to its representative, or None when
     nothing is symmetric."""
+    changes = frontier_canon_changes(system)
+    if changes is None:
+        return None
+
+    def canon(rows: Rows) -> Rows:
+        sub, fixed = changes(rows)
+        if not len(sub):
+            return rows
+        out = rows.copy()
+        out[sub] = fixed
+        return out
+
+    return canon
+
+
+#: rows -> (the positions of the rows that are not canonical, their representatives)
+Changes = Callable[[Rows], tuple[npt.NDArray[np.intp], Rows]]
+
+
+def frontier_canon_changes(system: TransitionSystem) -> Changes | None:
+    """What `frontier_canonicalizer` computes, as the rows that change and their
+    representatives only: most rows of a frontier are canonical already, and the caller can
+    then write the few that are not in place instead of copying the whole matrix."""
     index = system.index()
     sym = next((s for s in system.symmetries if len(s.members) > 1), None)
     if sym is None:
@@ -74,16 +97,18 @@ def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] |
 
     member = np.arange(n, dtype=np.int64)
 
-    def canon(rows: Rows) -> Rows:
+    nothing = np.zeros(0, dtype=np.intp)
+
+    def changes(rows: Rows) -> tuple[npt.NDArray[np.intp], Rows]:
         m = len(rows)
         if m == 0:
-            return rows
+            return nothing, rows[:0]
         if len(words) == 1:
             # most rows are canonical already (members in key order): sort only the others
             key = keys(rows, words[0])
             sub = np.flatnonzero(np.any(key[:, 1:] < key[:, :-1], axis=1))
             if not len(sub):
-                return rows
+                return nothing, rows[:0]
             o = np.argsort(key[sub], axis=1, kind="stable")
         else:
             order = np.broadcast_to(np.arange(n), (m, n))
@@ -93,12 +118,12 @@ def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] |
                 order = np.take_along_axis(order, np.argsort(key, axis=1, kind="stable"), axis=1)
             sub = np.flatnonzero(np.any(order != np.arange(n), axis=1))
             if not len(sub):
-                return rows
+                return nothing, rows[:0]
             o = order[sub]
-        out = rows.copy()
-        src = rows[sub].astype(np.int64)
+        fixed = rows[sub]
+        src = fixed.astype(np.int64)
         # member `new` of the representative is member order[new] of the state
-        out[sub[:, None], slots.reshape(-1)[None, :]] = np.take_along_axis(
+        fixed[:, slots.reshape(-1)] = np.take_along_axis(
             src, slots[o].reshape(len(sub), -1), axis=1
         )
         rename = np.argsort(o, axis=1)
@@ -106,13 +131,13 @@ def frontier_canonicalizer(system: TransitionSystem) -> Callable[[Rows], Rows] |
             v = src[:, iv]
             # as a Python list index would: a value below 0 counts from the end
             named = np.take_along_axis(rename, (v % n)[:, None], axis=1)[:, 0]
-            out[sub, iv] = np.where(v < n, named, v)
+            fixed[:, iv] = np.where(v < n, named, v)
         for mv in mask_vars:
             v = src[:, mv]
             total = np.zeros(len(sub), dtype=np.int64)
             for old in range(n):
                 total |= ((v >> old) & 1) << rename[:, old]
-            out[sub, mv] = total
-        return out
+            fixed[:, mv] = total
+        return sub, fixed
 
-    return canon
+    return changes
