@@ -8,13 +8,14 @@ random specs, split at random points of the search), and once with real worker p
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mqcheck.engines.explicit import ExplicitChecker, Limits
 from mqcheck.engines.frontier import LEAN_FROM, FrontierChecker
-from mqcheck.engines.shard import Shard
+from mqcheck.engines.shard import Shard, _part_then_key
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.spec.schema import Spec
 from mqcheck.trace.render_json import step_json
@@ -130,3 +131,25 @@ def test_a_failing_worker_gives_unknown_never_holds(monkeypatch: pytest.MonkeyPa
         if r.verdict == "unknown":
             assert "worker failed" in r.reason and "MemoryError" in r.reason
     assert any(r.verdict == "unknown" for r in results)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    parts=st.lists(st.integers(0, 5), min_size=0, max_size=60),
+    wide=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_part_then_key_is_lexsort(parts: list[int], wide: bool, seed: int) -> None:
+    """The in-chunk cover's order: by part, then by (distinct) key, as np.lexsort gives it,
+    also for keys past 40 bits (the fallback) and parts that repeat or do not."""
+    rng = np.random.default_rng(seed)
+    n = len(parts)
+    top = 1 << 50 if wide else 1 << 20
+    keys = rng.choice(top, size=n, replace=False).astype(np.int64) if n else np.zeros(0, np.int64)
+    fps = (
+        (np.array(parts, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        if n
+        else np.zeros(0, np.uint64)
+    )
+    got = _part_then_key(fps, keys)
+    assert got.tolist() == np.lexsort((keys, fps)).tolist()
