@@ -73,8 +73,8 @@ def first_occurrences(fps: Fingerprints) -> tuple[Fingerprints, Ints, Ints]:
 def _part_then_key(part: Fingerprints, key: Ints) -> Ints:
     """`np.lexsort((key, part))` for distinct keys: the order by part, then by key. One
     plain sort by part, then a second sort of only the entries whose part occurs more than
-    once, by (run of equal parts, key) packed in one int64 (lexsort's generic comparisons
-    cost about four times as much on a chunk of durable-baseline)."""
+    once, by (run of equal parts, key) packed in one int64: about a quarter of the time of
+    two full sorts on durable-baseline's chunks, lexsort dearer still."""
     order = np.argsort(part)
     ranked = part[order]
     same = ranked[1:] == ranked[:-1]
