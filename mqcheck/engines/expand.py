@@ -113,7 +113,8 @@ class Expander:
         order = np.argsort(narrow, kind="stable")
         # the rows are gathered once, already in (parent, successor order); each block's
         # updated columns are then written where its successors went
-        rows = parents[pos[order]]
+        pos = pos[order]
+        rows = parents[pos]
         where = np.empty(len(order), dtype=np.int64)
         where[order] = np.arange(len(order))
         at = 0
@@ -123,7 +124,7 @@ class Expander:
                 for col, values in updates.items():
                     rows[dest, col] = values
             at += len(i)
-        pos, act = kept[pos[order]], act[order]
+        pos, act = kept[pos], act[order]
         if self.canon_changes is not None:
             moved = np.flatnonzero(self.permutes[act])
             if len(moved):

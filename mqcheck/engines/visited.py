@@ -105,6 +105,15 @@ def _ascending(fps: Fingerprints) -> npt.NDArray[np.int64] | None:
     return np.argsort(fps)
 
 
+def _unsorted(
+    order: npt.NDArray[np.int64], answers: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int32]:
+    """Answers to queries asked in `order` (from `_ascending`), back in the callers' order."""
+    out = np.empty(len(answers), dtype=np.int32)
+    out[order] = answers
+    return out
+
+
 class VisitedSet(_SortedRuns):
     """Fingerprint -> state index, for batches."""
 
@@ -112,9 +121,7 @@ class VisitedSet(_SortedRuns):
         """The index of each fingerprint's state, -1 where it is not in the set."""
         order = _ascending(fps)
         if order is not None:
-            out = np.empty(len(fps), dtype=np.int32)
-            out[order] = self.lookup(fps[order])
-            return out
+            return _unsorted(order, self.lookup(fps[order]))
         out = np.full(len(fps), -1, dtype=np.int32)
         for keys, vals in self.runs:
             at = np.searchsorted(keys, fps)
@@ -149,9 +156,7 @@ class TaggedSet(_SortedRuns):
         with the very tag (the state itself) where there is one; -1 where none dominates."""
         order = _ascending(fps)
         if order is not None:
-            answer = np.empty(len(fps), dtype=np.int32)
-            answer[order] = self.cover(fps[order], tags[order], dominates)
-            return answer
+            return _unsorted(order, self.cover(fps[order], tags[order], dominates))
         out = np.full(len(fps), -1, dtype=np.int64)
         for keys, vals in self.runs:
             lo = np.searchsorted(keys, fps, side="left")
