@@ -155,6 +155,7 @@ def _check_spec(
                 early=early_verdicts,
                 workers=cores,
                 subsume=True,
+                goal_cut=True,
                 pool_factory=pool_factory,
             )
             found = checker.check(wanted, progress)
@@ -170,6 +171,7 @@ def _check_spec(
             early=early_verdicts,
             workers=cores,
             subsume=True,
+            goal_cut=True,
             pool_factory=pool_factory,
         )
         explicit = with_traces(system, frontier.check(wanted, progress))

@@ -85,6 +85,14 @@ class Expander:
                 self._limit_mask = compile_mask(self.system, self.system.limit)
         return self._code
 
+    def limit_states(self, rows: Rows) -> npt.NDArray[np.bool_]:
+        """Which rows are `limit` states (never expanded; they make a `holds` unknown)."""
+        if self.system.limit is None:
+            return np.zeros(len(rows), dtype=bool)
+        if self._limit_mask is None:
+            self._limit_mask = compile_mask(self.system, self.system.limit)
+        return np.asarray(self._limit_mask(columns(rows), len(rows)), dtype=bool)
+
     def successors(self, parents: Rows) -> Chunk:
         """Every (parent, action, canonical successor) of `parents`, ordered by parent
         position and then by the reference's successor order."""

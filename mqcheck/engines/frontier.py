@@ -80,6 +80,10 @@ SHARD_FROM = 50_000
 LEAN_FROM = 4_000_000
 #: States found before the first early look at at-least-once (then each time they double).
 EARLY_FIRST = 20_000
+#: States found before the goal cut may start (its proof costs Z3 about a second).
+GOAL_CUT_FROM = 200_000
+#: Seconds the proof that the goal is closed may take; past them the cut stays off.
+GOAL_PROOF_S = 20.0
 
 
 class _Grow:
@@ -267,6 +271,8 @@ class FrontierChecker:
         lean_from: int = LEAN_FROM,
         subsume: bool = False,
         pool_factory: PoolFactory | None = None,
+        goal_cut: bool = False,
+        goal_cut_from: int = GOAL_CUT_FROM,
     ) -> None:
         """`small`, `chunk`, `workers`, `shard_from` and `processes` change only speed and
         memory, never an answer (the tests turn them down to run the array path and the
@@ -285,6 +291,12 @@ class FrontierChecker:
         cluster's workers) instead of local processes, from `shard_from` states on, even
         for one shard; the answers are the same."""
         self.early = early
+        #: stop at the at-least-once goal once every invariant is decided (docs/engines.md,
+        #: "Stopping at the goal"), from `goal_cut_from` states on, where the goal is proved
+        #: closed under every step; the same verdicts and counterexamples, fewer states
+        self.goal_cut = goal_cut
+        self.goal_cut_from = goal_cut_from
+        self._goal_closed: bool | None = None
         self.lean_from = lean_from
         self.tuple_states = tuple_states
         self.workers = max(1, workers)
@@ -404,6 +416,7 @@ class FrontierChecker:
                     ):
                         stop = True
                         break
+                    skip_goal = self._cut_goal(sr, need_graph, bad, found, level, depth)
                     parts = layers.pop(depth)
                     here = layers.setdefault(depth + 1, [])
                     idxs = np.concatenate([p[1] for p in parts]) if len(parts) > 1 else parts[0][1]
@@ -430,13 +443,13 @@ class FrontierChecker:
                             assert rows is not None
                             stop = self._settle_tuples(
                                 rows[lo:hi], idxs[lo:hi], level, depth, sr, here, buckets,
-                                bad, found, goal_pred, need_graph,
+                                bad, found, goal_pred, need_graph, skip_goal,
                             )  # fmt: skip
                         else:
                             pool = self._grow(pool, sr)
                             stop = self._settle_shards(
                                 pool, idxs[lo:hi], level, depth, sr, here, buckets,
-                                [name for name, _ in bad], found, need_graph,
+                                [name for name, _ in bad], found, need_graph, skip_goal,
                             )  # fmt: skip
                         if need_graph and pool is not None and sr.size >= self.lean_from:
                             sr.go_lean()
@@ -498,6 +511,32 @@ class FrontierChecker:
                 hit = settled[2] if settled is not None else None
             by_name[g.guarantee] = self._result(g, hit, sr, stats)
         return in_requested_order(system, guarantees, by_name)
+
+    def _cut_goal(
+        self,
+        sr: _Store,
+        need_graph: bool,
+        bad: list[tuple[str, Predicate]],
+        found: dict[str, tuple[int, int, int]],
+        level: int,
+        depth: int,
+    ) -> bool:
+        """Whether the goal states of layer (level, depth) may be left unexpanded: only
+        at-least-once is still open (every invariant's counterexample is settled: nothing
+        found from here on can precede it) and its goal is proved closed under every step,
+        so a goal state's future holds no doomed state and no path to one."""
+        if not (self.goal_cut and need_graph and sr.size >= self.goal_cut_from):
+            return False
+        if len(found) < len(bad) or any(key > (level, depth + 1, -1) for key in found.values()):
+            return False
+        if self._goal_closed is None:
+            from mqcheck.engines.inductive_check import closed_under_steps
+
+            live = [g for g in self.system.guarantees if isinstance(g, Eventually)]
+            self._goal_closed = (
+                bool(live) and closed_under_steps(self.system, live[0].goal, GOAL_PROOF_S).ok
+            )
+        return self._goal_closed
 
     def _memory_mb(self, pool: Pool | None) -> float:
         """The search's peak memory, its worker processes' included."""
@@ -590,12 +629,15 @@ class FrontierChecker:
         bad_names: list[str],
         found: dict[str, tuple[int, int, int]],
         need_graph: bool,
+        skip_goal: bool = False,
     ) -> bool:
         """One chunk of a layer (its states `pidx`) through the shards' four steps (see
         mqcheck.engines.shard); True when the state limit stops the search, after the same
         parent as the reference."""
         n = pool.count
-        outs: list[Expanded] = pool.call("expand", [(level, depth, int(pidx[-1]) + 1)] * n)
+        outs: list[Expanded] = pool.call(
+            "expand", [(level, depth, int(pidx[-1]) + 1, skip_goal)] * n
+        )
         if any(o.limit_hit for o in outs):
             sr.limit_hit = sr.limit_hit or self.system.limit_reason
         expanded = np.sort(np.concatenate([o.expanded for o in outs]))
@@ -676,6 +718,7 @@ class FrontierChecker:
         found: dict[str, tuple[int, int, int]],
         goal_pred: Predicate | None,
         need_graph: bool,
+        skip_goal: bool = False,
     ) -> bool:
         """`_successors` and `_settle` for the first phase, one state at a time as the
         reference does it (a dict of canonical tuples): on a small spec numpy's per-call
@@ -700,11 +743,14 @@ class FrontierChecker:
         stop = False
         indexes = pidx.tolist()
         upto = len(indexes)
+        at_goal = sr.goal.view() if skip_goal else None
         for p, s in enumerate(map(tuple, parents.tolist())):
             if limit is not None and limit(s):
                 sr.limit_hit = sr.limit_hit or self.system.limit_reason
                 continue
             si = indexes[p]
+            if at_goal is not None and at_goal[si]:
+                continue  # its whole future is goal states (`_cut_goal`)
             expanded.append(si)
             succ = successors(s)
             transitions += len(succ)

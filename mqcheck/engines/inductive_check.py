@@ -25,7 +25,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var
+from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
 from mqcheck.ir.system import TransitionSystem
 
 Term = Any
@@ -153,4 +153,48 @@ def check_invariant(
             return Verdict(False, f"independent check: {what}")
         if r != z3.unsat:
             return Verdict(False, f"independent check undecided ({what}?)")
+    return Verdict(True, "")
+
+
+def closed_under_steps(system: TransitionSystem, predicate: Expr, timeout_s: float) -> Verdict:
+    """Whether every step of `system` from a state where `predicate` holds (a non-`limit`
+    state within the declared domains) leads to a state where it holds again: condition 2
+    above for `predicate` alone, without an initial condition. The search that stops at the
+    at-least-once goal (mqcheck.engines.frontier, `goal_cut`) rests on it: a goal state's
+    whole future is then goal states, none of which can be doomed."""
+    names = [v.name for v in system.variables]
+    now = {n: z3.Int(f"cl_{n}") for n in names}
+    nxt = {n: z3.Int(f"cl_{n}'") for n in names}
+    memo: dict[int, Term] = {}
+    steps = []
+    for a in system.actions:
+        step = [_bool(a.guard, now, memo)]
+        for n, e in a.updates.items():
+            step.append(nxt[n] == _int(e, now, memo))
+        steps.append(z3.And(step))
+    keep = [nxt[n] == now[n] for n in names]
+    query = [
+        _bool(predicate, now, memo),
+        *(z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables),
+    ]
+    if system.limit is not None:
+        query.append(z3.Not(_bool(system.limit, now, memo)))
+    after = _bool(predicate, nxt, {})
+    deadline = time.perf_counter() + timeout_s
+    for a, step in zip(system.actions, steps, strict=True):
+        # one action at a time: the variables it does not write keep their values
+        if not variables_of(predicate) & a.writes():
+            continue  # nothing the predicate reads changes
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return Verdict(False, "ran out of time proving that the goal stays reached")
+        solver = z3.Solver()
+        solver.set("timeout", max(1, int(left * 1000)))
+        same = [k for n, k in zip(names, keep, strict=True) if n not in a.updates]
+        solver.add(*query, step, *same, z3.Not(after))
+        r = solver.check()
+        if r == z3.sat:
+            return Verdict(False, f"{a.name} can leave the goal")
+        if r != z3.unsat:
+            return Verdict(False, f"undecided whether {a.name} can leave the goal")
     return Verdict(True, "")

@@ -281,9 +281,15 @@ class Shard:
         return Shard(ex, faults, goal, bad, self.need_graph, index, count, subsume=self.subsume)
 
     # ---- the four steps of a chunk ---------------------------------------------------
-    def expand(self, level: int, depth: int, below: int) -> Expanded:
-        """Step 1: expand the held states of layer (level, depth) with index < `below`."""
+    def expand(self, level: int, depth: int, below: int, cut: bool = False) -> Expanded:
+        """Step 1: expand the held states of layer (level, depth) with index < `below`;
+        with `cut`, not the goal states that are not `limit` states (the coordinator's
+        `_cut_goal`): they are taken but not expanded."""
         rows, pidx = self._take((level, depth), below)
+        taken = pidx
+        if cut and self.goal_mask is not None and len(rows):
+            keep = ~self.goal_mask(columns(rows), len(rows)) | self.expander.limit_states(rows)
+            rows, pidx = rows[keep], pidx[keep]
         count = self.count
         if not len(rows):
             empty = np.zeros(0, dtype=np.int64)
@@ -292,7 +298,7 @@ class Shard:
                 (nothing, empty) if self.subsume is None else (nothing, empty, nothing, nothing)
             )
             self._flight = _Flight(empty, empty, rows, empty, empty, empty, empty)
-            return Expanded(pidx, empty, False, [none] * count)
+            return Expanded(taken, empty, False, [none] * count)
         ex = self.expander
         chunk = ex.successors(rows)
         parent = pidx[chunk.pos]
@@ -310,7 +316,7 @@ class Shard:
                 sends.append((uniq[mine], ukeys[mine]))
             else:
                 sends.append((uniq[mine], ukeys[mine], both.x[first][mine], both.tag[first][mine]))
-        return Expanded(pidx, pidx[chunk.expanded], chunk.limit_hit, sends)
+        return Expanded(taken, pidx[chunk.expanded], chunk.limit_hit, sends)
 
     def resolve(self, received: list[Sent]) -> Ints:
         """Step 2, as owner: the keys of the fingerprints never seen, ascending."""
