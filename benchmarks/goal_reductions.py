@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +92,6 @@ def main() -> None:
     for path, messages, faults in POINTS:
         spec = load(ROOT / path)
         if faults:
-            from dataclasses import replace
-
             spec = replace(spec, faults=replace(spec.faults, **faults))
         system = compile_spec(spec, ["at-least-once", "at-most-once"], messages)
         live = system.guarantee("at-least-once")

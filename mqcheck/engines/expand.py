@@ -81,14 +81,13 @@ class Expander:
         """Compiled on the first batch big enough to need it."""
         if self._code is None:
             self._code = compile_frontier(self.system)
-            if self.system.limit is not None:
-                self._limit_mask = compile_mask(self.system, self.system.limit)
         return self._code
 
-    def limit_states(self, rows: Rows) -> npt.NDArray[np.bool_]:
-        """Which rows are `limit` states (never expanded; they make a `holds` unknown)."""
+    def limit_states(self, rows: Rows) -> npt.NDArray[np.bool_] | None:
+        """Which rows are `limit` states (never expanded; they make a `holds` unknown);
+        None when the system has no `limit`. The mask is compiled on first use."""
         if self.system.limit is None:
-            return np.zeros(len(rows), dtype=bool)
+            return None
         if self._limit_mask is None:
             self._limit_mask = compile_mask(self.system, self.system.limit)
         return np.asarray(self._limit_mask(columns(rows), len(rows)), dtype=bool)
@@ -102,12 +101,11 @@ class Expander:
         code = self.code()
         kept = np.arange(m)
         limit_hit = False
-        if self._limit_mask is not None:
-            hit = self._limit_mask(columns(parents), m)
-            if hit.any():
-                limit_hit = True
-                kept = np.flatnonzero(~hit)
-                parents = parents[kept]
+        hit = self.limit_states(parents)
+        if hit is not None and hit.any():
+            limit_hit = True
+            kept = np.flatnonzero(~hit)
+            parents = parents[kept]
         moves = code.expand(columns(parents), len(parents))
         if not moves:
             empty = np.zeros(0, dtype=np.int64)

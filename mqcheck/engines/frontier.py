@@ -86,6 +86,15 @@ GOAL_CUT_FROM = 200_000
 GOAL_PROOF_S = 20.0
 
 
+def _settled(
+    found: dict[str, tuple[int, int, int]], invariants: int, level: int, depth: int
+) -> bool:
+    """Whether every one of the `invariants` checked has its counterexample fixed before
+    layer (level, depth) is expanded: each was found at a key (faults, depth, index) that
+    nothing found from that layer on can precede."""
+    return len(found) == invariants and all(key <= (level, depth + 1, -1) for key in found.values())
+
+
 class _Grow:
     """A numpy array appended to in batches (capacity grows by half)."""
 
@@ -408,12 +417,7 @@ class FrontierChecker:
                 layers = buckets[level]
                 while layers and not stop:
                     depth = min(layers)
-                    if (
-                        bad
-                        and not need_graph
-                        and len(found) == len(bad)
-                        and all(key <= (level, depth + 1, -1) for key in found.values())
-                    ):
+                    if bad and not need_graph and _settled(found, len(bad), level, depth):
                         stop = True
                         break
                     skip_goal = self._cut_goal(sr, need_graph, bad, found, level, depth)
@@ -475,8 +479,7 @@ class FrontierChecker:
                         and (sr.size >= next_look or not layers)
                         # nothing left to explore: the full pass below gives the answer
                         and (layers or any(lv > level for lv in buckets))
-                        and all(key <= (level, depth + 1, -1) for key in found.values())
-                        and len(found) == len(bad)
+                        and _settled(found, len(bad), level, depth)
                     ):
                         next_look = 2 * sr.size
                         doomed = self._settled_doomed(sr, pool)
@@ -527,7 +530,7 @@ class FrontierChecker:
         so a goal state's future holds no doomed state and no path to one."""
         if not (self.goal_cut and need_graph and sr.size >= self.goal_cut_from):
             return False
-        if len(found) < len(bad) or any(key > (level, depth + 1, -1) for key in found.values()):
+        if not _settled(found, len(bad), level, depth):
             return False
         if self._goal_closed is None:
             from mqcheck.engines.inductive_check import closed_under_steps

@@ -26,7 +26,7 @@ from typing import Any
 import z3  # type: ignore[import-untyped]
 
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
-from mqcheck.ir.system import TransitionSystem
+from mqcheck.ir.system import Action, TransitionSystem
 
 Term = Any
 #: one literal of a clause: variable op value, op in !=, ==, <=, >=; a value that is a
@@ -98,6 +98,22 @@ def _literal(x: Term, op: str, v: Term) -> Term:
     return {"!=": x != v, "==": x == v, "<=": x <= v, ">=": x >= v}[op]
 
 
+def _step(
+    a: Action,
+    names: Sequence[str],
+    now: Mapping[str, Term],
+    nxt: Mapping[str, Term],
+    memo: dict[int, Term],
+) -> Term:
+    """One step of `a`: its guard holds now, and each variable's next value is its
+    update's, or its value now when `a` does not write it."""
+    step = [_bool(a.guard, now, memo)]
+    for n in names:
+        e = a.updates.get(n)
+        step.append(nxt[n] == (now[n] if e is None else _int(e, now, memo)))
+    return z3.And(step)
+
+
 def invariant_term(clauses: Sequence[Clause], env: Mapping[str, Term]) -> Term:
     def side(v: int | str) -> Term:
         return env[v] if isinstance(v, str) else z3.IntVal(v)
@@ -122,14 +138,7 @@ def check_invariant(
     init = z3.Or(
         [z3.And([now[n] == v for n, v in zip(names, s, strict=True)]) for s in system.starts()]
     )
-    steps = []
-    for a in system.actions:
-        step = [_bool(a.guard, now, memo)]
-        for n in names:
-            e = a.updates.get(n)
-            step.append(nxt[n] == (now[n] if e is None else _int(e, now, memo)))
-        steps.append(z3.And(step))
-    trans = [z3.Or(steps)]
+    trans = [z3.Or([_step(a, names, now, nxt, memo) for a in system.actions])]
     fails = [_bool(bad, now, memo)]
     if system.limit is not None:
         limit = _bool(system.limit, now, memo)
@@ -166,13 +175,6 @@ def closed_under_steps(system: TransitionSystem, predicate: Expr, timeout_s: flo
     now = {n: z3.Int(f"cl_{n}") for n in names}
     nxt = {n: z3.Int(f"cl_{n}'") for n in names}
     memo: dict[int, Term] = {}
-    steps = []
-    for a in system.actions:
-        step = [_bool(a.guard, now, memo)]
-        for n, e in a.updates.items():
-            step.append(nxt[n] == _int(e, now, memo))
-        steps.append(z3.And(step))
-    keep = [nxt[n] == now[n] for n in names]
     query = [
         _bool(predicate, now, memo),
         *(z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables),
@@ -181,17 +183,16 @@ def closed_under_steps(system: TransitionSystem, predicate: Expr, timeout_s: flo
         query.append(z3.Not(_bool(system.limit, now, memo)))
     after = _bool(predicate, nxt, {})
     deadline = time.perf_counter() + timeout_s
-    for a, step in zip(system.actions, steps, strict=True):
-        # one action at a time: the variables it does not write keep their values
-        if not variables_of(predicate) & a.writes():
+    read = variables_of(predicate)
+    for a in system.actions:
+        if not read & a.writes():
             continue  # nothing the predicate reads changes
         left = deadline - time.perf_counter()
         if left <= 0:
             return Verdict(False, "ran out of time proving that the goal stays reached")
         solver = z3.Solver()
         solver.set("timeout", max(1, int(left * 1000)))
-        same = [k for n, k in zip(names, keep, strict=True) if n not in a.updates]
-        solver.add(*query, step, *same, z3.Not(after))
+        solver.add(*query, _step(a, names, now, nxt, memo), z3.Not(after))
         r = solver.check()
         if r == z3.sat:
             return Verdict(False, f"{a.name} can leave the goal")

@@ -288,8 +288,13 @@ class Shard:
         rows, pidx = self._take((level, depth), below)
         taken = pidx
         if cut and self.goal_mask is not None and len(rows):
-            keep = ~self.goal_mask(columns(rows), len(rows)) | self.expander.limit_states(rows)
-            rows, pidx = rows[keep], pidx[keep]
+            skip = np.asarray(self.goal_mask(columns(rows), len(rows)), dtype=bool)
+            if skip.any():
+                # a goal state that is also a `limit` state stays: its expansion flags the limit
+                limits = self.expander.limit_states(rows[skip])
+                if limits is not None:
+                    skip[np.flatnonzero(skip)[limits]] = False
+                rows, pidx = rows[~skip], pidx[~skip]
         count = self.count
         if not len(rows):
             empty = np.zeros(0, dtype=np.int64)
