@@ -5,6 +5,7 @@ The CLI, sweeps and tests all go through `check_spec`, so they give the same ans
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -14,7 +15,7 @@ from mqcheck.engines.frontier import FrontierChecker, PoolFactory
 from mqcheck.engines.progress import Progress
 from mqcheck.engines.shard import Shard, ShardModel
 from mqcheck.engines.shard_pool import Pool, machine_cores
-from mqcheck.ir.system import TransitionSystem
+from mqcheck.ir.system import Invariant, TransitionSystem
 from mqcheck.model.compile import UnsupportedSpec, build
 from mqcheck.result import CheckResult, Disagreement, GuaranteeResult, Stats
 from mqcheck.spec.resolve_run import MAX_MESSAGES
@@ -145,6 +146,7 @@ def _check_spec(
         results = tuple(_unknown(g, engine_name, bounds, f"not modelled: {why}") for g in wanted)
         return _result(spec, results)
     disagreements: tuple[Disagreement, ...] = ()
+    started = time.perf_counter()
     if engine_name in ("explicit", "explicit-reference"):
         # the reference engine (one state at a time) is reachable from Python for tests
         # and benchmarks; it reports itself as "explicit", like the frontier engine
@@ -159,6 +161,10 @@ def _check_spec(
                 pool_factory=pool_factory,
             )
             found = checker.check(wanted, progress)
+            if engine is None:  # no engine asked for by name: any sound answer will do
+                found = _prove_unknown_invariants(
+                    system, found, limits.timeout_s - (time.perf_counter() - started)
+                )
         else:
             found = ExplicitChecker(system, limits).check(wanted, progress)
         results = tuple(with_traces(system, found))
@@ -205,6 +211,50 @@ def _without_share_ordering(
     by_name = {r.guarantee: r for r in found.results}
     results = tuple(ordering if g == "ordering" else by_name[g] for g in wanted)
     return replace(found, results=results)
+
+
+#: At most this long for the model's lemmas after the explicit search ended `unknown`.
+LEMMA_FALLBACK_S = 60.0
+
+
+def _prove_unknown_invariants(
+    system: TransitionSystem, found: Sequence[GuaranteeResult], seconds_left: float
+) -> list[GuaranteeResult]:
+    """Each invariant guarantee (at-most-once, ordering) that the explicit search left
+    `unknown` (its state or time limit) gets a second chance from the model's lemmas
+    (mqcheck.engines.lemma_proof), within what is left of the time limit and at most
+    LEMMA_FALLBACK_S: a proof answers at any bound, where enumeration ran out. The result
+    is then the Z3 engine's, as `--engine both` reports a verdict only Z3 reached."""
+    out = list(found)
+    todo = [
+        i
+        for i, r in enumerate(out)
+        if r.verdict == "unknown" and isinstance(system.guarantee(r.guarantee), Invariant)
+    ]
+    if not todo or not system.lemma_candidates:
+        return out
+    from mqcheck.engines import lemma_proof  # loads z3: only when there is something to prove
+
+    deadline = time.perf_counter() + min(LEMMA_FALLBACK_S, seconds_left)
+    for i in todo:
+        g = system.guarantee(out[i].guarantee)
+        left = deadline - time.perf_counter()
+        if not isinstance(g, Invariant) or left <= 1.0:
+            break
+        started = time.perf_counter()
+        proof, _ = lemma_proof.prove(system, g, started + left / 2, deadline)
+        if proof:
+            seconds = out[i].stats.seconds + time.perf_counter() - started
+            out[i] = GuaranteeResult(
+                g.guarantee,
+                "holds",
+                "z3",
+                out[i].bounds,
+                replace(out[i].stats, seconds=round(seconds, 3)),
+                None,
+                f"{proof}; explicit: {out[i].reason}",
+            )
+    return out
 
 
 def _z3(

@@ -25,14 +25,11 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.ir.clauses import Clause
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
 from mqcheck.ir.system import Action, TransitionSystem
 
 Term = Any
-#: one literal of a clause: variable op value, op in !=, ==, <=, >=; a value that is a
-#: string names another variable (`("hw", "<=", "leo")`, from IC3's relational literals)
-ClauseLit = tuple[str, str, int | str]
-Clause = tuple[ClauseLit, ...]
 
 
 @dataclass(frozen=True)
@@ -112,6 +109,29 @@ def _step(
         e = a.updates.get(n)
         step.append(nxt[n] == (now[n] if e is None else _int(e, now, memo)))
     return z3.And(step)
+
+
+def transition_terms(
+    system: TransitionSystem, now: Mapping[str, Term], nxt: Mapping[str, Term]
+) -> list[Term]:
+    """The compiled model's step from `now` to `nxt` as terms to assert together: one of
+    the actions, from a state within the declared domains that is not a `limit` state."""
+    names = [v.name for v in system.variables]
+    memo: dict[int, Term] = {}
+    out = [z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables]
+    if system.limit is not None:
+        out.append(z3.Not(_bool(system.limit, now, memo)))
+    out.append(z3.Or([_step(a, names, now, nxt, memo) for a in system.actions]))
+    return out
+
+
+def clause_term(clause: Clause, env: Mapping[str, Term]) -> Term:
+    return z3.Or(
+        [
+            _literal(env[n], op, env[v] if isinstance(v, str) else z3.IntVal(v))
+            for n, op, v in clause
+        ]
+    )
 
 
 def invariant_term(clauses: Sequence[Clause], env: Mapping[str, Term]) -> Term:

@@ -19,6 +19,10 @@ longer. Three things prove `holds`:
   was asked about at a depth below k (the recurrence diameter from the initial state);
 - k-induction: a path of k transitions from *any* state in which the property holds for the
   first k states, all pairwise distinct, cannot end in a state where it fails;
+- the model's lemmas (`mqcheck.engines.houdini`), tried first: the largest inductive subset
+  of the candidate invariants the model offers (replication and consumer facts sized to the
+  spec); when it includes "not bad", it is re-checked by an independent solver and proves
+  `holds` at any bound, enumerable or not;
 - IC3/PDR (`mqcheck.engines.pdr`; opt-in, `SymbolicLimits(pdr=True)`, `check --pdr`),
   tried once from inside the deepening loop: an inductive invariant, re-checked on the IR
   by an independent solver (`mqcheck.engines.inductive_check`) before `holds` is reported.
@@ -51,6 +55,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
+from mqcheck.engines import lemma_proof
 from mqcheck.engines import z3terms as zt
 from mqcheck.engines.composite import in_requested_order
 from mqcheck.engines.inductive_check import check_invariant
@@ -74,6 +79,8 @@ INDUCTION_SHARE = 1 / 3
 # of what is left (see `_invariant`).
 BMC_FIRST = 0.2
 PDR_SHARE = 0.5
+#: The share of an invariant's time the model's lemmas may take before the bounded search.
+LEMMA_SHARE = 0.5
 
 
 @dataclass
@@ -91,6 +98,8 @@ class SymbolicLimits:
     pdr_frames: int = 60
     # IC3 may relate two variables in a lemma (`x < y`, `x != y`; mqcheck.engines.relations)
     pdr_relations: bool = True
+    # try the model's candidate lemmas (Houdini) before the bounded search of an invariant
+    lemmas: bool = True
 
 
 class _OutOfTime(Exception):
@@ -857,8 +866,15 @@ class Z3Checker:
         BMC search goes on (nothing is redone). IC3 only ever proves: its refutations are
         left to the BMC, which reports the shortest, fewest-fault path (or the `limit`
         state or domain escape that makes `holds` impossible)."""
-        query = self._invariant_query(g)
         notes: list[str] = []
+        if self.limits.lemmas and self.system.lemma_candidates:
+            now = time.perf_counter()
+            proof, note = self.lemma_proof(g, now + (self.deadline - now) * LEMMA_SHARE)
+            self.side_s += time.perf_counter() - now
+            if proof:
+                return _Outcome(proof=proof)
+            notes.append(note)
+        query = self._invariant_query(g)
         if self.limits.pdr and self.num.width is not None:
             end = self.deadline
             self.bmc_first_s = (end - self.started) * BMC_FIRST
@@ -877,7 +893,7 @@ class Z3Checker:
             out = _Outcome(why_not=f"the time limit ({self.limits.timeout_s:g} s) was reached")
             out.depth = self._depth_reached
         if out.found is None and not out.proof and any(notes):
-            out.why_not += f"; {notes[0]}"
+            out.why_not += "".join(f"; {n}" for n in notes if n)
         return out
 
     def _enabled(self, x: Translator, j: int) -> Term:
@@ -886,6 +902,11 @@ class Z3Checker:
         if self.system.limit is not None:
             terms.append(zt.not_(x.boolean(self.system.limit)))
         return zt.and_(terms)
+
+    def lemma_proof(self, g: Invariant, deadline: float) -> tuple[str, str]:
+        """The model's lemmas (mqcheck.engines.lemma_proof) by `deadline`, re-checked with
+        what is left of the guarantee's time."""
+        return lemma_proof.prove(self.system, g, deadline, self.deadline)
 
     def pdr_proof(self, g: Invariant, deadline: float) -> tuple[str, str, bool]:
         """(proof, "", False) when IC3 finds an inductive invariant for "not bad, no

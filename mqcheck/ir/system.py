@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from mqcheck.ir.clauses import Clause
 from mqcheck.ir.expr import Expr
 
 #: How a variable's integers read: plain numbers, false/true, or names (every value named).
@@ -165,6 +166,11 @@ class TransitionSystem:
     # the variables' `init` values make: a union of configurations (mqcheck.ir.union) starts
     # in any of its members' initial states. Empty: the single state of `init` values.
     initial_states: tuple[tuple[int, ...], ...] = ()
+    # Candidate invariants the model offers the proof engines (mqcheck.model.lemmas): facts
+    # it expects of every reachable state, as clauses. Only candidates: an engine keeps the
+    # ones it proves inductive (mqcheck.engines.houdini), so a wrong one costs a proof, never
+    # a verdict. Clauses naming a variable the system lacks are ignored.
+    lemma_candidates: tuple[Clause, ...] = ()
 
     def index(self) -> dict[str, int]:
         return {v.name: i for i, v in enumerate(self.variables)}

@@ -14,6 +14,7 @@ from mqcheck.model import (
     election,
     guarantees,
     isolation,
+    lemmas,
     processors,
     producer,
     racks,
@@ -334,6 +335,7 @@ def build(
         limit_reason=_limit_reason(b),
         value_labels=labels,
     )
+    system = replace(system, lemma_candidates=lemmas.candidates(b, system.variables))
     _check_size(system, max_source_bytes)
     return system
 
