@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python3 benchmarks/z3_beyond_enumeration.py \
         [--max-states 5000000] [--explicit-timeout 300] [--z3-timeout 120] [--workers 2] \
-        [--extra SPEC:MESSAGES ...]
+        [--extra SPEC:MESSAGES ...] [--only LABEL-PART]
 
 Issue #18 item 5. The points are specs the explicit engine cannot finish within its default
 state limit (`check.max_states`, 5,000,000): `examples/durable-baseline.yaml` at
@@ -139,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--z3-timeout", type=float, default=120.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--extra", action="append", default=[], metavar="SPEC:MESSAGES")
+    parser.add_argument("--only", default="", help="run only the points whose label has this")
     args = parser.parse_args(argv)
-    points = list(POINTS)
+    points = [p for p in POINTS if args.only in p.label]
     for extra in args.extra:
         path, _, messages = extra.rpartition(":")
         points.append(Point(f"{Path(path).stem}, {messages} messages", Path(path), int(messages)))

@@ -14,7 +14,8 @@ fresh solvers before a verdict rests on it.
 Two things make it fast enough to run before a bounded search:
 
 - *Reachable states first.* A breadth-first walk of the compiled model (no symmetry, so no
-  candidate is an artefact of a canonical form) collects up to `sample` states; a candidate
+  candidate is an artefact of a canonical form), then random walks from the initial state,
+  collect up to `sample` states; a candidate
   false in one of them is no invariant, and numpy drops all such at once. Houdini's solver
   then only removes the candidates no sampled state refutes.
 - *One incremental solver.* Each candidate is guarded by an activation literal; a query asks
@@ -27,6 +28,7 @@ state: there is no proof, and the bounded search will find the violation.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +46,13 @@ from mqcheck.ir.system import TransitionSystem
 
 #: States the breadth-first walk collects to refute candidates before any solver call.
 SAMPLE_STATES = 200_000
+
+#: States per chunk when sampled states refute candidates (bounds numpy's temporaries).
+REFUTE_CHUNK = 20_000
+
+#: Steps of one random walk, and how many walks in a row may add nothing before sampling ends.
+WALK_STEPS = 200
+WALKS_IDLE = 50
 
 _NEGATED = {">=": ("<=", -1), ">": ("<=", 0), "<=": (">=", 1), "<": (">=", 0)}
 
@@ -80,8 +89,11 @@ def property_clauses(bad: Expr) -> tuple[Clause, ...] | None:
     return tuple(out)
 
 
-def sample_states(system: TransitionSystem, limit: int, deadline: float) -> list[tuple[int, ...]]:
-    """Up to `limit` reachable states, breadth first from the initial ones (by `deadline`)."""
+def breadth_first(
+    system: TransitionSystem, limit: int, deadline: float
+) -> tuple[list[tuple[int, ...]], bool]:
+    """Up to `limit` reachable states breadth first from the initial ones (by `deadline`),
+    and whether they are all the reachable states."""
     code = compile_system(system)
     seen: dict[tuple[int, ...], None] = dict.fromkeys(system.starts())
     frontier = list(seen)
@@ -95,35 +107,82 @@ def sample_states(system: TransitionSystem, limit: int, deadline: float) -> list
             if len(seen) >= limit:
                 break
         frontier = nxt
-    return list(seen)[:limit]
+    return list(seen)[:limit], not frontier
+
+
+def random_walks(
+    system: TransitionSystem, known: Sequence[tuple[int, ...]], limit: int, deadline: float
+) -> list[tuple[int, ...]]:
+    """Up to `limit` reachable states not in `known`, from random walks (seeded: the same
+    states each run): they reach the deep states a breadth-first prefix of a large model
+    never does (every message acknowledged, processed, committed)."""
+    code = compile_system(system)
+    seen = set(known)
+    out: list[tuple[int, ...]] = []
+    rng = random.Random(0)
+    starts = list(system.starts())
+    idle = 0
+    while len(out) < limit and time.perf_counter() < deadline and idle < WALKS_IDLE:
+        state, added = rng.choice(starts), 0
+        for _ in range(WALK_STEPS):
+            succs = code.successors(state)
+            if not succs:
+                break
+            state = rng.choice(succs)[1]
+            if state not in seen:
+                seen.add(state)
+                out.append(state)
+                added += 1
+        idle = 0 if added else idle + 1
+    return out[:limit]
+
+
+def sample_states(system: TransitionSystem, limit: int, deadline: float) -> list[tuple[int, ...]]:
+    """Up to `limit` reachable states by `deadline`: half breadth first (every shallow
+    state), half from random walks; where the model has fewer states, all of them."""
+    shallow, complete = breadth_first(system, limit // 2, deadline)
+    if complete:
+        return shallow
+    return shallow + random_walks(system, shallow, limit - len(shallow), deadline)
 
 
 def refuted_by(
     clauses: Sequence[Clause], names: Sequence[str], states: Sequence[tuple[int, ...]]
 ) -> list[bool]:
-    """For each clause, whether some state in `states` falsifies it."""
-    if not states:
-        return [False] * len(clauses)
-    rows: npt.NDArray[np.int64] = np.array(states, dtype=np.int64)
-    column = {n: rows[:, i] for i, n in enumerate(names)}
-    cache: dict[tuple[str, str, int | str], npt.NDArray[np.bool_]] = {}
+    """For each clause, whether some state in `states` falsifies it. The states are read
+    in chunks, each literal evaluated once per chunk for all the clauses that share it."""
+    out = [False] * len(clauses)
+    for at in range(0, len(states), REFUTE_CHUNK):
+        chunk = _Chunk(names, states[at : at + REFUTE_CHUNK])
+        for i, c in enumerate(clauses):
+            if not out[i]:
+                out[i] = not chunk.holds(c)
+    return out
 
-    def lit(n: str, op: str, v: int | str) -> npt.NDArray[np.bool_]:
-        hit = cache.get((n, op, v))
+
+class _Chunk:
+    """Sampled states as numpy columns, with each literal's truth cached."""
+
+    def __init__(self, names: Sequence[str], states: Sequence[tuple[int, ...]]) -> None:
+        rows: npt.NDArray[np.int64] = np.array(states, dtype=np.int64)
+        self.column = {n: rows[:, i] for i, n in enumerate(names)}
+        self.cache: dict[tuple[str, str, int | str], npt.NDArray[np.bool_]] = {}
+
+    def literal(self, n: str, op: str, v: int | str) -> npt.NDArray[np.bool_]:
+        hit = self.cache.get((n, op, v))
         if hit is None:
-            x = column[n]
-            y: Any = column[v] if isinstance(v, str) else v
+            x = self.column[n]
+            y: Any = self.column[v] if isinstance(v, str) else v
             hit = {"!=": x != y, "==": x == y, "<=": x <= y, ">=": x >= y}[op]
-            cache[(n, op, v)] = hit
+            self.cache[(n, op, v)] = hit
         return hit
 
-    out = []
-    for c in clauses:
-        ok = lit(*c[0]).copy()
-        for n, op, v in c[1:]:
-            ok |= lit(n, op, v)
-        out.append(not bool(ok.all()))
-    return out
+    def holds(self, clause: Clause) -> bool:
+        """Whether `clause` holds in every state of the chunk."""
+        ok = self.literal(*clause[0]).copy()
+        for n, op, v in clause[1:]:
+            ok |= self.literal(n, op, v)
+        return bool(ok.all())
 
 
 def strengthen(
@@ -140,7 +199,13 @@ def strengthen(
     names = [v.name for v in system.variables]
     offered = list(dict.fromkeys([*required, *well_formed(candidates, set(names))]))
     need = set(required)
-    states = sample_states(system, sample, started + (deadline - started) / 4)
+    # the property first on the shallow states (a violation is mostly shallow: no walks),
+    # then every candidate on those and on the walks' deep states
+    sampling_ends = started + (deadline - started) / 4
+    # the initial states always: what is kept must hold in them
+    states, complete = breadth_first(system, max(sample // 2, len(system.starts())), sampling_ends)
+    if not any(refuted_by(required, names, states)) and not complete:
+        states += random_walks(system, states, sample - len(states), sampling_ends)
     refuted = refuted_by(offered, names, states)
     alive = [c for c, r in zip(offered, refuted, strict=True) if not r]
 

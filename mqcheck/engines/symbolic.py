@@ -80,7 +80,7 @@ INDUCTION_SHARE = 1 / 3
 BMC_FIRST = 0.2
 PDR_SHARE = 0.5
 #: The share of an invariant's time the model's lemmas may take before the bounded search.
-LEMMA_SHARE = 0.5
+LEMMA_SHARE = 0.75
 
 
 @dataclass

@@ -32,8 +32,9 @@ The facts, each with where Kafka maintains it:
   least the high watermark, and every two ISR members agree below it (the high watermark
   is the minimum LEO over the ISR, `Partition.maybeIncrementLeaderHW`); under one leader a
   follower agrees with it below the LEO the leader knows for it.
-- *The producer*: which statuses a message can have while a replica holds it (not
-  `unsent`: nothing is appended before the application's send()).
+- *The producer*: no replica holds a message the application has not sent (nothing is
+  appended before `send()`), nor, where the producer never sends an appended record again,
+  one it still has queued, waiting for a retry or in flight.
 - *A consumer's position*: committed ≤ position ≤ high watermark (a fetch reads below the
   high watermark; an election moves both to the new leader's LEO at most); a record in
   hand sits in every ISR member's log below the position; a processed record sits below
@@ -48,7 +49,13 @@ from __future__ import annotations
 from mqcheck.ir.clauses import Clause, ClauseLit
 from mqcheck.ir.system import Variable
 from mqcheck.model.consumer_state import ConsumerVars, consumer_vars
-from mqcheck.model.layout import ModelBuilder, Partition
+from mqcheck.model.layout import INFLIGHT, QUEUED, RETRY, UNSENT, ModelBuilder, Partition
+
+#: The producer statuses of a record not appended yet, when the producer never resends.
+NOT_APPENDED = (UNSENT, QUEUED, RETRY, INFLIGHT)
+
+#: A variable with a wider domain is offered its two ends only.
+MAX_BOUNDS = 32
 
 #: A model with more candidates than this offers none (Houdini's queries grow with them).
 MAX_CANDIDATES = 20_000
@@ -64,7 +71,8 @@ def candidates(b: ModelBuilder, variables: tuple[Variable, ...]) -> tuple[Clause
     for cv in consumer_vars(b):
         _consumer(out, cv)
     for v in variables:
-        for c in range(v.lo, v.hi + 1):
+        values = range(v.lo, v.hi + 1) if v.hi - v.lo <= MAX_BOUNDS else (v.lo, v.hi)
+        for c in values:
             out.add((v.name, "<=", c))
             out.add((v.name, ">=", c))
     clauses = out.done()
@@ -160,16 +168,16 @@ def _replication(out: _Clauses, p: Partition) -> None:
 
 
 def _producer(out: _Clauses, p: Partition, messages: tuple[int, ...]) -> None:
-    """Which producer statuses a message can be in while a replica holds it (none while
-    unsent: the application has not called send())."""
+    """No replica holds a message the application has not sent yet, nor (where the
+    producer never sends an appended record again: acks=0, no retries) one that is queued,
+    waiting for a retry or in flight. Houdini keeps the statuses for which that is true."""
     brokers, slots = _brokers_and_slots(out, p)
     codes = _message_codes(out, p, slots)
     for m in messages:
         status, code = f"status_m{m}", codes.get(f"m{m}")
         if code is None or not out.has(status):
             continue
-        var = out.variables[status]
-        for value in range(var.lo, var.hi + 1):
+        for value in NOT_APPENDED:
             for r in brokers:
                 for s in slots:
                     out.add((status, "!=", value), (f"{p.prefix}log_{r}_{s}", "!=", code))

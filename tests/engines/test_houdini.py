@@ -58,6 +58,20 @@ def test_refuted_by_reads_every_literal_of_a_clause() -> None:
     assert refuted_by([(("x", "<=", "y"),)], names, states) == [True]
 
 
+def test_the_sample_reaches_deep_states_and_is_all_of_a_small_model() -> None:
+    system = build(commit_before_processing(), ("at-most-once",), 2)
+    names = [v.name for v in system.variables]
+    states = sample_states(system, 2_000, time.perf_counter() + 60)
+    assert len(states) == len(set(states)) == 2_000
+    both = [names.index("c0_done_m1"), names.index("c0_done_m2")]
+    # half breadth first (shallow), half random walks: some run processed both messages
+    assert not any(all(s[i] >= 1 for i in both) for s in states[:1_000])
+    assert any(all(s[i] >= 1 for i in both) for s in states[1_000:])
+    small = build(commit_before_processing(), ("at-most-once",), 1)
+    everything = sample_states(small, 200_000, time.perf_counter() + 60)
+    assert len(everything) == len(set(everything)) < 100_000
+
+
 def test_the_solver_drops_what_no_sampled_state_refutes() -> None:
     """With the initial state as the only sample, a clause true there but not invariant
     (nothing processed yet) is left to the solver, which must drop it."""
