@@ -38,7 +38,8 @@ The facts, each with where Kafka maintains it:
 - *A consumer's position*: committed ≤ position ≤ high watermark (a fetch reads below the
   high watermark; an election moves both to the new leader's LEO at most); a record in
   hand sits in every ISR member's log below the position; a processed record sits below
-  the position, and below the committed offset where the commit comes first; a record in hand was not processed yet; no record is processed
+  the position, and below the committed offset where the commit comes first; a consumer's
+  own flags (`c0_joined`) bound the rest of its state (before it joins: nothing); a record in hand was not processed yet; no record is processed
   more than once (the at-most-once property itself, so that it can be proved).
 - *Domains*: each variable's every bound within its domain (the independent check needs
   the domain to be implied; Houdini keeps the tightest that hold).
@@ -183,6 +184,22 @@ def _producer(out: _Clauses, p: Partition, messages: tuple[int, ...]) -> None:
                     out.add((status, "!=", value), (f"{p.prefix}log_{r}_{s}", "!=", code))
 
 
+def _flag_bounds(out: _Clauses, cv: ConsumerVars) -> None:
+    """What a consumer's own flags (`c0_joined`: it has joined the group) bound in its
+    position, committed offset, buffer and processed counts: before it joins, nothing."""
+    own = [v for n, v in out.variables.items() if n.startswith(f"{cv.pre}_")]
+    flags = [v for v in own if v.kind == "bool"]
+    for flag in flags:
+        for value in (0, 1):
+            for v in own:
+                if v is flag or v.hi - v.lo > MAX_BOUNDS:
+                    continue
+                for c in range(v.lo, v.hi):
+                    out.add((flag.name, "!=", value), (v.name, "<=", c))
+                for c in range(v.lo + 1, v.hi + 1):
+                    out.add((flag.name, "!=", value), (v.name, ">=", c))
+
+
 def _consumer(out: _Clauses, cv: ConsumerVars) -> None:
     p = cv.partition
     pre = p.prefix
@@ -192,6 +209,7 @@ def _consumer(out: _Clauses, cv: ConsumerVars) -> None:
     bufs = [f"{cv.pre}_buf_{i}" for i in range(cv.slots) if out.has(f"{cv.pre}_buf_{i}")]
     out.add((committed, "<=", pos))
     out.add((pos, "<=", f"{pre}hw"))
+    _flag_bounds(out, cv)
     for label, code in codes.items():
         done = f"{cv.pre}_done_{label}"
         if not out.has(done):
