@@ -26,9 +26,8 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
+from z3_beyond_enumeration import five_brokers
 
 from mqcheck.engines.houdini import property_clauses, strengthen
 from mqcheck.engines.inductive_check import check_invariant
@@ -44,18 +43,6 @@ DEFAULT_POINTS = [
     f"{COMMIT_FIRST}:2:5",
     f"{COMMIT_FIRST}:3:5",
 ]
-
-
-def spec_text(path: Path, brokers: int | None) -> str:
-    """The spec, with `brokers` brokers and that replication factor when given."""
-    if brokers is None:
-        return path.read_text()
-    data: dict[str, Any] = yaml.safe_load(path.read_text())
-    data["cluster"]["brokers"] = brokers
-    for topic in data["topics"].values():
-        topic["replication.factor"] = brokers
-    data.pop("expect", None)
-    return yaml.safe_dump(data, sort_keys=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         path_text, messages_text, *rest = point.split(":")
         path, messages = Path(path_text), int(messages_text)
         brokers = int(rest[0]) if rest else None
-        loaded = load_spec_text(spec_text(path, brokers), str(path))
+        text = path.read_text() if brokers is None else five_brokers(path, brokers)
+        loaded = load_spec_text(text, str(path))
         if loaded.spec is None:
             print(f"{point}: {loaded.errors[0]}", file=sys.stderr)
             return 2

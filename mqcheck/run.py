@@ -227,32 +227,30 @@ def _prove_unknown_invariants(
     is then the Z3 engine's, as `--engine both` reports a verdict only Z3 reached."""
     out = list(found)
     todo = [
-        i
+        (i, g)
         for i, r in enumerate(out)
-        if r.verdict == "unknown" and isinstance(system.guarantee(r.guarantee), Invariant)
+        if r.verdict == "unknown" and isinstance(g := system.guarantee(r.guarantee), Invariant)
     ]
     if not todo or not system.lemma_candidates:
         return out
     from mqcheck.engines import lemma_proof  # loads z3: only when there is something to prove
 
     deadline = time.perf_counter() + min(LEMMA_FALLBACK_S, seconds_left)
-    for i in todo:
-        g = system.guarantee(out[i].guarantee)
+    for i, g in todo:
         left = deadline - time.perf_counter()
-        if not isinstance(g, Invariant) or left <= 1.0:
+        if left <= 1.0:
             break
         started = time.perf_counter()
         proof, _ = lemma_proof.prove(system, g, started + left / 2, deadline)
         if proof:
-            seconds = out[i].stats.seconds + time.perf_counter() - started
-            out[i] = GuaranteeResult(
-                g.guarantee,
-                "holds",
-                "z3",
-                out[i].bounds,
-                replace(out[i].stats, seconds=round(seconds, 3)),
-                None,
-                f"{proof}; explicit: {out[i].reason}",
+            r = out[i]
+            seconds = round(r.stats.seconds + time.perf_counter() - started, 3)
+            out[i] = replace(
+                r,
+                verdict="holds",
+                engine="z3",
+                stats=replace(r.stats, seconds=seconds),
+                reason=f"{proof}; explicit: {r.reason}",
             )
     return out
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,8 @@ import numpy.typing as npt
 import z3  # type: ignore[import-untyped]
 
 from mqcheck.engines.inductive_check import clause_term, transition_terms
-from mqcheck.ir.clauses import Clause, well_formed
-from mqcheck.ir.compile_py import compile_system
+from mqcheck.ir.clauses import COMPARE, Clause, well_formed
+from mqcheck.ir.compile_py import CompiledSystem, compile_system
 from mqcheck.ir.expr import BinOp, Const, Expr, Or, Var
 from mqcheck.ir.system import TransitionSystem
 
@@ -89,16 +89,18 @@ def property_clauses(bad: Expr) -> tuple[Clause, ...] | None:
     return tuple(out)
 
 
-def breadth_first(
-    system: TransitionSystem, limit: int, deadline: float
-) -> tuple[list[tuple[int, ...]], bool]:
-    """Up to `limit` reachable states breadth first from the initial ones (by `deadline`),
-    and whether they are all the reachable states."""
-    code = compile_system(system)
-    seen: dict[tuple[int, ...], None] = dict.fromkeys(system.starts())
+State = tuple[int, ...]
+
+
+def _breadth_first(
+    code: CompiledSystem, starts: Sequence[State], limit: int, deadline: float
+) -> tuple[list[State], bool]:
+    """Up to `limit` reachable states breadth first from `starts` (by `deadline`), and
+    whether they are all the reachable states."""
+    seen: dict[State, None] = dict.fromkeys(starts)
     frontier = list(seen)
     while frontier and len(seen) < limit and time.perf_counter() < deadline:
-        nxt: list[tuple[int, ...]] = []
+        nxt: list[State] = []
         for state in frontier:
             for _, succ in code.successors(state):
                 if succ not in seen:
@@ -110,17 +112,16 @@ def breadth_first(
     return list(seen)[:limit], not frontier
 
 
-def random_walks(
-    system: TransitionSystem, known: Sequence[tuple[int, ...]], limit: int, deadline: float
-) -> list[tuple[int, ...]]:
+def _random_walks(
+    code: CompiledSystem, starts: Sequence[State], known: Sequence[State], limit: int,
+    deadline: float,
+) -> list[State]:  # fmt: skip
     """Up to `limit` reachable states not in `known`, from random walks (seeded: the same
     states each run): they reach the deep states a breadth-first prefix of a large model
     never does (every message acknowledged, processed, committed)."""
-    code = compile_system(system)
     seen = set(known)
-    out: list[tuple[int, ...]] = []
+    out: list[State] = []
     rng = random.Random(0)
-    starts = list(system.starts())
     idle = 0
     while len(out) < limit and time.perf_counter() < deadline and idle < WALKS_IDLE:
         state, added = rng.choice(starts), 0
@@ -137,13 +138,22 @@ def random_walks(
     return out[:limit]
 
 
-def sample_states(system: TransitionSystem, limit: int, deadline: float) -> list[tuple[int, ...]]:
+def sample_states(
+    system: TransitionSystem,
+    limit: int,
+    deadline: float,
+    go_deep: Callable[[list[State]], bool] = lambda shallow: True,
+) -> list[State]:
     """Up to `limit` reachable states by `deadline`: half breadth first (every shallow
-    state), half from random walks; where the model has fewer states, all of them."""
-    shallow, complete = breadth_first(system, limit // 2, deadline)
-    if complete:
+    state, the initial ones always, so what is kept holds in them), then, unless `go_deep`
+    of those says not to, the rest from random walks; where the model has fewer states,
+    all of them."""
+    code = compile_system(system)
+    starts = system.starts()
+    shallow, complete = _breadth_first(code, starts, max(limit // 2, len(starts)), deadline)
+    if complete or not go_deep(shallow):
         return shallow
-    return shallow + random_walks(system, shallow, limit - len(shallow), deadline)
+    return shallow + _random_walks(code, starts, shallow, limit - len(shallow), deadline)
 
 
 def refuted_by(
@@ -173,7 +183,7 @@ class _Chunk:
         if hit is None:
             x = self.column[n]
             y: Any = self.column[v] if isinstance(v, str) else v
-            hit = {"!=": x != y, "==": x == y, "<=": x <= y, ">=": x >= y}[op]
+            hit = COMPARE[op](x, y)
             self.cache[(n, op, v)] = hit
         return hit
 
@@ -201,11 +211,12 @@ def strengthen(
     need = set(required)
     # the property first on the shallow states (a violation is mostly shallow: no walks),
     # then every candidate on those and on the walks' deep states
-    sampling_ends = started + (deadline - started) / 4
-    # the initial states always: what is kept must hold in them
-    states, complete = breadth_first(system, max(sample // 2, len(system.starts())), sampling_ends)
-    if not any(refuted_by(required, names, states)) and not complete:
-        states += random_walks(system, states, sample - len(states), sampling_ends)
+    states = sample_states(
+        system,
+        sample,
+        started + (deadline - started) / 4,
+        lambda shallow: not any(refuted_by(required, names, shallow)),
+    )
     refuted = refuted_by(offered, names, states)
     alive = [c for c, r in zip(offered, refuted, strict=True) if not r]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import z3  # type: ignore[import-untyped]
 
-from mqcheck.ir.clauses import Clause
+from mqcheck.ir.clauses import COMPARE, Clause
 from mqcheck.ir.expr import BOOL, And, BinOp, Const, Expr, Ite, Not, Or, Var, variables_of
 from mqcheck.ir.system import Action, TransitionSystem
 
@@ -91,10 +91,6 @@ def _int(e: Expr, env: Mapping[str, Term], memo: dict[int, Term]) -> Term:
     return z3.If(t, 1, 0) if e.sort == BOOL else t
 
 
-def _literal(x: Term, op: str, v: Term) -> Term:
-    return {"!=": x != v, "==": x == v, "<=": x <= v, ">=": x >= v}[op]
-
-
 def _step(
     a: Action,
     names: Sequence[str],
@@ -111,6 +107,14 @@ def _step(
     return z3.And(step)
 
 
+def _source(system: TransitionSystem, now: Mapping[str, Term], memo: dict[int, Term]) -> list[Term]:
+    """A state a step may leave: within the declared domains, not a `limit` state."""
+    out = [z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables]
+    if system.limit is not None:
+        out.append(z3.Not(_bool(system.limit, now, memo)))
+    return out
+
+
 def transition_terms(
     system: TransitionSystem, now: Mapping[str, Term], nxt: Mapping[str, Term]
 ) -> list[Term]:
@@ -118,27 +122,29 @@ def transition_terms(
     the actions, from a state within the declared domains that is not a `limit` state."""
     names = [v.name for v in system.variables]
     memo: dict[int, Term] = {}
-    out = [z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables]
-    if system.limit is not None:
-        out.append(z3.Not(_bool(system.limit, now, memo)))
-    out.append(z3.Or([_step(a, names, now, nxt, memo) for a in system.actions]))
-    return out
+    steps = z3.Or([_step(a, names, now, nxt, memo) for a in system.actions])
+    return [*_source(system, now, memo), steps]
 
 
 def clause_term(clause: Clause, env: Mapping[str, Term]) -> Term:
     return z3.Or(
-        [
-            _literal(env[n], op, env[v] if isinstance(v, str) else z3.IntVal(v))
-            for n, op, v in clause
-        ]
+        [COMPARE[op](env[n], env[v] if isinstance(v, str) else z3.IntVal(v)) for n, op, v in clause]
     )
 
 
 def invariant_term(clauses: Sequence[Clause], env: Mapping[str, Term]) -> Term:
-    def side(v: int | str) -> Term:
-        return env[v] if isinstance(v, str) else z3.IntVal(v)
+    return z3.And([clause_term(c, env) for c in clauses])
 
-    return z3.And([z3.Or([_literal(env[n], op, side(v)) for n, op, v in c]) for c in clauses])
+
+def _solve(query: Sequence[Term], deadline: float) -> Any | None:
+    """Z3's answer to `query` with the time left before `deadline`; None when none is left."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        return None
+    solver = z3.Solver()
+    solver.set("timeout", max(1, int(left * 1000)))
+    solver.add(*query)
+    return solver.check()
 
 
 def check_invariant(
@@ -171,13 +177,9 @@ def check_invariant(
         ("the invariant admits a bad, limit or out-of-domain state", [inv, z3.Or(fails)]),
     ]
     for what, query in conditions:
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        r = _solve(query, deadline)
+        if r is None:
             return Verdict(False, "the independent check ran out of time")
-        solver = z3.Solver()
-        solver.set("timeout", max(1, int(left * 1000)))
-        solver.add(*query)
-        r = solver.check()
         if r == z3.sat:
             return Verdict(False, f"independent check: {what}")
         if r != z3.unsat:
@@ -195,25 +197,16 @@ def closed_under_steps(system: TransitionSystem, predicate: Expr, timeout_s: flo
     now = {n: z3.Int(f"cl_{n}") for n in names}
     nxt = {n: z3.Int(f"cl_{n}'") for n in names}
     memo: dict[int, Term] = {}
-    query = [
-        _bool(predicate, now, memo),
-        *(z3.And(now[v.name] >= v.lo, now[v.name] <= v.hi) for v in system.variables),
-    ]
-    if system.limit is not None:
-        query.append(z3.Not(_bool(system.limit, now, memo)))
+    query = [_bool(predicate, now, memo), *_source(system, now, memo)]
     after = _bool(predicate, nxt, {})
     deadline = time.perf_counter() + timeout_s
     read = variables_of(predicate)
     for a in system.actions:
         if not read & a.writes():
             continue  # nothing the predicate reads changes
-        left = deadline - time.perf_counter()
-        if left <= 0:
+        r = _solve([*query, _step(a, names, now, nxt, memo), z3.Not(after)], deadline)
+        if r is None:
             return Verdict(False, "ran out of time proving that the goal stays reached")
-        solver = z3.Solver()
-        solver.set("timeout", max(1, int(left * 1000)))
-        solver.add(*query, _step(a, names, now, nxt, memo), z3.Not(after))
-        r = solver.check()
         if r == z3.sat:
             return Verdict(False, f"{a.name} can leave the goal")
         if r != z3.unsat:

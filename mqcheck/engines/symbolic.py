@@ -859,7 +859,8 @@ class Z3Checker:
         return Query(find_at, parts, lambda: len(plans), grows=True)
 
     def _invariant(self, g: Invariant) -> _Outcome:
-        """BMC, with IC3 tried once from inside the deepening loop when the search has had
+        """The model's lemmas first (mqcheck.engines.lemma_proof, LEMMA_SHARE of the time):
+        a proof there needs no search. Then BMC, with IC3 tried once from inside the deepening loop when the search has had
         BMC_FIRST of the time without a verdict (or reached the depth limit): violations
         are mostly shallow, and completeness or induction proofs are cheap when they come.
         IC3 gets PDR_SHARE of the time left; when it finds no checked invariant, the same
@@ -869,7 +870,9 @@ class Z3Checker:
         notes: list[str] = []
         if self.limits.lemmas and self.system.lemma_candidates:
             now = time.perf_counter()
-            proof, note = self.lemma_proof(g, now + (self.deadline - now) * LEMMA_SHARE)
+            # Houdini by its share, the re-check with what is left of the guarantee's time
+            lemmas_end = now + (self.deadline - now) * LEMMA_SHARE
+            proof, note = lemma_proof.prove(self.system, g, lemmas_end, self.deadline)
             self.side_s += time.perf_counter() - now
             if proof:
                 return _Outcome(proof=proof)
@@ -902,11 +905,6 @@ class Z3Checker:
         if self.system.limit is not None:
             terms.append(zt.not_(x.boolean(self.system.limit)))
         return zt.and_(terms)
-
-    def lemma_proof(self, g: Invariant, deadline: float) -> tuple[str, str]:
-        """The model's lemmas (mqcheck.engines.lemma_proof) by `deadline`, re-checked with
-        what is left of the guarantee's time."""
-        return lemma_proof.prove(self.system, g, deadline, self.deadline)
 
     def pdr_proof(self, g: Invariant, deadline: float) -> tuple[str, str, bool]:
         """(proof, "", False) when IC3 finds an inductive invariant for "not bad, no

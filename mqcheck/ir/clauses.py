@@ -8,7 +8,9 @@ solver terms, is what lets a second translation check what the first one found.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
 
 #: One literal: variable op value, op in !=, ==, <=, >=; a value that is a string names
 #: another variable (`("hw", "<=", "leo_0")`).
@@ -16,37 +18,24 @@ ClauseLit = tuple[str, str, int | str]
 #: A disjunction of literals.
 Clause = tuple[ClauseLit, ...]
 
-OPS = ("!=", "==", "<=", ">=")
-
-
-def literal_holds(lit: ClauseLit, state: Mapping[str, int]) -> bool:
-    name, op, value = lit
-    x = state[name]
-    y = state[value] if isinstance(value, str) else value
-    if op == "!=":
-        return x != y
-    if op == "==":
-        return x == y
-    if op == "<=":
-        return x <= y
-    return x >= y
-
-
-def clause_holds(clause: Clause, state: Mapping[str, int]) -> bool:
-    """Whether some literal of `clause` holds in `state` (a name -> value mapping)."""
-    return any(literal_holds(lit, state) for lit in clause)
+#: What each operator computes: on integers, numpy columns and Z3 terms alike, so that the
+#: sampled states, the solver and the independent check read a literal the same way.
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "!=": operator.ne,
+    "==": operator.eq,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
 
 
 def clause_names(clause: Clause) -> set[str]:
     return {n for n, _, _ in clause} | {v for _, _, v in clause if isinstance(v, str)}
 
 
-def render(clause: Clause) -> str:
-    return " or ".join(f"{n} {op} {v}" for n, op, v in clause)
-
-
 def well_formed(clauses: Sequence[Clause], names: set[str]) -> list[Clause]:
     """The clauses whose literals all name variables in `names`, with known operators."""
     return [
-        c for c in clauses if c and clause_names(c) <= names and all(op in OPS for _, op, _ in c)
+        c
+        for c in clauses
+        if c and clause_names(c) <= names and all(op in COMPARE for _, op, _ in c)
     ]

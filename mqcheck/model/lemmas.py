@@ -47,7 +47,7 @@ The facts, each with where Kafka maintains it:
 
 from __future__ import annotations
 
-from mqcheck.ir.clauses import Clause, ClauseLit
+from mqcheck.ir.clauses import Clause, ClauseLit, clause_names
 from mqcheck.ir.system import Variable
 from mqcheck.model.consumer_state import ConsumerVars, consumer_vars
 from mqcheck.model.layout import INFLIGHT, QUEUED, RETRY, UNSENT, ModelBuilder, Partition
@@ -91,9 +91,8 @@ class _Clauses:
         return all(n in self.variables for n in names)
 
     def add(self, *lits: ClauseLit) -> None:
-        names = [n for n, _, _ in lits] + [v for _, _, v in lits if isinstance(v, str)]
-        if self.has(*names):
-            self._seen[tuple(lits)] = None
+        if self.has(*clause_names(lits)):
+            self._seen[lits] = None
 
     def done(self) -> tuple[Clause, ...]:
         return tuple(self._seen)
